@@ -1,0 +1,98 @@
+/**
+ * LocalExec: runs argv on this machine with child_process.spawn (no shell), and
+ * a prefix-wrapping variant used by the netns and pct executors.
+ */
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { DEFAULT_TIMEOUT_MS, ExecError, type HostExec, type RunOptions, type RunResult } from './exec.js';
+
+/**
+ * Spawn `argv` directly (argv[0] looked up on PATH), feed stdin, collect output.
+ * Rejects with ExecError on spawn failure, timeout, signal, or an exit code not in okCodes.
+ * `target` only labels errors.
+ */
+export function spawnArgv(target: string, argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const okCodes = opts.okCodes ?? [0];
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  return new Promise((resolve, reject) => {
+    if (argv.length === 0) {
+      reject(new ExecError({ target, argv, code: null, reason: 'empty argv' }));
+      return;
+    }
+    const child = spawn(argv[0]!, argv.slice(1), {
+      shell: false,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: opts.env ? { ...process.env, ...opts.env } : process.env,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    // A child that exits before reading stdin gives EPIPE; the exit code tells the story.
+    child.stdin.on('error', () => {});
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new ExecError({ target, argv, secretArgs: opts.secretArgs, code: null, reason: e.message, cause: e }));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const stdout = Buffer.concat(out).toString('utf8');
+      const stderr = Buffer.concat(err).toString('utf8');
+      if (code !== null && okCodes.includes(code)) {
+        resolve({ stdout, stderr, code });
+        return;
+      }
+      const reason = timedOut
+        ? `timed out after ${timeoutMs} ms`
+        : signal
+          ? `killed by ${signal}`
+          : `exit code ${code}`;
+      reject(new ExecError({ target, argv, secretArgs: opts.secretArgs, code, reason, stdout, stderr }));
+    });
+    if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
+    else child.stdin.end();
+  });
+}
+
+/** Write a file atomically with `mode`, on the local filesystem. */
+export async function writeFileAtomic(file: string, content: string | Buffer, mode: number): Promise<void> {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  // Create with the final mode first so the content is never readable by others, even briefly.
+  const fh = await fs.open(tmp, 'wx', mode);
+  try {
+    await fh.chmod(mode); // umask may have narrowed/widened the create mode
+    await fh.writeFile(content);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await fs.rename(tmp, file);
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Runs commands on the local host. */
+export class LocalExec implements HostExec {
+  readonly target = 'local';
+  run(argv: readonly string[], opts?: RunOptions): Promise<RunResult> {
+    return spawnArgv(this.target, argv, opts);
+  }
+  writeFile(file: string, content: string | Buffer, mode: number): Promise<void> {
+    return writeFileAtomic(file, content, mode);
+  }
+  readFile(file: string): Promise<Buffer> {
+    return fs.readFile(file).catch((e: NodeJS.ErrnoException) => {
+      throw new ExecError({ target: this.target, argv: ['read', file], code: null, reason: e.message, cause: e });
+    });
+  }
+}

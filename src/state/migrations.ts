@@ -1,0 +1,66 @@
+/**
+ * Numbered schema migrations for the state store. Append only: never edit a
+ * migration that has shipped; add the next number instead. Each runs in its own
+ * transaction and bumps `PRAGMA user_version`.
+ */
+
+/** One migration: its number (1-based, contiguous) and its SQL. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'core',
+    sql: `
+      -- Small typed-by-caller key/value facts (server keys' public halves, MACs, versions).
+      CREATE TABLE kv (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+      );
+      -- Secrets (private keys, tokens, UUIDs). Kept apart so they are easy to audit.
+      CREATE TABLE secrets (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+      );
+      -- WireGuard clients of the gateway.
+      CREATE TABLE clients (
+        name TEXT PRIMARY KEY,
+        address4 TEXT UNIQUE,
+        address6 TEXT UNIQUE,
+        public_key TEXT NOT NULL UNIQUE,
+        private_key TEXT NOT NULL,
+        preshared_key TEXT NOT NULL,
+        dns TEXT,
+        created_at TEXT NOT NULL,
+        expires_at TEXT,
+        enabled INTEGER NOT NULL DEFAULT 1
+      );
+      -- WARP device registrations; exactly one row is active.
+      CREATE TABLE warp_accounts (
+        device_id TEXT PRIMARY KEY,
+        token TEXT NOT NULL,
+        private_key TEXT NOT NULL,
+        license TEXT,
+        account_type TEXT,
+        config_json TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 0
+      );
+      -- Every rotation attempted, with its outcome.
+      CREATE TABLE rotations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        outcome TEXT,
+        detail TEXT
+      );
+    `,
+  },
+];
