@@ -1,0 +1,151 @@
+/**
+ * The per-invocation CLI context shared by every command: global options, output
+ * streams, and lazily loaded config and state store.
+ *
+ * Commands never load config or open the store themselves: they ask the context,
+ * so a command that needs neither (e.g. `--help`, `lab`) never fails because
+ * /etc/privroute/config.json or /var/lib/privroute is missing.
+ */
+import type { Command } from 'commander';
+import type { Logger } from 'pino';
+import type { Config } from '../config/types.js';
+import { loadConfigWithPath } from '../config/load.js';
+import { createLogger } from '../core/logger.js';
+import { DEFAULT_STATE_DIR, StateStore } from '../state/store.js';
+
+/** Global options, as commander parses them (`optsWithGlobals()`). */
+export interface GlobalOptions {
+  /** `--config <file>`. */
+  config?: string;
+  /** `--state-dir <dir>`; default /var/lib/privroute (or $PRIVROUTE_STATE_DIR). */
+  stateDir: string;
+  /** `--json`: print data as JSON on stdout. */
+  json: boolean;
+  /** `--log-level <level>`. */
+  logLevel?: string;
+}
+
+/** Streams and environment one CLI run writes to and reads (injectable for tests). */
+export interface CliIo {
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+const ioByRoot = new WeakMap<Command, CliIo>();
+
+/** Attach the IO of one run to the root program (done by `run()`). */
+export function attachIo(program: Command, io: CliIo): void {
+  ioByRoot.set(program, io);
+}
+
+function rootOf(cmd: Command): Command {
+  let c = cmd;
+  while (c.parent) c = c.parent;
+  return c;
+}
+
+/** What a command gets: options, output, and lazy config/store/logger. */
+export class CliContext {
+  readonly opts: GlobalOptions;
+  readonly io: CliIo;
+  private cfg?: { config: Config; path: string };
+  private st?: StateStore;
+  private log?: Logger;
+
+  constructor(opts: GlobalOptions, io: CliIo) {
+    this.opts = opts;
+    this.io = io;
+  }
+
+  /** Build the context for the command being run (reads its merged global options). */
+  static fromCommand(cmd: Command): CliContext {
+    const io = ioByRoot.get(rootOf(cmd)) ?? { out: process.stdout, err: process.stderr, env: process.env };
+    const o = cmd.optsWithGlobals<Partial<GlobalOptions>>();
+    return new CliContext(
+      {
+        config: o.config,
+        stateDir: o.stateDir ?? io.env.PRIVROUTE_STATE_DIR ?? DEFAULT_STATE_DIR,
+        json: o.json === true,
+        logLevel: o.logLevel,
+      },
+      io,
+    );
+  }
+
+  /**
+   * The validated, frozen config (loaded on first use: --config, then
+   * $PRIVROUTE_CONFIG, then /etc/privroute/config.json). Throws InputError (exit 2).
+   */
+  get config(): Config {
+    return this.loadedConfig().config;
+  }
+
+  /** The path the config was loaded from. Loads the config if not yet loaded. */
+  get configPath(): string {
+    return this.loadedConfig().path;
+  }
+
+  private loadedConfig(): { config: Config; path: string } {
+    this.cfg ??= loadConfigWithPath({ file: this.opts.config, env: this.io.env });
+    return this.cfg;
+  }
+
+  /**
+   * The state store in --state-dir, opened (and migrated) on first use. With
+   * `create: true` (init) a missing store is created; otherwise a missing store is
+   * a StateError telling the user to run init. Closed by {@link close}.
+   */
+  store(opts: { create?: boolean } = {}): StateStore {
+    this.st ??= StateStore.open(this.opts.stateDir, { create: opts.create ?? false });
+    return this.st;
+  }
+
+  /** The root logger for this run (stderr, redacting), honoring --log-level. */
+  get logger(): Logger {
+    this.log ??= createLogger({ level: this.opts.logLevel ?? this.io.env.PRIVROUTE_LOG_LEVEL ?? 'warn', destination: this.io.err });
+    return this.log;
+  }
+
+  /** Write a line (adds the newline) to stdout. */
+  println(line = ''): void {
+    this.io.out.write(line + '\n');
+  }
+
+  /**
+   * Print data: as pretty JSON with --json, otherwise the human text `human()`
+   * returns (lazily, so no formatting work is done in JSON mode).
+   */
+  output(data: unknown, human: () => string): void {
+    if (this.opts.json) this.println(JSON.stringify(data, jsonReplacer, 2));
+    else this.println(human());
+  }
+
+  /** Release the store (if opened). Safe to call twice. */
+  close(): void {
+    this.st?.close();
+    this.st = undefined;
+  }
+}
+
+/** JSON.stringify replacer: bigint as decimal string (cookies, counters). */
+function jsonReplacer(_k: string, v: unknown): unknown {
+  return typeof v === 'bigint' ? v.toString() : v;
+}
+
+/**
+ * Wrap a command body as a commander action: builds the {@link CliContext},
+ * runs `fn`, and always closes the store. Errors propagate to `run()`, which
+ * prints them and maps them to exit codes.
+ */
+export function action(fn: (ctx: CliContext, cmd: Command) => Promise<void> | void): (...args: unknown[]) => Promise<void> {
+  return async (...args: unknown[]) => {
+    const cmd = args.at(-1) as Command;
+    const ctx = CliContext.fromCommand(cmd);
+    try {
+      await fn(ctx, cmd);
+    } finally {
+      ctx.close();
+    }
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * Builds the `privroute` commander program and runs it with injectable IO, so
+ * tests can drive the CLI in-process and check output and exit codes.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { attachIo, type CliIo } from './context.js';
+import { errorJson, exitCodeOf, printError } from './errors.js';
+import { registerAll } from './commands/index.js';
+import { DEFAULT_STATE_DIR } from '../state/store.js';
+
+/** Version printed by `privroute --version`. */
+export const VERSION = '0.1.0';
+
+/** Log levels accepted by --log-level (pino's). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * A fresh program with the global options and every command registered.
+ * Side effects: none until parsed. Usage errors throw CommanderError (exitOverride).
+ */
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('privroute');
+  program
+    .description('Turn a Proxmox node into a multi-hop privacy appliance: WireGuard -> XRay -> WARP -> VPS, wired by OpenFlow.')
+    .version(VERSION)
+    .option('--config <file>', 'config file (default: $PRIVROUTE_CONFIG, then /etc/privroute/config.json)')
+    .addOption(new Option('--state-dir <dir>', 'state directory').default(DEFAULT_STATE_DIR).env('PRIVROUTE_STATE_DIR'))
+    .option('--json', 'print data as JSON on stdout', false)
+    .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS).env('PRIVROUTE_LOG_LEVEL'))
+    .showSuggestionAfterError(true)
+    // Inherited by every subcommand created with .command(): usage errors throw instead of exiting.
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out.write(s),
+      writeErr: (s) => io.err.write(s),
+    });
+  attachIo(program, io);
+  registerAll(program);
+  return program;
+}
+
+/**
+ * Run the CLI with `argv` (without node and script), writing to `io`.
+ * Returns the exit code: 0 ok, 1 failure, 2 bad input. Never calls process.exit.
+ */
+export async function run(argv: readonly string[], io: CliIo = { out: process.stdout, err: process.stderr, env: process.env }): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (e) {
+    const json = argv.includes('--json');
+    const debug = argv.includes('debug') || argv.includes('--log-level=debug') || io.env.PRIVROUTE_LOG_LEVEL === 'debug';
+    if (!(e instanceof CommanderError) && json) io.out.write(JSON.stringify(errorJson(e), null, 2) + '\n');
+    printError(e, io.err, debug);
+    return exitCodeOf(e);
+  }
+}
