@@ -1,0 +1,154 @@
+/**
+ * Socket placement: every OVS internal port ("socket", `internal_<ctid>`) lives
+ * inside its container's network namespace, up, with its MTU and addresses.
+ *
+ * OVS creates internal ports in the node's namespace; this component moves them
+ * into the containers. It also repairs the ovs-vswitchd restart case measured in
+ * chain-recipe.md: the moved ports stay in the containers, dead, while the new
+ * vswitchd re-creates same-named ports back in the node. Then the dead orphan in
+ * the container is deleted, the new port moved in, and its addresses re-added
+ * (the gateway/xray components, which depend on this one, re-add their routes).
+ */
+import type { HostExec } from '../host/exec.js';
+import type { Change, Component } from '../core/runner.js';
+import { OperationError } from '../core/errors.js';
+
+/** Where one socket must end up. */
+export interface SocketPlacement {
+  name: string;
+  containerId: number;
+  /** IPv4 address with prefix, e.g. 10.77.0.100/24. */
+  cidr: string;
+  /** IPv6 address with prefix, or undefined. */
+  cidr6?: string;
+  mtu: number;
+}
+
+/** How to reach the node and the containers (adapted from the container runtime). */
+export interface SocketHost {
+  node: HostExec;
+  container(id: number): HostExec;
+  /** Argument for `ip link set dev X netns <target>`: a netns name or a pid. */
+  netnsTarget(id: number): Promise<string>;
+}
+
+/** Observed state of one link inside a container. */
+export interface LinkState {
+  up: boolean;
+  mtu: number;
+  addrs: string[]; // "10.77.0.100/24", "fd00::1/64"
+}
+
+export interface SocketsObserved {
+  /** Socket names currently present in the node's namespace. */
+  inNode: Set<string>;
+  /** Per socket name, its state inside its container, or null if absent there. */
+  inContainer: Map<string, LinkState | null>;
+}
+
+export type SocketChange = Change &
+  (
+    | { op: 'delete-orphan'; socket: SocketPlacement }
+    | { op: 'move'; socket: SocketPlacement }
+    | { op: 'configure'; socket: SocketPlacement; addAddrs: string[]; setMtu: boolean; setUp: boolean }
+    | { op: 'missing'; socket: SocketPlacement }
+  );
+
+interface IpJsonLink {
+  ifname: string;
+  mtu: number;
+  flags?: string[];
+  addr_info?: { family: string; local: string; prefixlen: number; scope?: string }[];
+}
+
+/** Parse `ip -j addr show` output into per-link state (global-scope addresses only). */
+export function parseIpAddrJson(json: string): Map<string, LinkState> {
+  const out = new Map<string, LinkState>();
+  const links = JSON.parse(json || '[]') as IpJsonLink[];
+  for (const l of links) {
+    out.set(l.ifname, {
+      up: (l.flags ?? []).includes('UP'),
+      mtu: l.mtu,
+      addrs: (l.addr_info ?? []).filter((a) => a.scope !== 'link' && a.scope !== 'host').map((a) => `${a.local}/${a.prefixlen}`),
+    });
+  }
+  return out;
+}
+
+/** Pure: desired placements + observed state → ordered changes (orphans first, then moves, then config). */
+export function reconcileSockets(desired: readonly SocketPlacement[], obs: SocketsObserved): SocketChange[] {
+  const changes: SocketChange[] = [];
+  for (const s of desired) {
+    const inNode = obs.inNode.has(s.name);
+    const inCt = obs.inContainer.get(s.name) ?? null;
+    if (inNode) {
+      if (inCt) changes.push({ op: 'delete-orphan', socket: s, describe: `delete dead ${s.name} left in CT ${s.containerId} by an ovs-vswitchd restart` });
+      changes.push({ op: 'move', socket: s, describe: `move ${s.name} into CT ${s.containerId}` });
+      changes.push({ op: 'configure', socket: s, addAddrs: wantedAddrs(s), setMtu: true, setUp: true, describe: `configure ${s.name}: ${wantedAddrs(s).join(', ')}, mtu ${s.mtu}, up` });
+      continue;
+    }
+    if (!inCt) {
+      changes.push({ op: 'missing', socket: s, describe: `socket ${s.name} exists neither on the node nor in CT ${s.containerId}` });
+      continue;
+    }
+    const addAddrs = wantedAddrs(s).filter((a) => !inCt.addrs.includes(a));
+    const setMtu = inCt.mtu !== s.mtu;
+    const setUp = !inCt.up;
+    if (addAddrs.length || setMtu || setUp) {
+      const what = [...addAddrs.map((a) => `add ${a}`), ...(setMtu ? [`mtu ${s.mtu}`] : []), ...(setUp ? ['up'] : [])];
+      changes.push({ op: 'configure', socket: s, addAddrs, setMtu, setUp, describe: `configure ${s.name}: ${what.join(', ')}` });
+    }
+  }
+  return changes;
+}
+
+function wantedAddrs(s: SocketPlacement): string[] {
+  return s.cidr6 ? [s.cidr, s.cidr6] : [s.cidr];
+}
+
+/** Read the node's links and each container's socket state. Read-only. */
+export async function observeSockets(host: SocketHost, desired: readonly SocketPlacement[]): Promise<SocketsObserved> {
+  const node = parseIpAddrJson((await host.node.run(['ip', '-j', 'addr', 'show'])).stdout);
+  const inContainer = new Map<string, LinkState | null>();
+  for (const s of desired) {
+    const r = await host.container(s.containerId).run(['ip', '-j', 'addr', 'show', 'dev', s.name], { okCodes: [0, 1] });
+    inContainer.set(s.name, r.code === 0 ? (parseIpAddrJson(r.stdout).get(s.name) ?? null) : null);
+  }
+  return { inNode: new Set([...node.keys()].filter((n) => desired.some((s) => s.name === n))), inContainer };
+}
+
+/** Apply socket changes in order. */
+export async function applySockets(host: SocketHost, changes: readonly SocketChange[]): Promise<void> {
+  for (const c of changes) {
+    const ct = host.container(c.socket.containerId);
+    switch (c.op) {
+      case 'missing':
+        throw new OperationError('sockets', c.describe, { hint: 'the ovs component creates the port; check `privroute status` for its error' });
+      case 'delete-orphan':
+        await ct.run(['ip', 'link', 'del', 'dev', c.socket.name]);
+        break;
+      case 'move':
+        await host.node.run(['ip', 'link', 'set', 'dev', c.socket.name, 'netns', await host.netnsTarget(c.socket.containerId)]);
+        break;
+      case 'configure':
+        if (c.setMtu) await ct.run(['ip', 'link', 'set', 'dev', c.socket.name, 'mtu', String(c.socket.mtu)]);
+        for (const a of c.addAddrs) {
+          const v6 = a.includes(':');
+          await ct.run(['ip', ...(v6 ? ['-6'] : []), 'addr', 'add', a, 'dev', c.socket.name, ...(v6 ? ['nodad'] : [])]);
+        }
+        if (c.setUp) await ct.run(['ip', 'link', 'set', 'dev', c.socket.name, 'up']);
+        break;
+    }
+  }
+}
+
+/** The sockets component for the runner. */
+export function socketsComponent(host: SocketHost, desired: readonly SocketPlacement[], dependsOn: string[] = ['ovs', 'containers']): Component<SocketsObserved, SocketChange> {
+  return {
+    name: 'sockets',
+    dependsOn,
+    observe: () => observeSockets(host, desired),
+    reconcile: (obs) => reconcileSockets(desired, obs),
+    apply: (changes) => applySockets(host, changes),
+  };
+}
