@@ -103,7 +103,14 @@ export interface SeenRequest {
   headers: Record<string, string | string[] | undefined>;
 }
 
-type Fault = { kind: 'status'; status: number; retryAfter?: string } | { kind: 'malformed' };
+/** Which requests a fault applies to (default: any). */
+export interface FaultMatch {
+  method?: string;
+  /** Tested against the path below the version segment, e.g. `/reg/<id>/account`. */
+  path?: RegExp;
+}
+
+type Fault = ({ kind: 'status'; status: number; retryAfter?: string } | { kind: 'malformed' }) & { match?: FaultMatch };
 
 /** A running stand-in. */
 export class WarpApiStandin {
@@ -123,13 +130,20 @@ export class WarpApiStandin {
   }
 
   /** Make the next `count` calls answer `status` (429 carries `Retry-After: retryAfter`). */
-  injectStatus(status: number, count = 1, retryAfter?: number | string): void {
-    for (let i = 0; i < count; i++) this.faults.push({ kind: 'status', status, retryAfter: retryAfter === undefined ? undefined : String(retryAfter) });
+  injectStatus(status: number, count = 1, retryAfter?: number | string, match?: FaultMatch): void {
+    for (let i = 0; i < count; i++) this.faults.push({ kind: 'status', status, retryAfter: retryAfter === undefined ? undefined : String(retryAfter), match });
   }
 
   /** Make the next `count` calls answer 200 with a truncated JSON body. */
-  injectMalformed(count = 1): void {
-    for (let i = 0; i < count; i++) this.faults.push({ kind: 'malformed' });
+  injectMalformed(count = 1, match?: FaultMatch): void {
+    for (let i = 0; i < count; i++) this.faults.push({ kind: 'malformed', match });
+  }
+
+  /** Take the first queued fault that applies to this request. */
+  private takeFault(method: string, url: string): Fault | undefined {
+    const sub = url.split('?')[0]!.replace(`/${this.o.version ?? 'v0a1922'}`, '');
+    const i = this.faults.findIndex((f) => (!f.match?.method || f.match.method === method) && (!f.match?.path || f.match.path.test(sub)));
+    return i < 0 ? undefined : this.faults.splice(i, 1)[0];
   }
 
   /** Re-apply every device's peer to the edge (after the edge's wireguard-go restarted). */
@@ -184,7 +198,7 @@ export class WarpApiStandin {
       res.end(text);
     };
     try {
-      const fault = this.faults.shift();
+      const fault = this.takeFault(req.method ?? '', req.url ?? '');
       if (fault?.kind === 'malformed') return send(200, '{"id":"t0-broken","config":{"interface":');
       if (fault?.kind === 'status') {
         return send(fault.status, apiError(fault.status === 429 ? 10000 : fault.status === 403 ? 1020 : 10001, fault.status === 403 ? 'Access denied' : 'Too many requests'), fault.retryAfter ? { 'Retry-After': fault.retryAfter } : {});
