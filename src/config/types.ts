@@ -188,6 +188,11 @@ export interface RuntimeConfig {
   kind: RuntimeKind;
   /** netns runtime: namespace name for container N is `<prefix><N>`. */
   netns_prefix: string;
+  /**
+   * Run node-side commands inside this network namespace instead of the host's
+   * own (the lab's "node" namespace). null on a real node.
+   */
+  node_netns: string | null;
 }
 
 export interface DaemonSchedules {
