@@ -10,6 +10,7 @@ import tls from 'node:tls';
 import https from 'node:https';
 import { Writable } from 'node:stream';
 import { WarpApi, LicenseRejectedError } from '../../../src/warp/api.js';
+import type { WarpHttpOptions } from '../../../src/warp/http.js';
 import { registerDevice } from '../../../src/warp/account.js';
 import { activeAccount, listAccounts } from '../../../src/warp/account-store.js';
 import { generateKeyPair } from '../../../src/warp/keys.js';
@@ -36,7 +37,7 @@ test.after.always(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-function client(extra: Partial<ConstructorParameters<typeof WarpApi>[0] & object> = {}): WarpApi {
+function client(extra: Partial<WarpHttpOptions> = {}): WarpApi {
   return new WarpApi({
     baseUrl: stand.url,
     caFile: stand.caFile,
