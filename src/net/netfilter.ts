@@ -1,12 +1,14 @@
 /**
  * iptables/ip6tables rules as data, with ownership, reconciled idempotently.
  *
- * Every rule privroute installs carries a comment `privroute:<id>` where `<id>`
- * is a short hash of the rule itself. Observation is one `iptables -S` per
- * (family, table, chain); the ids found there tell which desired rules are
- * present and which owned rules are stale. Rules without our comment are never
- * touched (no flush-and-rebuild: the host's own firewall survives). Chain
- * policies are set explicitly (FORWARD DROP is the fail-closed default).
+ * Every rule privroute installs carries a comment `privroute/<owner>:<id>`, where
+ * `<owner>` is the component (`warp`, `gateway`, `ingress`...) and `<id>` a short
+ * hash of the rule itself. Observation is one `iptables -S` per (family, table,
+ * chain); the ids found there tell which desired rules are present and which of
+ * this owner's rules are stale. Components sharing a chain never prune each
+ * other. Rules without our comment are never touched (no flush-and-rebuild: the
+ * host's own firewall survives). Chain policies are set explicitly (FORWARD DROP
+ * is the fail-closed default).
  */
 import { createHash } from 'node:crypto';
 import type { HostExec } from '../host/exec.js';
@@ -33,8 +35,10 @@ export interface NfPolicy {
   policy: 'ACCEPT' | 'DROP';
 }
 
-/** The desired netfilter state of one host (or container). */
+/** The desired netfilter state of one component on one host (or container). */
 export interface NfDesired {
+  /** The owning component; `[a-z0-9-]+`. */
+  owner: string;
   rules: readonly NfRule[];
   policies: readonly NfPolicy[];
 }
@@ -66,19 +70,25 @@ export function chainKey(f: NfFamily, table: NfTable, chain: string): string {
   return `${f}/${table}/${chain}`;
 }
 
-/** argv to append/insert a rule with its ownership comment. */
-export function addArgv(r: NfRule): string[] {
-  return [iptablesBin(r.family), '-w', '-t', r.table, r.first ? '-I' : '-A', r.chain, ...r.spec, '-m', 'comment', '--comment', `privroute:${ruleId(r)}`];
+/** The ownership comment of a rule. */
+export function ruleComment(owner: string, r: NfRule): string {
+  return `privroute/${owner}:${ruleId(r)}`;
 }
 
-/** Parse `iptables -S CHAIN` output. */
-export function parseListing(out: string): NfChainObserved {
+/** argv to append/insert a rule with its ownership comment. */
+export function addArgv(owner: string, r: NfRule): string[] {
+  return [iptablesBin(r.family), '-w', '-t', r.table, r.first ? '-I' : '-A', r.chain, ...r.spec, '-m', 'comment', '--comment', ruleComment(owner, r)];
+}
+
+/** Parse `iptables -S CHAIN` output, keeping the rules `owner` owns. */
+export function parseListing(out: string, owner: string): NfChainObserved {
   const owned = new Map<string, string>();
   let policy: string | undefined;
+  const re = new RegExp(`--comment "?privroute/${owner.replace(/[^a-z0-9-]/g, '')}:([0-9a-f]{12})"?`);
   for (const line of out.split('\n')) {
     const p = /^-P \S+ (\S+)/.exec(line);
     if (p) policy = p[1];
-    const m = /--comment "?privroute:([0-9a-f]{12})"?/.exec(line);
+    const m = re.exec(line);
     if (m && line.startsWith('-A ')) owned.set(m[1]!, line.trim());
   }
   return { policy, owned };
@@ -96,7 +106,7 @@ export async function observeNetfilter(exec: HostExec, desired: NfDesired): Prom
   const out: NfObserved = new Map();
   for (const c of chainsOf(desired)) {
     const r = await exec.run([iptablesBin(c.family), '-w', '-t', c.table, '-S', c.chain]);
-    out.set(chainKey(c.family, c.table, c.chain), parseListing(r.stdout));
+    out.set(chainKey(c.family, c.table, c.chain), parseListing(r.stdout, desired.owner));
   }
   return out;
 }
@@ -141,9 +151,9 @@ export function splitListingLine(line: string): string[] {
 }
 
 /** Apply netfilter changes in order through `exec`. */
-export async function applyNetfilter(exec: HostExec, changes: readonly NfChange[]): Promise<void> {
+export async function applyNetfilter(exec: HostExec, owner: string, changes: readonly NfChange[]): Promise<void> {
   for (const c of changes) {
-    if (c.op === 'add') await exec.run(addArgv(c.rule));
+    if (c.op === 'add') await exec.run(addArgv(owner, c.rule));
     else if (c.op === 'policy') await exec.run([iptablesBin(c.policy.family), '-w', '-t', c.policy.table, '-P', c.policy.chain, c.policy.policy]);
     else {
       const argv = splitListingLine(c.line);

@@ -15,6 +15,7 @@ const skip = skipUnless(rootSkipReason(), binarySkipReason('iptables', 'ip6table
     // A rule that is not ours must survive every reconcile.
     await a.run(['iptables', '-w', '-A', 'FORWARD', '-i', 'lo', '-j', 'ACCEPT']);
     const nf: NfDesired = {
+      owner: 'test',
       policies: [{ family: 4, table: 'filter', chain: 'FORWARD', policy: 'DROP' }, { family: 6, table: 'filter', chain: 'FORWARD', policy: 'DROP' }],
       rules: [
         { family: 4, table: 'filter', chain: 'FORWARD', spec: ['-i', 'e0', '-o', 'e0', '-j', 'ACCEPT'] },
@@ -26,13 +27,13 @@ const skip = skipUnless(rootSkipReason(), binarySkipReason('iptables', 'ip6table
     const first = reconcileNetfilter(nf, await observeNetfilter(a, nf));
     t.is(first.filter((c) => c.op === 'add').length, 4);
     t.is(first.filter((c) => c.op === 'policy').length, 2);
-    await applyNetfilter(a, first);
+    await applyNetfilter(a, 'test', first);
     t.deepEqual(reconcileNetfilter(nf, await observeNetfilter(a, nf)), []);
     // Drop one rule from the desired set: it is removed as stale, the foreign one stays.
     const fewer: NfDesired = { ...nf, rules: nf.rules.slice(1) };
     const prune = reconcileNetfilter(fewer, await observeNetfilter(a, fewer));
     t.deepEqual(prune.map((c) => c.op), ['delete']);
-    await applyNetfilter(a, prune);
+    await applyNetfilter(a, 'test', prune);
     const listing = (await a.run(['iptables', '-w', '-S', 'FORWARD'])).stdout;
     t.regex(listing, /-A FORWARD -i lo -j ACCEPT/);
     t.notRegex(listing, /-i e0 -o e0/);

@@ -6,16 +6,16 @@ const rule: NfRule = { family: 4, table: 'filter', chain: 'FORWARD', spec: ['-i'
 test('rule ids are stable and change with the rule', (t) => {
   t.is(ruleId(rule), ruleId({ ...rule, spec: [...rule.spec] }));
   t.not(ruleId(rule), ruleId({ ...rule, chain: 'INPUT' }));
-  t.deepEqual(addArgv(rule).slice(-4), ['-m', 'comment', '--comment', `privroute:${ruleId(rule)}`]);
+  t.deepEqual(addArgv('warp', rule).slice(-4), ['-m', 'comment', '--comment', `privroute/warp:${ruleId(rule)}`]);
 });
 
 test('listing parse finds policy and owned rules only', (t) => {
   const id = ruleId(rule);
-  const out = `-P FORWARD DROP\n-A FORWARD -i lo -j ACCEPT\n-A FORWARD -i warp0 -o wgwarp -m comment --comment "privroute:${id}" -j ACCEPT\n`;
-  const o = parseListing(out);
+  const out = `-P FORWARD DROP\n-A FORWARD -i lo -j ACCEPT\n-A FORWARD -i warp0 -o wgwarp -m comment --comment "privroute/warp:${id}" -j ACCEPT\n-A FORWARD -m comment --comment "privroute/ingress:${id}" -j ACCEPT\n`;
+  const o = parseListing(out, 'warp');
   t.is(o.policy, 'DROP');
   t.deepEqual([...o.owned.keys()], [id]);
-  t.deepEqual(reconcileNetfilter({ rules: [rule], policies: [{ family: 4, table: 'filter', chain: 'FORWARD', policy: 'DROP' }] }, new Map([['4/filter/FORWARD', o]])), []);
+  t.deepEqual(reconcileNetfilter({ owner: 'warp', rules: [rule], policies: [{ family: 4, table: 'filter', chain: 'FORWARD', policy: 'DROP' }] }, new Map([['4/filter/FORWARD', o]])), []);
 });
 
 test('listing lines split with quotes', (t) => {
