@@ -102,6 +102,12 @@ export interface Flow {
   gotoTable?: number;
   idleTimeout?: number;
   hardTimeout?: number;
+  /**
+   * Decoded flows only (set by the OpenFlow codec when dumping): descriptions of
+   * match fields, actions or instructions this model cannot represent (a flow
+   * someone else installed). A flow carrying this is never re-encoded.
+   */
+  unsupported?: readonly string[];
 }
 
 /** A meter with one drop band. */
