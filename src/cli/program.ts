@@ -24,10 +24,12 @@ export function buildProgram(io: CliIo): Command {
     .description('Turn a Proxmox node into a multi-hop privacy appliance: WireGuard -> XRay -> WARP -> VPS, wired by OpenFlow.')
     .version(VERSION)
     .option('--config <file>', 'config file (default: $PRIVROUTE_CONFIG, then /etc/privroute/config.json)')
-    .addOption(new Option('--state-dir <dir>', 'state directory').default(DEFAULT_STATE_DIR).env('PRIVROUTE_STATE_DIR'))
+    .option('--state-dir <dir>', `state directory (default: $PRIVROUTE_STATE_DIR, then ${DEFAULT_STATE_DIR})`)
     .option('--json', 'print data as JSON on stdout', false)
-    .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS).env('PRIVROUTE_LOG_LEVEL'))
+    .addOption(new Option('--log-level <level>', 'log level, logs go to stderr (default: $PRIVROUTE_LOG_LEVEL, then warn)').choices(LOG_LEVELS))
     .showSuggestionAfterError(true)
+    // Defaults of --state-dir/--log-level come from the run's env in CliContext (not
+    // commander's .env(), which would read process.env and ignore injected IO).
     // Inherited by every subcommand created with .command(): usage errors throw instead of exiting.
     .exitOverride()
     .configureOutput({
@@ -44,13 +46,24 @@ export function buildProgram(io: CliIo): Command {
  * Returns the exit code: 0 ok, 1 failure, 2 bad input. Never calls process.exit.
  */
 export async function run(argv: readonly string[], io: CliIo = { out: process.stdout, err: process.stderr, env: process.env }): Promise<number> {
-  const program = buildProgram(io);
+  return runProgram(buildProgram(io), argv, io);
+}
+
+/**
+ * Parse and run an already built `program` (from {@link buildProgram}, possibly
+ * with extra commands in tests). Returns the exit code; errors are printed to io.err
+ * (and, with --json, as JSON on io.out).
+ */
+export async function runProgram(program: Command, argv: readonly string[], io: CliIo): Promise<number> {
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (e) {
-    const json = argv.includes('--json');
-    const debug = argv.includes('debug') || argv.includes('--log-level=debug') || io.env.PRIVROUTE_LOG_LEVEL === 'debug';
+    // Global options as far as commander got before the error.
+    const o = program.opts<{ json?: boolean; logLevel?: string }>();
+    const json = o.json === true || argv.includes('--json');
+    const level = o.logLevel ?? io.env.PRIVROUTE_LOG_LEVEL;
+    const debug = level === 'debug' || level === 'trace';
     if (!(e instanceof CommanderError) && json) io.out.write(JSON.stringify(errorJson(e), null, 2) + '\n');
     printError(e, io.err, debug);
     return exitCodeOf(e);

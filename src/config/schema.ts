@@ -77,6 +77,8 @@ export const SCHEMA = {
       runtime: {
         kind: oneOf<'pct' | 'netns'>('pct', ['pct', 'netns']),
         netns_prefix: { doc: '', ...fmt((v) => (typeof v === 'string' && /^[a-zA-Z0-9_.-]{1,40}$/.test(v) ? null : 'expected 1-40 characters from [a-zA-Z0-9_.-]')), default: D.netns_prefix },
+        // Lab only: node-side commands run in this namespace. null on a real node.
+        node_netns: nullable((v) => (typeof v === 'string' && /^[a-zA-Z0-9_.-]{1,40}$/.test(v) ? null : 'expected a namespace name (1-40 characters from [a-zA-Z0-9_.-]) or null')),
       },
       chain_network: {
         subnet: { doc: '', ...fmt(checkCidr4), default: D.chain_subnet },
