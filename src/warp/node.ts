@@ -43,8 +43,6 @@ export const resolveEndpoint: EndpointResolver = async (endpoint) => {
   if (!addr) throw new OperationError('warp', `the WARP endpoint ${host} has no address`);
   return addr.family === 6 ? `[${addr.address}]:${port ?? 2408}` : `${addr.address}:${port ?? 2408}`;
 };
-  return addr.family === 6 ? `[${addr.address}]:${port ?? 2408}` : `${addr.address}:${port ?? 2408}`;
-};
 
 /** Build the runner component of the WARP hop. */
 export function warpNodeComponent(d: WarpNodeDeps): Component<WarpNodeObserved, WarpNodeChange> {
