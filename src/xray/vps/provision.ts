@@ -1,0 +1,157 @@
+/**
+ * Provision the VPS end of the hop over a HostExec (SshExec in production):
+ * observe → reconcile → apply, one named step at a time, each idempotent and
+ * reported as changed/unchanged. Nothing is written before the engine is known
+ * to enforce the profile and the inbound port is known to be free (or ours).
+ *
+ * Steps: detect, engine, capability, port, files, service, firewall, run, listen.
+ */
+import { PreconditionError } from '../../core/errors.js';
+import type { EngineInstall } from '../../config/types.js';
+import type { HostExec } from '../../host/exec.js';
+import { assertProfileSupported, engineName, runArgv } from '../engine.js';
+import { serialize } from '../render/common.js';
+import { renderServer } from '../render/server.js';
+import { serviceManager } from '../service/process.js';
+import type { ServiceManagerKind, ServiceSpec } from '../service/types.js';
+import type { EngineInfo, StepReport, XrayMaterial, XrayProfile } from '../types.js';
+import { ensureEngineConfig, ensureFile } from './files.js';
+import { ensureFirewall } from './firewall.js';
+import { ensureEngine } from './install.js';
+import type { VpsLayout } from './layout.js';
+import { listenersOn, observeFacts, type HostFacts } from './observe.js';
+import { Steps } from './step.js';
+
+/** Everything provisioning needs, resolved from config + state by the caller. */
+export interface VpsDesired {
+  profile: XrayProfile;
+  port: number;
+  install: EngineInstall;
+  engineBinary: string | null;
+  /** Package for install = package; default by profile (xray for REALITY, else v2ray). */
+  packageName?: string;
+  firewall: 'none' | 'ufw' | 'iptables';
+  service: ServiceManagerKind;
+  material: XrayMaterial;
+  realityTarget: string;
+  serverNames: readonly string[];
+  /** The client engine's version (REALITY minClientVer is set to it explicitly). */
+  minClientVer: string;
+  upstreamDns: string;
+  layout: VpsLayout;
+}
+
+export interface ProvisionReport {
+  target: string;
+  facts: HostFacts;
+  engine: EngineInfo;
+  steps: StepReport[];
+  /** True when no step changed anything. */
+  unchanged: boolean;
+}
+
+export interface ProvisionOptions {
+  /** How long to wait for the service to listen after a restart. */
+  listenTimeoutMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** The service definition for the engine on the VPS. */
+export function vpsServiceSpec(d: VpsDesired, engine: EngineInfo): ServiceSpec {
+  return {
+    name: d.layout.serviceName,
+    argv: runArgv(engine, engine.binary, d.layout.configPath),
+    pidFile: d.layout.pidFile,
+    logFile: d.layout.logFile,
+    unitDir: d.layout.unitDir,
+  };
+}
+
+/** The server config text for `engine`. */
+export function renderVpsConfig(d: VpsDesired, engine: EngineInfo): string {
+  return serialize(renderServer({
+    profile: d.profile, engine, port: d.port, material: d.material, apiPort: d.layout.apiPort, upstreamDns: d.upstreamDns,
+    certFile: d.layout.certPath, keyFile: d.layout.keyPath, realityTarget: d.realityTarget, serverNames: d.serverNames,
+    minClientVer: d.minClientVer,
+  }));
+}
+
+/** Provision (or verify) the VPS. Idempotent; see the module comment. */
+export async function provisionVps(exec: HostExec, d: VpsDesired, opts: ProvisionOptions = {}): Promise<ProvisionReport> {
+  const steps = new Steps(exec.target, 'vps');
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const mgr = serviceManager(d.service);
+
+  const facts = await steps.run('detect', () => observeFacts(exec));
+  steps.note('detect', 'unchanged', `${facts.osId} ${facts.osVersion} ${facts.arch}`);
+
+  const installed = await steps.run('engine', () => ensureEngine(exec, {
+    method: d.install,
+    engineBinary: d.engineBinary,
+    packageName: d.packageName ?? (d.profile === 'vless-reality-vision' ? 'xray' : 'v2ray'),
+    uploadPath: d.layout.uploadBinary,
+  }));
+  steps.note('engine', installed.changed ? 'changed' : 'unchanged', installed.detail);
+  const engine = installed.engine;
+
+  await steps.run('capability', async () => assertProfileSupported(engine, d.profile, exec.target));
+  steps.note('capability', 'unchanged', `${engineName(engine)} enforces ${d.profile}`);
+
+  const spec = vpsServiceSpec(d, engine);
+  const before = await steps.run('port', async () => {
+    const status = await mgr.status(exec, spec);
+    const foreign = (await listenersOn(exec, d.port)).filter((l) => !l.processes.some((p) => p.pid === status.pid));
+    if (foreign.length > 0) {
+      const who = foreign.flatMap((l) => l.processes.map((p) => `${p.name} (pid ${p.pid})`)).join(', ') || 'an unknown process';
+      throw new PreconditionError(
+        `port ${d.port}/tcp is already taken by ${who}`,
+        `free port ${d.port} on the VPS, or set vps.xray_port (and xray.vps_port) to a free port`,
+      );
+    }
+    return status;
+  });
+  steps.note('port', 'unchanged', before.active ? `${d.port}/tcp held by our service` : `${d.port}/tcp free`);
+
+  const config = renderVpsConfig(d, engine);
+  const filesChanged = await steps.run('files', async () => {
+    await exec.run(['install', '-d', '-m', '0700', d.layout.dir]);
+    let changed = false;
+    if (d.profile === 'vless-tls') {
+      changed = (await ensureFile(exec, d.layout.certPath, d.material.tls.certPem, 0o600)) || changed;
+      changed = (await ensureFile(exec, d.layout.keyPath, d.material.tls.keyPem, 0o600)) || changed;
+    }
+    changed = (await ensureEngineConfig(exec, engine, engine.binary, d.layout.configPath, config)) || changed;
+    return changed;
+  });
+  steps.note('files', filesChanged ? 'changed' : 'unchanged', d.layout.configPath);
+
+  const unitChanged = await steps.run('service', () => mgr.ensureInstalled(exec, spec));
+  steps.note('service', unitChanged ? 'changed' : 'unchanged', `${mgr.kind}: ${spec.name}`);
+
+  const fw = await steps.run('firewall', () => ensureFirewall(exec, d.firewall, d.port));
+  steps.note('firewall', d.firewall === 'none' ? 'skipped' : fw ? 'changed' : 'unchanged', fw ?? d.firewall);
+
+  const restart = filesChanged || unitChanged || !before.active;
+  if (restart) await steps.run('run', () => mgr.restart(exec, spec));
+  steps.note('run', restart ? 'changed' : 'unchanged', restart ? `restarted ${spec.name}` : `${spec.name} active`);
+
+  await steps.run('listen', async () => {
+    const deadline = Date.now() + (opts.listenTimeoutMs ?? 10_000);
+    for (;;) {
+      const st = await mgr.status(exec, spec);
+      const ls = await listenersOn(exec, d.port);
+      if (st.active && ls.some((l) => l.processes.some((p) => p.pid === st.pid))) return;
+      if (Date.now() > deadline) {
+        const who = ls.flatMap((l) => l.processes.map((p) => `${p.name}/${p.pid}`)).join(', ');
+        throw new PreconditionError(
+          `${spec.name} is ${st.active ? `running (pid ${st.pid})` : 'not running'} but does not listen on ${d.port}/tcp${who ? ` (held by ${who})` : ''}`,
+          `look at the engine log (${mgr.kind === 'process' ? d.layout.logFile : `journalctl -u ${spec.name}`}) on the VPS`,
+        );
+      }
+      await sleep(200);
+    }
+  });
+  steps.note('listen', 'unchanged', `${spec.name} listens on ${d.port}/tcp`);
+
+  return { target: exec.target, facts, engine, steps: steps.reports, unchanged: steps.reports.every((s) => s.outcome !== 'changed') };
+}
