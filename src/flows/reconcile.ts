@@ -1,0 +1,100 @@
+/**
+ * Pure reconcile: desired flows/meters vs the installed ones privroute owns →
+ * the minimal list of changes.
+ *
+ * - Flows are keyed by (table, priority, canonical match) (text.ts `flowKey`):
+ *   that triple is what identifies a flow inside an OpenFlow switch.
+ *   - key only desired              → `add`
+ *   - key in both, actions differ   → `modify_strict` (keeps the flow's counters)
+ *   - key in both, cookie differs   → `add`, which replaces the flow in place
+ *     (an OF1.3 modify never rewrites the cookie, so it could not fix it)
+ *   - key only installed            → `delete_strict`
+ *   - identical                     → nothing. A no-op reconcile produces zero mods.
+ * - Installed flows without privroute's cookie prefix are ignored even if the caller
+ *   passes them (dumps are already cookie-filtered; this is the second lock).
+ * - Meters are owned by id range (antispoof.ts); foreign meters are ignored.
+ * - Change order: adds, then modifies, then deletes (a change adds before it deletes).
+ *   The whole list is applied as one atomic bundle by apply.ts.
+ */
+import type { Flow, Meter } from '../ovs/flow.js';
+import { isOwnedMeter } from './build/antispoof.js';
+import { isOwned } from './cookie.js';
+import { actionsText, flowKey } from './text.js';
+
+/** A flow change (same shape as the OpenFlow client's FlowMod). */
+export type FlowChange = { command: 'add' | 'modify_strict' | 'delete_strict'; flow: Flow };
+/** A meter change (same shape as the OpenFlow client's MeterMod). */
+export type MeterChange = { command: 'add' | 'modify' | 'delete'; meter: Meter };
+
+/** The outcome of a diff. */
+export interface FlowDiff {
+  mods: FlowChange[];
+  meters: MeterChange[];
+  added: Flow[];
+  /** Desired flows that replace an installed flow with the same key. */
+  modified: { from: Flow; to: Flow }[];
+  deleted: Flow[];
+  unchanged: number;
+  metersUnchanged: number;
+}
+
+function sameMeter(a: Meter, b: Meter): boolean {
+  return a.unit === b.unit && a.rate === b.rate && (a.burst ?? 0) === (b.burst ?? 0);
+}
+
+/**
+ * Diff `desired` against `installed`. Both must use port names (decoded flows go
+ * through `namePorts` first). Throws on duplicate desired keys (a compiler bug).
+ * Pure; the input arrays are not modified; the result does not depend on input order.
+ */
+export function diffFlows(desired: readonly Flow[], installed: readonly Flow[], desiredMeters: readonly Meter[] = [], installedMeters: readonly Meter[] = []): FlowDiff {
+  const want = new Map<string, Flow>();
+  for (const f of desired) {
+    const k = flowKey(f);
+    if (want.has(k)) throw new Error(`desired flows contain key ${k} twice`);
+    want.set(k, f);
+  }
+  const have = new Map<string, Flow>();
+  for (const f of installed) if (isOwned(f.cookie)) have.set(flowKey(f), f);
+
+  const out: FlowDiff = { mods: [], meters: [], added: [], modified: [], deleted: [], unchanged: 0, metersUnchanged: 0 };
+  const keys = [...want.keys()].sort();
+  const modifies: FlowChange[] = [];
+  for (const k of keys) {
+    const d = want.get(k)!;
+    const i = have.get(k);
+    if (!i) {
+      out.added.push(d);
+      out.mods.push({ command: 'add', flow: d });
+    } else if (i.cookie !== d.cookie) {
+      out.modified.push({ from: i, to: d });
+      modifies.push({ command: 'add', flow: d });
+    } else if (i.unsupported?.length) {
+      // Parts of the installed flow could not be decoded: replace it whole rather than modify.
+      out.modified.push({ from: i, to: d });
+      modifies.push({ command: 'add', flow: d });
+    } else if (actionsText(i) !== actionsText(d) || (i.idleTimeout ?? 0) !== (d.idleTimeout ?? 0) || (i.hardTimeout ?? 0) !== (d.hardTimeout ?? 0)) {
+      out.modified.push({ from: i, to: d });
+      modifies.push({ command: 'modify_strict', flow: d });
+    } else out.unchanged++;
+  }
+  out.mods.push(...modifies);
+  for (const k of [...have.keys()].sort()) {
+    if (want.has(k)) continue;
+    const i = have.get(k)!;
+    out.deleted.push(i);
+    out.mods.push({ command: 'delete_strict', flow: i });
+  }
+
+  const wantM = new Map(desiredMeters.map((m) => [m.id, m]));
+  const haveM = new Map(installedMeters.filter((m) => isOwnedMeter(m.id)).map((m) => [m.id, m]));
+  for (const id of [...wantM.keys()].sort((a, b) => a - b)) {
+    const d = wantM.get(id)!;
+    const i = haveM.get(id);
+    if (!i) out.meters.push({ command: 'add', meter: d });
+    else if (!sameMeter(i, d)) out.meters.push({ command: 'modify', meter: d });
+    else out.metersUnchanged++;
+  }
+  for (const id of [...haveM.keys()].sort((a, b) => a - b)) if (!wantM.has(id)) out.meters.push({ command: 'delete', meter: haveM.get(id)! });
+  return out;
+}

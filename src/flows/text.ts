@@ -1,0 +1,189 @@
+/**
+ * Canonical ovs-ofctl-like text of flows. One function decides how a match and
+ * its actions are spelled, so that:
+ * - golden tests compare stable text,
+ * - `privroute flows` prints what an operator already reads in `ovs-ofctl dump-flows`,
+ * - reconcile keys flows by (table, priority, canonical match) and compares
+ *   canonical actions, independent of how a decoder represented masks (absent vs
+ *   all-ones, `/32` vs none, MAC case, number vs string).
+ *
+ * With ports resolved to numbers, {@link ofctlSpec} is accepted by
+ * `ovs-ofctl add-flows` (used by the bench as the peer; never by the product).
+ */
+import ipaddr from 'ipaddr.js';
+import type { Flow, FlowAction, FlowMatch, Masked } from '../ovs/flow.js';
+import { CT_STATE } from '../ovs/flow.js';
+import { cookieHex } from './cookie.js';
+
+const TCP_FLAG_NAMES: readonly [string, number][] = [
+  ['fin', 0x1], ['syn', 0x2], ['rst', 0x4], ['psh', 0x8], ['ack', 0x10], ['urg', 0x20], ['ece', 0x40], ['cwr', 0x80], ['ns', 0x100],
+];
+const CT_ORDER: readonly (keyof typeof CT_STATE)[] = ['new', 'est', 'rel', 'rpl', 'inv', 'trk', 'snat', 'dnat'];
+const IP_FRAG: Record<string, string> = { '1/1': 'yes', '0/1': 'no', '1/3': 'first', '3/3': 'later', '0/2': 'not_later' };
+
+function hex(n: number | bigint): string {
+  return '0x' + n.toString(16);
+}
+
+/** Lower-case MAC, `mac/mask` kept only when the mask is not all ones. */
+export function canonMac(v: string): string {
+  const [mac, mask] = v.toLowerCase().split('/');
+  return mask && mask !== 'ff:ff:ff:ff:ff:ff' ? `${mac}/${mask}` : mac!;
+}
+
+/** Canonical IPv4/IPv6 address or prefix; a full-length prefix is written as a plain address. */
+export function canonIp(v: string): string {
+  if (!v.includes('/')) return ipaddr.parse(v).toString();
+  const [a, m] = v.split('/') as [string, string];
+  const addr = ipaddr.parse(a);
+  const len = /^\d+$/.test(m) ? Number(m) : ipaddr.parse(m).prefixLengthFromSubnetMask() ?? -1;
+  const full = addr.kind() === 'ipv4' ? 32 : 128;
+  return len === full ? addr.toString() : `${addr.toString()}/${len}`;
+}
+
+function masked(name: string, m: Masked<number>, width: number): string {
+  const full = width >= 32 ? 0xffffffff : (1 << width) - 1;
+  const mask = m.mask === undefined ? full : m.mask >>> 0;
+  return mask === full ? `${name}=${m.value >>> 0}` : `${name}=${hex(m.value >>> 0)}/${hex(mask)}`;
+}
+
+function tcpFlags(m: Masked<number>): string {
+  const mask = m.mask ?? 0xfff;
+  if ((mask & ~0x1ff) !== 0) return `tcp_flags=${hex(m.value)}/${hex(mask)}`;
+  return 'tcp_flags=' + TCP_FLAG_NAMES.filter(([, b]) => mask & b).map(([n, b]) => (m.value & b ? '+' : '-') + n).join('');
+}
+
+function ctState(m: Masked<number>): string {
+  const mask = m.mask ?? 0xff;
+  return 'ct_state=' + CT_ORDER.filter((k) => mask & CT_STATE[k]).map((k) => (m.value & CT_STATE[k] ? '+' : '-') + k).join('');
+}
+
+function protocol(m: FlowMatch): string[] {
+  const v6 = m.eth_type === 0x86dd;
+  if (m.eth_type === 0x0800 || v6) {
+    const suffix = v6 ? '6' : '';
+    switch (m.ip_proto) {
+      case undefined:
+        return [v6 ? 'ipv6' : 'ip'];
+      case 6:
+        return ['tcp' + suffix];
+      case 17:
+        return ['udp' + suffix];
+      case 1:
+        return v6 ? ['ipv6', 'nw_proto=1'] : ['icmp'];
+      case 58:
+        return v6 ? ['icmp6'] : ['ip', 'nw_proto=58'];
+      default:
+        return [v6 ? 'ipv6' : 'ip', `nw_proto=${m.ip_proto}`];
+    }
+  }
+  if (m.eth_type === 0x0806) return ['arp'];
+  const out: string[] = [];
+  if (m.eth_type !== undefined) out.push(`dl_type=0x${m.eth_type.toString(16).padStart(4, '0')}`);
+  if (m.ip_proto !== undefined) out.push(`nw_proto=${m.ip_proto}`);
+  return out;
+}
+
+/** Canonical match text (comma-separated ovs-ofctl fields in a fixed order); '' for match-all. */
+export function matchText(m: FlowMatch): string {
+  const f: string[] = [];
+  if (m.in_port !== undefined) f.push(`in_port=${m.in_port}`);
+  if (m.regs) {
+    for (const k of Object.keys(m.regs).map(Number).sort((a, b) => a - b)) f.push(masked(`reg${k}`, m.regs[k]!, 32));
+  }
+  if (m.metadata) {
+    const mask = m.metadata.mask ?? 0xffffffffffffffffn;
+    f.push(mask === 0xffffffffffffffffn ? `metadata=${hex(m.metadata.value)}` : `metadata=${hex(m.metadata.value)}/${hex(mask)}`);
+  }
+  if (m.ct_state) f.push(ctState(m.ct_state));
+  if (m.ct_zone !== undefined) f.push(`ct_zone=${m.ct_zone}`);
+  if (m.ct_mark) f.push(masked('ct_mark', m.ct_mark, 32));
+  f.push(...protocol(m));
+  if (m.eth_src !== undefined) f.push(`dl_src=${canonMac(m.eth_src)}`);
+  if (m.eth_dst !== undefined) f.push(`dl_dst=${canonMac(m.eth_dst)}`);
+  if (m.arp_op !== undefined) f.push(`arp_op=${m.arp_op}`);
+  if (m.arp_spa !== undefined) f.push(`arp_spa=${canonIp(m.arp_spa)}`);
+  if (m.arp_sha !== undefined) f.push(`arp_sha=${canonMac(m.arp_sha)}`);
+  if (m.ipv4_src !== undefined) f.push(`nw_src=${canonIp(m.ipv4_src)}`);
+  if (m.ipv4_dst !== undefined) f.push(`nw_dst=${canonIp(m.ipv4_dst)}`);
+  if (m.ipv6_src !== undefined) f.push(`ipv6_src=${canonIp(m.ipv6_src)}`);
+  if (m.ipv6_dst !== undefined) f.push(`ipv6_dst=${canonIp(m.ipv6_dst)}`);
+  if (m.nw_ttl !== undefined) f.push(`nw_ttl=${m.nw_ttl}`);
+  if (m.ip_frag) {
+    const key = `${m.ip_frag.value}/${m.ip_frag.mask ?? 3}`;
+    f.push(`ip_frag=${IP_FRAG[key] ?? key}`);
+  }
+  if (m.tcp_src !== undefined) f.push(`tcp_src=${m.tcp_src}`);
+  if (m.tcp_dst !== undefined) f.push(`tcp_dst=${m.tcp_dst}`);
+  if (m.udp_src !== undefined) f.push(`udp_src=${m.udp_src}`);
+  if (m.udp_dst !== undefined) f.push(`udp_dst=${m.udp_dst}`);
+  if (m.tcp_flags) f.push(tcpFlags(m.tcp_flags));
+  if (m.icmpv4_type !== undefined) f.push(`icmp_type=${m.icmpv4_type}`);
+  if (m.icmpv6_type !== undefined) f.push(`icmpv6_type=${m.icmpv6_type}`);
+  return f.join(',');
+}
+
+function setFieldValue(field: string, v: string | number): string {
+  if (field === 'eth_src' || field === 'eth_dst') return canonMac(String(v));
+  if (field === 'ipv4_src' || field === 'ipv4_dst') return canonIp(String(v));
+  return String(typeof v === 'string' && /^0x/i.test(v) ? Number(v) : v);
+}
+
+/** Text of one apply-action. */
+export function actionText(a: FlowAction): string {
+  switch (a.type) {
+    case 'output':
+      return `output:${a.port}`;
+    case 'in_port':
+      return 'in_port';
+    case 'set_field':
+      return `set_field:${setFieldValue(a.field, a.value)}->${a.field}`;
+    case 'dec_ttl':
+      return 'dec_ttl';
+    case 'set_nw_ttl':
+      return `mod_nw_ttl:${a.ttl}`;
+    case 'resubmit':
+      return `resubmit(${a.port ?? ''},${a.table})`;
+    case 'ct': {
+      const parts: string[] = [];
+      if (a.commit) parts.push('commit');
+      if (a.zone !== undefined) parts.push(`zone=${a.zone}`);
+      if (a.table !== undefined) parts.push(`table=${a.table}`);
+      if (a.nat) parts.push(a.nat.kind === 'restore' ? 'nat' : `nat(${a.nat.kind}${a.nat.addr ? '=' + a.nat.addr : ''})`);
+      return `ct(${parts.join(',')})`;
+    }
+    case 'ct_clear':
+      return 'ct_clear';
+    case 'controller':
+      return a.maxLen === undefined ? 'controller' : `controller(max_len=${a.maxLen})`;
+  }
+}
+
+/** Canonical actions text: `meter:N,` then apply-actions, then `goto_table:N`; `drop` when there is nothing. */
+export function actionsText(fl: Pick<Flow, 'actions' | 'meter' | 'gotoTable'>): string {
+  const parts: string[] = [];
+  if (fl.meter !== undefined) parts.push(`meter:${fl.meter}`);
+  for (const a of fl.actions) parts.push(actionText(a));
+  if (fl.gotoTable !== undefined) parts.push(`goto_table:${fl.gotoTable}`);
+  return parts.length ? parts.join(',') : 'drop';
+}
+
+/** Human/golden text: `table=30, priority=100, cookie=0x..., in_port=...,... actions=...`. */
+export function flowText(fl: Flow, opts: { cookie?: boolean } = {}): string {
+  const head = [`table=${fl.table}`, `priority=${fl.priority}`];
+  if (opts.cookie !== false) head.push(`cookie=${cookieHex(fl.cookie)}`);
+  const m = matchText(fl.match);
+  const timeouts = [fl.idleTimeout ? `idle_timeout=${fl.idleTimeout}` : '', fl.hardTimeout ? `hard_timeout=${fl.hardTimeout}` : ''].filter(Boolean);
+  return [...head, ...timeouts, ...(m ? [m] : [])].join(', ') + ` actions=${actionsText(fl)}`;
+}
+
+/** `ovs-ofctl add-flows` line (ports must already be numbers for ovs-ofctl to accept them). */
+export function ofctlSpec(fl: Flow): string {
+  const m = matchText(fl.match);
+  return `table=${fl.table},priority=${fl.priority},cookie=${cookieHex(fl.cookie)}${m ? ',' + m : ''},actions=${actionsText(fl)}`;
+}
+
+/** Reconcile key: (table, priority, canonical match). */
+export function flowKey(fl: Pick<Flow, 'table' | 'priority' | 'match'>): string {
+  return `${fl.table}/${fl.priority}/${matchText(fl.match)}`;
+}
