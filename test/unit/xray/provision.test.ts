@@ -1,0 +1,123 @@
+import test from 'ava';
+import { ExecError } from '../../../src/host/exec.js';
+import { FakeHostExec } from '../../../src/host/fake.js';
+import { provisionVps, type VpsDesired } from '../../../src/xray/vps/provision.js';
+import { vpsLayout } from '../../../src/xray/vps/layout.js';
+import { parseSsListeners } from '../../../src/xray/vps/observe.js';
+import { fakeVps } from './fake-vps.js';
+import { goldenMaterial } from './golden.js';
+
+const material = goldenMaterial();
+const noSleep = async () => {};
+
+function desired(over: Partial<VpsDesired> = {}): VpsDesired {
+  return {
+    profile: 'vless-tls', port: 443, install: 'package', engineBinary: null, firewall: 'iptables', service: 'process',
+    material, realityTarget: 'www.example.com:443', serverNames: ['www.example.com'], minClientVer: '4.34.0',
+    upstreamDns: '1.1.1.1', layout: vpsLayout(), ...over,
+  };
+}
+
+test('first run provisions; the second run changes nothing and says so', async (t) => {
+  const vps = fakeVps();
+  const first = await provisionVps(vps, desired(), { sleep: noSleep });
+  t.false(first.unchanged);
+  t.deepEqual(first.steps.filter((s) => s.outcome === 'changed').map((s) => s.step), ['vps:files', 'vps:firewall', 'vps:run']);
+  const cfg = vps.files.get('/etc/privroute-xray/config.json')!;
+  t.is(cfg.mode, 0o600);
+  t.is(vps.files.get('/etc/privroute-xray/server.key')!.mode, 0o600);
+  t.false(vps.files.has('/etc/privroute-xray/config.json.candidate'));
+  t.deepEqual(vps.state.chains.get('PRIVROUTE-XRAY'), ['-p tcp -m tcp --dport 443 -j ACCEPT']);
+  t.deepEqual(vps.state.chains.get('INPUT'), ['-j PRIVROUTE-XRAY']);
+  t.deepEqual(vps.state.service.argv, ['v2ray', '-config', '/etc/privroute-xray/config.json']);
+
+  const second = await provisionVps(vps, desired(), { sleep: noSleep });
+  t.true(second.unchanged);
+  t.true(second.steps.every((s) => s.outcome === 'unchanged'), JSON.stringify(second.steps));
+  t.is(vps.state.starts, 1);
+  vps.assertDone();
+});
+
+test('a changed port replaces the firewall rule and restarts', async (t) => {
+  const vps = fakeVps();
+  await provisionVps(vps, desired(), { sleep: noSleep });
+  const r = await provisionVps(vps, desired({ port: 8443 }), { sleep: noSleep });
+  t.deepEqual(vps.state.chains.get('PRIVROUTE-XRAY'), ['-p tcp -m tcp --dport 8443 -j ACCEPT']);
+  t.is(vps.state.starts, 2);
+  t.like(r.steps.find((s) => s.step === 'vps:firewall'), { outcome: 'changed' });
+});
+
+test('package install when missing', async (t) => {
+  const vps = fakeVps({ packages: new Set(), engines: new Map() });
+  const r = await provisionVps(vps, desired(), { sleep: noSleep });
+  t.true(vps.state.packages.has('v2ray'));
+  t.like(r.steps.find((s) => s.step === 'vps:engine'), { outcome: 'changed' });
+  t.true(vps.runs().some((a) => a.join(' ') === 'apt-get install -y --no-install-recommends v2ray'));
+});
+
+test('engine missing with install none: clear error naming host and step, nothing written', async (t) => {
+  const vps = fakeVps({ packages: new Set(), engines: new Map() });
+  const err = await t.throwsAsync(provisionVps(vps, desired({ install: 'none' }), { sleep: noSleep }));
+  t.regex(err!.message, /^vps:engine: on ssh:root@203\.0\.113\.10:22: no proxy engine installed/);
+  t.regex((err as any).hint, /engine_install/);
+  t.deepEqual(vps.calls.filter((c) => c.kind === 'writeFile'), []);
+});
+
+test('install present: the configured path must be an executable engine', async (t) => {
+  const vps = fakeVps();
+  const err = await t.throwsAsync(provisionVps(vps, desired({ install: 'present', engineBinary: '/opt/xray/xray' }), { sleep: noSleep }));
+  t.regex(err!.message, /vps:engine: .*\/opt\/xray\/xray is not an executable/);
+});
+
+test('port already taken by another process: refused before anything is written', async (t) => {
+  const vps = fakeVps({ foreign: new Map([[443, ['nginx', 812]]]) });
+  const err = await t.throwsAsync(provisionVps(vps, desired(), { sleep: noSleep }));
+  t.regex(err!.message, /^vps:port: on ssh:root@203\.0\.113\.10:22: port 443\/tcp is already taken by nginx \(pid 812\)/);
+  t.deepEqual(vps.calls.filter((c) => c.kind === 'writeFile'), []);
+  t.is(vps.state.starts, 0);
+});
+
+test('REALITY on v2ray is refused before any config is written', async (t) => {
+  const vps = fakeVps();
+  const err = await t.throwsAsync(provisionVps(vps, desired({ profile: 'vless-reality-vision', install: 'none' }), { sleep: noSleep }));
+  t.regex(err!.message, /^vps:capability: .*"vless-reality-vision" cannot be enforced by V2Ray 4\.34\.0/);
+  t.regex((err as any).hint, /"vless-tls"/);
+  t.deepEqual(vps.calls.filter((c) => c.kind === 'writeFile'), []);
+});
+
+test('a service that never listens is reported with the log to read', async (t) => {
+  const vps = fakeVps({ engineBinds: false });
+  const err = await t.throwsAsync(provisionVps(vps, desired(), { sleep: noSleep, listenTimeoutMs: 0 }));
+  t.regex(err!.message, /^vps:listen: .*running \(pid \d+\) but does not listen on 443\/tcp/);
+  t.regex((err as any).hint, /privroute-xray\.log/);
+});
+
+/** A target whose transport fails the way SshExec does, before any command runs. */
+class FailingExec extends FakeHostExec {
+  constructor(private readonly err: Error) { super({ target: 'ssh:root@203.0.113.10:22' }); }
+  override async run(): Promise<never> { throw this.err; }
+  override async readFile(): Promise<never> { throw this.err; }
+}
+
+for (const [what, err] of [
+  ['unreachable', new ExecError({ target: 'ssh:root@203.0.113.10:22', argv: ['connect'], code: null, reason: 'connect ECONNREFUSED 203.0.113.10:22' })],
+  ['auth refused', new ExecError({ target: 'ssh:root@203.0.113.10:22', argv: ['connect'], code: null, reason: 'All configured authentication methods failed', hint: 'check vps.ssh.key_file' })],
+  ['host key changed', new ExecError({ target: 'ssh:root@203.0.113.10:22', argv: ['connect'], code: null, reason: 'host key mismatch: pinned SHA256:AAAA, presented SHA256:BBBB', hint: 'verify the new key out of band' })],
+] as const) {
+  test(`transport failure (${what}) keeps host, step and the original message`, async (t) => {
+    const e = await t.throwsAsync(provisionVps(new FailingExec(err), desired(), { sleep: noSleep }));
+    t.regex(e!.message, /^vps:detect: on ssh:root@203\.0\.113\.10:22: /);
+    t.true(e!.message.includes(err.message));
+    t.is((e as any).hint, err.hint);
+    t.is((e as any).cause, err);
+  });
+}
+
+test('ss parser: IPv4, IPv6, wildcard, several owners', (t) => {
+  const ls = parseSsListeners([
+    'LISTEN 0 4096 0.0.0.0:443 0.0.0.0:* users:(("v2ray",pid=10,fd=3))',
+    'LISTEN 0 511 [::]:80 [::]:* users:(("nginx",pid=11,fd=6),("nginx",pid=12,fd=6))',
+    'LISTEN 0 128 *:8443 *:*',
+  ].join('\n'));
+  t.deepEqual(ls.map((l) => [l.address, l.port, l.processes.map((p) => p.pid)]), [['0.0.0.0', 443, [10]], ['::', 80, [11, 12]], ['*', 8443, []]]);
+});
