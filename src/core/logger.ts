@@ -17,10 +17,12 @@ const paths = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`]
 // Value patterns: a WireGuard/X25519 key (44 chars std base64 or 43 RawURL), and a UUID.
 const KEY_RE = /\b[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=(?![A-Za-z0-9+/=])|\b[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g;
 const UUID_RE = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
+// A WARP+ license key: three groups of 8 alphanumerics (`1a2B3c4D-5e6F7g8H-9i0J1k2L`).
+const LICENSE_RE = /\b[A-Za-z0-9]{8}-[A-Za-z0-9]{8}-[A-Za-z0-9]{8}\b/g;
 
-/** Replace key- and UUID-shaped substrings of free text (messages, stderr) with `<redacted>`. */
+/** Replace key-, UUID- and license-shaped substrings of free text (messages, stderr) with `<redacted>`. */
 export function redactText(s: string): string {
-  return s.replace(UUID_RE, '<redacted-uuid>').replace(KEY_RE, '<redacted-key>');
+  return s.replace(UUID_RE, '<redacted-uuid>').replace(LICENSE_RE, '<redacted-license>').replace(KEY_RE, '<redacted-key>');
 }
 
 export interface LoggerOptions {
