@@ -9,8 +9,8 @@ import { action } from '../context.js';
 /** Register `lab` on `program`. */
 export function register(program: Command): void {
   program
-    .command('lab')
-    .description('bring the whole chain up on this machine in namespaces')
+    .command('lab [action]')
+    .description('the whole chain on this machine in namespaces: up, down or status')
     .action(
       action(() => {
         throw new NotImplementedError('lab');
