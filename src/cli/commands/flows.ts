@@ -1,19 +1,117 @@
 /**
- * `privroute flows`: show or reconcile the OpenFlow pipeline
- * Not built yet: fails with NotImplementedError (exit 1), never fakes success.
+ * `privroute flows [--diff] [--apply]` (global --json): the compiled OpenFlow
+ * pipeline, what is installed, what differs, and which protections are really in
+ * force. `--apply` reconciles: one atomic bundle, nothing sent when in sync.
+ *
+ * Input is validated before anything is touched (InputError, exit 2). Without
+ * --diff/--apply an unreachable switch only hides the installed side; with them it
+ * is an error.
  */
 import type { Command } from 'commander';
-import { NotImplementedError } from '../../core/errors.js';
-import { action } from '../context.js';
+import { PreconditionError } from '../../core/errors.js';
+import type { Config } from '../../config/types.js';
+import { compilePipeline } from '../../flows/compile.js';
+import { pipelineText } from '../../flows/golden.js';
+import { protections, type Protection } from '../../flows/protections.js';
+import { observeFlows, openflowEndpoint, reconcileSwitch, type ApplyReport, type ObservedFlows } from '../../flows/apply.js';
+import { diffFlows, type FlowDiff } from '../../flows/reconcile.js';
+import { bridgeOfports, missingPorts } from '../../flows/switch-state.js';
+import { flowText } from '../../flows/text.js';
+import { OpenFlowClient } from '../../ovs/openflow/client.js';
+import type { Flow } from '../../ovs/flow.js';
+import { action, type CliContext } from '../context.js';
+
+interface FlowsOptions {
+  diff?: boolean;
+  apply?: boolean;
+}
+
+function protectionLine(p: Protection): string {
+  const extra = p.status === 'enforced' ? ` (${p.cookies!.length} cookie${p.cookies!.length === 1 ? '' : 's'})` : p.status === 'delegated' ? ` → ${p.hop}` : '';
+  return `  ${p.status.padEnd(11)} ${p.name}${extra}${p.reason ? ` — ${p.reason}` : ''}`;
+}
+
+function diffLines(d: FlowDiff): string[] {
+  return [
+    ...d.added.map((f) => `+ ${flowText(f)}`),
+    ...d.modified.map((m) => `~ ${flowText(m.to)}\n    (installed: ${flowText(m.from)})`),
+    ...d.deleted.map((f) => `- ${flowText(f)}`),
+    ...d.meters.map((m) => `${m.command === 'add' ? '+' : m.command === 'delete' ? '-' : '~'} meter=${m.meter.id} ${m.meter.unit} rate=${m.meter.rate}`),
+  ];
+}
+
+/** Read-only: the privroute-owned flows and meters on the switch, ports by name. */
+async function installed(config: Config): Promise<ObservedFlows> {
+  const ports = await bridgeOfports(config);
+  const sw = await OpenFlowClient.connect(openflowEndpoint(config));
+  try {
+    return await observeFlows(sw, ports);
+  } finally {
+    await sw.close();
+  }
+}
+
+async function run(ctx: CliContext, opts: FlowsOptions): Promise<void> {
+  const config = ctx.config;
+  // Validate and compile before touching anything: bad input exits 2 here.
+  const compiled = compilePipeline(config);
+  const prot = protections(config, compiled);
+  let report: ApplyReport | undefined;
+  let diff: FlowDiff | undefined;
+  let installedFlows: Flow[] | undefined;
+  let unreachable: string | undefined;
+  if (opts.apply) {
+    const ports = await bridgeOfports(config);
+    const missing = missingPorts(compiled.topology, ports);
+    if (missing.length) throw new PreconditionError(`ports missing on bridge ${config.plugins.privacy_router.bridge_name}: ${missing.join(', ')}`, 'run `privroute init` to create the sockets first');
+    report = await reconcileSwitch(openflowEndpoint(config), compiled, ports);
+    diff = report.diff;
+  } else {
+    try {
+      const i = await installed(config);
+      installedFlows = i.flows;
+      diff = diffFlows(compiled.flows, i.flows, compiled.meters, i.meters);
+    } catch (e) {
+      if (opts.diff) throw e;
+      unreachable = (e as Error).message;
+    }
+  }
+  const data = {
+    bridge: config.plugins.privacy_router.bridge_name,
+    desired: compiled.flows.map((f) => flowText(f)),
+    meters: compiled.meters,
+    userFlows: compiled.userFlows.map(({ flow, ...u }) => ({ ...u, installedAs: flow ? flowText(flow) : null })),
+    protections: prot,
+    installed: installedFlows ? installedFlows.map((f) => flowText(f)) : null,
+    inSync: diff ? diff.mods.length === 0 && diff.meters.length === 0 : null,
+    diff: diff ? diffLines(diff) : null,
+    applied: report ? { added: report.added, modified: report.modified, deleted: report.deleted, unchanged: report.unchanged, meters: report.meters, sent: report.sent } : null,
+    unreachable: unreachable ?? null,
+  };
+  ctx.output(data, () => {
+    const out: string[] = [];
+    if (!opts.diff && !opts.apply) out.push(pipelineText(compiled.flows, compiled.meters).trimEnd(), '');
+    out.push('privacy_flows:');
+    for (const u of compiled.userFlows) out.push(`  [${u.index}] ${u.status.padEnd(8)} priority=${u.priority} ${u.description ?? ''}${u.reason ? `\n        ${u.reason}` : ''}`);
+    out.push('', 'protections:', ...prot.map(protectionLine));
+    if (!config.plugins.privacy_router.openflow.enable_security_flows) out.push('  (security flows off: openflow.enable_security_flows is false)');
+    out.push('');
+    if (unreachable) out.push(`installed: unknown (switch unreachable: ${unreachable})`);
+    else if (diff) {
+      if (opts.diff || opts.apply) out.push(...diffLines(diff));
+      out.push(diff.mods.length || diff.meters.length ? `installed: ${diff.added.length} to add, ${diff.modified.length} to modify, ${diff.deleted.length} to delete, ${diff.meters.length} meter changes` : `installed: in sync (${diff.unchanged} flows, ${diff.metersUnchanged} meters)`);
+    }
+    if (report) out.push(report.sent ? `applied in one bundle: +${report.added} ~${report.modified} -${report.deleted} (unchanged ${report.unchanged})` : 'applied: nothing to do (no FLOW_MOD sent)');
+    return out.join('\n');
+  });
+}
 
 /** Register `flows` on `program`. */
 export function register(program: Command): void {
   program
     .command('flows')
-    .description('show or reconcile the OpenFlow pipeline')
-    .action(
-      action(() => {
-        throw new NotImplementedError('flows');
-      }),
-    );
+    .description('show the OpenFlow pipeline, installed vs desired, and the protections in force')
+    .option('--diff', 'show only the differences between desired and installed (needs OVS reachable)')
+    .option('--apply', 'reconcile: apply the differences in one atomic bundle')
+    .action(action((ctx, cmd) => run(ctx, cmd.opts<FlowsOptions>())));
 }
