@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import { loadConfigWithPath } from '../config/load.js';
 import { createLogger } from '../core/logger.js';
+import { progress, type Progress } from '../core/progress.js';
 import { DEFAULT_STATE_DIR, StateStore } from '../state/store.js';
 
 /** Global options, as commander parses them (`optsWithGlobals()`). */
@@ -105,6 +106,14 @@ export class CliContext {
   get logger(): Logger {
     this.log ??= createLogger({ level: this.opts.logLevel ?? this.io.env.PRIVROUTE_LOG_LEVEL ?? 'warn', destination: this.io.err });
     return this.log;
+  }
+
+  /**
+   * A step reporter for long operations, writing to stderr (stdout stays for
+   * data). Silent with --json: put `p.records` into the JSON output instead.
+   */
+  progress(): Progress {
+    return progress(this.io.err, { json: this.opts.json });
   }
 
   /** Write a line (adds the newline) to stdout. */
