@@ -63,4 +63,17 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'tunnel-ipam',
+    sql: `
+      -- IPAM: the client's host number inside wireguard.subnet (and subnet6: the same
+      -- number), so "lowest free address" is one indexed query, not a scan in JS.
+      -- Rows created before this migration have NULL here and keep their address4.
+      ALTER TABLE clients ADD COLUMN host_index INTEGER;
+      CREATE UNIQUE INDEX clients_host_index ON clients(host_index);
+      -- The expiry sweep reads only clients that expire.
+      CREATE INDEX clients_expires_at ON clients(expires_at) WHERE expires_at IS NOT NULL;
+    `,
+  },
 ];
