@@ -39,12 +39,23 @@ export async function detectEngine(exec: HostExec, binary?: string | null): Prom
       // Any exit code: v2ray 4.x prints the banner then fails reading stdin for `version`.
       const r = await exec.run(argv, { okCodes: Array.from({ length: 256 }, (_, i) => i), timeoutMs: 10_000 });
       const info = parseEngineBanner(r.stdout + '\n' + r.stderr, argv[0]!);
-      if (info) return info;
+      if (info) return { ...info, binary: await absolutePath(exec, argv[0]!) };
     } catch {
       // Spawn failure (binary absent): try the next probe.
     }
   }
   return null;
+}
+
+/**
+ * The absolute path of a PATH name on `exec` (service managers need one:
+ * start-stop-daemon --exec, systemd ExecStart). Falls back to the name.
+ */
+async function absolutePath(exec: HostExec, name: string): Promise<string> {
+  if (name.startsWith('/')) return name;
+  const r = await exec.run(['which', name], { okCodes: [0, 1] }).catch(() => undefined);
+  const p = r?.stdout.trim().split('\n')[0] ?? '';
+  return p.startsWith('/') ? p : name;
 }
 
 /** What a profile needs: minimum version per engine able to enforce it. */

@@ -42,10 +42,12 @@ test('capability table: reality only on Xray >= 1.8.0; vless-tls on both; xtls-e
 test('detect tries -version before version (v2ray 4.x reads stdin on `version`) and falls back to v2ray', async (t) => {
   const fake = new FakeHostExec({ target: 'fake' })
     .on(['xray', REST], () => ({ code: 127, stderr: 'xray: not found' }), { times: 2 })
-    .on(['v2ray', '-version'], () => V2RAY_434_BANNER);
+    .on(['v2ray', '-version'], () => V2RAY_434_BANNER)
+    .on(['which', 'v2ray'], () => '/usr/bin/v2ray\n');
   const e = await detectEngine(fake);
-  t.like(e, { kind: 'v2ray', version: '4.34.0', binary: 'v2ray' });
-  t.deepEqual(fake.runs(), [['xray', '-version'], ['xray', 'version'], ['v2ray', '-version']]);
+  // The absolute path: service managers (start-stop-daemon --exec, ExecStart) need one.
+  t.like(e, { kind: 'v2ray', version: '4.34.0', binary: '/usr/bin/v2ray' });
+  t.deepEqual(fake.runs(), [['xray', '-version'], ['xray', 'version'], ['v2ray', '-version'], ['which', 'v2ray']]);
   fake.assertDone();
 });
 

@@ -58,9 +58,10 @@ export function fakeVps(over: Partial<VpsState> = {}, target = 'ssh:root@203.0.1
       if (state.provides[p!]) state.engines.set(p!, state.provides[p!]!);
     }, { times: 'any' })
     .on([/[^-].*/, /-?version/], ({ argv }) => {
-      const banner = state.engines.get(argv[0]!);
+      const banner = state.engines.get(argv[0]!) ?? state.engines.get(argv[0]!.replace(/^\/usr\/bin\//, ''));
       return banner ? banner : { code: 127, stderr: `${argv[0]}: command not found\n` };
     }, { times: 'any' })
+    .on(['which', /.+/], ({ captures: [n] }) => (state.engines.has(n!) ? `/usr/bin/${n}\n` : { code: 1 }), { times: 'any' })
     .on(['test', '-x', /.+/], ({ captures: [p] }) => ({ code: state.engines.has(p!) ? 0 : 1 }), { times: 'any' })
     .on(['install', '-d', '-m', '0700', /.+/], () => '', { times: 'any' })
     .on([/.+/, '-test', '-config', /.+/], ({ captures: [, p], fake: f }) => {

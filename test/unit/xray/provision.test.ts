@@ -29,7 +29,7 @@ test('first run provisions; the second run changes nothing and says so', async (
   t.false(vps.files.has('/etc/privroute-xray/config.json.candidate'));
   t.deepEqual(vps.state.chains.get('PRIVROUTE-XRAY'), ['-p tcp -m tcp --dport 443 -j ACCEPT']);
   t.deepEqual(vps.state.chains.get('INPUT'), ['-j PRIVROUTE-XRAY']);
-  t.deepEqual(vps.state.service.argv, ['v2ray', '-config', '/etc/privroute-xray/config.json']);
+  t.deepEqual(vps.state.service.argv, ['/usr/bin/v2ray', '-config', '/etc/privroute-xray/config.json']);
 
   const second = await provisionVps(vps, desired(), { sleep: noSleep });
   t.true(second.unchanged);
