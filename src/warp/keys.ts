@@ -10,10 +10,17 @@ export interface WgKeyPair {
   publicKey: string;
 }
 
-/** Generate a fresh key pair. Matches `wg genkey | wg pubkey` (WireGuard clamps on use). */
+/**
+ * Generate a fresh key pair with tweetnacl. The private key is clamped as `wg genkey`
+ * does (wireguard-go clamps what it is given and reports the clamped key back, so an
+ * unclamped key would never compare equal); the public key is unchanged by clamping.
+ */
 export function generateKeyPair(): WgKeyPair {
   const kp = nacl.box.keyPair();
-  return { privateKey: Buffer.from(kp.secretKey).toString('base64'), publicKey: Buffer.from(kp.publicKey).toString('base64') };
+  const sk = Buffer.from(kp.secretKey);
+  sk[0]! &= 248;
+  sk[31] = (sk[31]! & 127) | 64;
+  return { privateKey: sk.toString('base64'), publicKey: Buffer.from(kp.publicKey).toString('base64') };
 }
 
 /** The public key of a base64 private key. Throws on a malformed key. */

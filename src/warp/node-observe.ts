@@ -82,10 +82,12 @@ export async function observeWarpNode(exec: HostExec, wg: WgControl, spec: WarpN
   const table = String(spec.routeTable);
   const rules4 = await out(['ip', '-4', '-j', 'rule', 'show']);
   const rules6 = await out(['ip', '-6', '-j', 'rule', 'show']);
-  const routes = [
-    ...parsePolicyRoutes(await out(['ip', '-4', '-j', 'route', 'show', 'table', table]), 4, spec.tunnel),
-    ...parsePolicyRoutes(await out(['ip', '-6', '-j', 'route', 'show', 'table', table]), 6, spec.tunnel),
-  ];
+  // A table that was never used does not exist yet: `ip` exits 2 ("FIB table does not exist").
+  const tableJson = async (f: 4 | 6): Promise<string> => {
+    const r = await exec.run(['ip', `-${f}`, '-j', 'route', 'show', 'table', table], { okCodes: [0, 2] });
+    return r.code === 0 ? r.stdout : '[]';
+  };
+  const routes = [...parsePolicyRoutes(await tableJson(4), 4, spec.tunnel), ...parsePolicyRoutes(await tableJson(6), 6, spec.tunnel)];
   const policy = async (f: 4 | 6): Promise<string> => /^-P FORWARD (\w+)/m.exec(await out([iptablesCmd(f), '-w', '-S', 'FORWARD']))?.[1] ?? 'unknown';
   const rulesPresent: boolean[] = [];
   for (const r of desiredFirewall(spec)) {

@@ -10,6 +10,7 @@
 import type { Change } from '../core/runner.js';
 import { desiredFirewall, desiredPolicyRoutes, iptablesCmd, routeArgv, type WarpNodeSpec } from './node-spec.js';
 import type { WarpNodeObserved } from './node-observe.js';
+import { publicKeyOf } from './keys.js';
 
 /** One change. `uapi` changes carry no key: apply builds the op from the secret it holds. */
 export type WarpNodeChange = Change &
@@ -24,7 +25,8 @@ const run = (describe: string, argv: string[]): WarpNodeChange => ({ kind: 'run'
 /** True when the tunnel's UAPI state already is what the spec asks for. */
 export function uapiConverged(spec: WarpNodeSpec, o: WarpNodeObserved, privateKey: string): boolean {
   const u = o.uapi;
-  if (!u || u.privateKey !== privateKey || u.peers.length !== 1) return false;
+  // Compare by public key: wireguard-go clamps the private key it is given and reports the clamped form.
+  if (!u || !u.privateKey || publicKeyOf(u.privateKey) !== publicKeyOf(privateKey) || u.peers.length !== 1) return false;
   const p = u.peers[0]!;
   const want = new Set(spec.model.peer.allowedIps);
   return (

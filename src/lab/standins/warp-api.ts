@@ -121,6 +121,8 @@ export class WarpApiStandin {
   readonly devices = new Map<string, StandinDevice>();
   readonly deletedIds: string[] = [];
   readonly requests: SeenRequest[] = [];
+  /** Edge updates that failed (edge down); the API still answers, as Cloudflare's would. resyncEdge() re-applies. */
+  readonly edgeErrors: string[] = [];
   private faults: Fault[] = [];
   private server?: https.Server;
   private n = 0;
@@ -173,6 +175,14 @@ export class WarpApiStandin {
     if (!s) return;
     s.closeAllConnections();
     await new Promise<void>((r) => s.close(() => r()));
+  }
+
+  private async edgeDo(fn: () => Promise<void> | undefined): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      this.edgeErrors.push((e as Error).message);
+    }
   }
 
   private allowed(d: StandinDevice): string[] {
@@ -232,15 +242,15 @@ export class WarpApiStandin {
       if (!account && method === 'GET') return send(200, this.view(d));
       if (!account && method === 'PATCH') {
         if (!isKey(json.key)) return send(400, apiError(1002, 'Invalid public key'));
-        await this.o.edge?.removePeer(d.key);
+        await this.edgeDo(() => this.o.edge?.removePeer(d.key));
         d.key = json.key;
-        await this.o.edge?.setPeer(d.key, this.allowed(d));
+        await this.edgeDo(() => this.o.edge?.setPeer(d.key, this.allowed(d)));
         return send(200, this.view(d));
       }
       if (!account && method === 'DELETE') {
         this.devices.delete(d.id);
         this.deletedIds.push(d.id);
-        await this.o.edge?.removePeer(d.key);
+        await this.edgeDo(() => this.o.edge?.removePeer(d.key));
         seen.status = 204;
         res.writeHead(204);
         return void res.end();
@@ -285,7 +295,7 @@ export class WarpApiStandin {
       createdAt: new Date().toISOString(),
     };
     this.devices.set(d.id, d);
-    await this.o.edge?.setPeer(d.key, this.allowed(d));
+    await this.edgeDo(() => this.o.edge?.setPeer(d.key, this.allowed(d)));
     return { ...this.view(d), token: d.token };
   }
 

@@ -80,3 +80,15 @@ test('reserved bytes are the first 3 bytes of client_id, and reported as not app
   t.false(r2.applied);
   t.is(reservedBytes(undefined, 'wireguard-go').bytes, null);
 });
+
+test('generated keys are clamped like wg genkey, and the public key matches', async (t) => {
+  const { publicKeyOf } = await import('../../../src/warp/keys.js');
+  for (let i = 0; i < 50; i++) {
+    const kp = generateKeyPair();
+    const b = Buffer.from(kp.privateKey, 'base64');
+    t.is(b[0]! & 7, 0);
+    t.is(b[31]! & 128, 0);
+    t.is(b[31]! & 64, 64);
+    t.is(publicKeyOf(kp.privateKey), kp.publicKey);
+  }
+});
