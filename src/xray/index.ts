@@ -1,0 +1,23 @@
+/**
+ * Public API of the XRay hop (src/xray). Other components import from here.
+ *
+ * - initXray / planXrayClient: the whole hop for `init` / `plan`;
+ * - provisionVps (+ vpsDesiredFromConfig): the VPS over a HostExec (SshExec);
+ * - applyClient / planClient (+ clientDesiredFromConfig): CT101;
+ * - rotateXray: `privroute rotate xray` (lockstep);
+ * - probeSocks / probeService / engineStats: health;
+ * - detectEngine / assertProfileSupported / CAPABILITIES: the engine check;
+ * - renderServer / renderClient: the pure renderers.
+ */
+export { initXray, planXrayClient, type XrayContext, type XrayInitReport } from './init.js';
+export { provisionVps, vpsServiceSpec, type ProvisionReport, type VpsDesired } from './vps/provision.js';
+export { vpsDesiredFromConfig } from './vps/desired.js';
+export { vpsLayout, type VpsLayout } from './vps/layout.js';
+export { applyClient, planClient, clientDesiredFromConfig, clientLayout, clientServiceSpec, type ClientDesired, type ClientLayout, type ClientPlan } from './client.js';
+export { rotateXray, type XrayRotateContext } from './rotate.js';
+export { probeSocks, probeService, engineStats, socksProbeArgv, type ProbeResult } from './health.js';
+export { detectEngine, assertProfileSupported, supportsProfile, CAPABILITIES, engineName } from './engine.js';
+export { renderServer } from './render/server.js';
+export { renderClient } from './render/client.js';
+export { ensureMaterial, loadMaterial, requireMaterial } from './state.js';
+export type { EngineInfo, RotationReport, StepReport, XrayMaterial } from './types.js';

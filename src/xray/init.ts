@@ -1,0 +1,66 @@
+/**
+ * The whole hop for `privroute init` / `plan`: material from the state store,
+ * both engines checked first (nothing is written on either end if either cannot
+ * enforce the profile), then the VPS, then CT101.
+ */
+import type { Config } from '../config/types.js';
+import type { HostExec } from '../host/exec.js';
+import type { StateStore } from '../state/store.js';
+import { applyClient, clientDesiredFromConfig, planClient, type ClientLayout, type ClientPlan } from './client.js';
+import { assertProfileSupported, detectEngine } from './engine.js';
+import { cryptoRandom, type RandomSource } from './secrets.js';
+import type { ServiceManagerKind } from './service/types.js';
+import { ensureMaterial, loadMaterial } from './state.js';
+import type { StepReport } from './types.js';
+import { vpsDesiredFromConfig } from './vps/desired.js';
+import type { VpsLayout } from './vps/layout.js';
+import { provisionVps } from './vps/provision.js';
+import { Steps } from './vps/step.js';
+
+/** Where and how (the CLI builds it: SshExec for the VPS, the runtime's exec for CT101). */
+export interface XrayContext {
+  config: Config;
+  store: StateStore;
+  vps: HostExec;
+  container: HostExec;
+  vpsService?: ServiceManagerKind;
+  clientService?: ServiceManagerKind;
+  vpsLayout?: VpsLayout;
+  clientLayout?: ClientLayout;
+  rand?: RandomSource;
+}
+
+/** What init did, per step, on both ends. */
+export interface XrayInitReport {
+  steps: StepReport[];
+  unchanged: boolean;
+}
+
+/**
+ * Provision the VPS and configure CT101; idempotent. Creates the identity
+ * (state store) on first use. Rejects with an error naming host and step.
+ */
+export async function initXray(ctx: XrayContext): Promise<XrayInitReport> {
+  const r = ctx.config.plugins.privacy_router;
+  const cli = new Steps(ctx.container.target, 'client');
+  // The client's engine first: its version is the REALITY minClientVer, and a
+  // refusal here must come before anything is written on the VPS.
+  const clientEngine = await cli.run('capability', async () => {
+    const e = await detectEngine(ctx.container);
+    if (!e) throw new Error('no proxy engine in the container (neither xray nor v2ray answers); install one in the XRay container');
+    assertProfileSupported(e, r.xray.profile, ctx.container.target);
+    return e;
+  });
+  const material = ensureMaterial(ctx.store, r.xray.vps_address, ctx.rand ?? cryptoRandom);
+  const vps = await provisionVps(ctx.vps, vpsDesiredFromConfig(ctx.config, material, { service: ctx.vpsService, layout: ctx.vpsLayout, clientEngine }));
+  const client = await applyClient(ctx.container, clientDesiredFromConfig(ctx.config, material, { service: ctx.clientService, layout: ctx.clientLayout }));
+  const steps = [...vps.steps, ...client.steps];
+  return { steps, unchanged: steps.every((s) => s.outcome !== 'changed') };
+}
+
+/** Read-only: what init would change in CT101 (the VPS plan needs its engine; see provisionVps's report). */
+export async function planXrayClient(ctx: XrayContext): Promise<ClientPlan | null> {
+  const material = loadMaterial(ctx.store);
+  if (!material) return null; // init has not created the identity: everything would change
+  return planClient(ctx.container, clientDesiredFromConfig(ctx.config, material, { service: ctx.clientService, layout: ctx.clientLayout }));
+}
