@@ -307,10 +307,10 @@ export class ClientService {
   /**
    * init's step: make the live interface's peers match the store (add missing,
    * update changed, remove stale; matching peers untouched). Also sets the
-   * gateway's private key if the device has none or another one. A second run
+   * gateway's private key and listen port when they differ. A second run
    * changes nothing. Throws DeviceUnreachableError if the interface is absent.
    */
-  async syncPeers(backend: WgBackend | null = this.backend): Promise<SyncResult & { privateKeySet: boolean }> {
+  async syncPeers(backend: WgBackend | null = this.backend): Promise<SyncResult & { privateKeySet: boolean; listenPortSet: boolean }> {
     if (!backend) throw new DeviceUnreachableError('(none)', 'no WireGuard interface is configured');
     const gw = await ensureGatewayKeys(this.store);
     const dev = await backend.get();
@@ -319,6 +319,11 @@ export class ClientService {
       await backend.setPrivateKey(gw.privateKey);
       privateKeySet = true;
     }
-    return { ...(await syncPeers(backend, this.desiredPeers())), privateKeySet };
+    let listenPortSet = false;
+    if (dev.listenPort !== this.wg.listen_port) {
+      await backend.setListenPort(this.wg.listen_port);
+      listenPortSet = true;
+    }
+    return { ...(await syncPeers(backend, this.desiredPeers())), privateKeySet, listenPortSet };
   }
 }

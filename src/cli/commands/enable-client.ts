@@ -1,19 +1,22 @@
 /**
- * `privroute enable-client`: re-enable a disabled client
- * Not built yet: fails with NotImplementedError (exit 1), never fakes success.
+ * `privroute enable-client NAME`: enable a disabled client: add its peer back.
+ * Touches only this peer on the live interface. If the interface is not
+ * reachable, the store changes and a warning says init will apply it.
  */
 import type { Command } from 'commander';
-import { NotImplementedError } from '../../core/errors.js';
 import { action } from '../context.js';
+import { clientService, warn } from '../../tunnel/cli-support.js';
 
 /** Register `enable-client` on `program`. */
 export function register(program: Command): void {
   program
     .command('enable-client <name>')
-    .description('re-enable a disabled client')
+    .description('enable a disabled client: add its peer back')
     .action(
-      action(() => {
-        throw new NotImplementedError('enable-client');
+      action(async (ctx, cmd) => {
+        const r = await clientService(ctx).enable(cmd.args[0]!);
+        ctx.output(r, () => `client ${r.name}: enabled${r.applied === 'applied' ? ' (live interface updated)' : ''}`);
+        warn(ctx, r.warning);
       }),
     );
 }

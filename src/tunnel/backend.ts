@@ -1,0 +1,31 @@
+/**
+ * Pick the WgBackend for the configured gateway interface.
+ *
+ * - userspace: the wireguard-go UAPI socket, reached directly from the node
+ *   (`/var/run/wireguard/<iface>.sock`; `PRIVROUTE_WG_SOCKET_DIR` overrides the
+ *   directory, e.g. a pct container's rootfs `/run/wireguard`);
+ * - kernel: `wg` run inside the gateway container through the container runtime.
+ */
+import type { Config } from '../config/types.js';
+import { LocalExec } from '../host/local.js';
+import { createRuntime } from '../runtime/index.js';
+import { KernelBackend } from './device/kernel.js';
+import type { WgBackend } from './device/model.js';
+import { UAPI_SOCKET_DIR, UserspaceBackend } from './device/uapi-backend.js';
+
+/** Options for {@link backendFromConfig}. */
+export interface BackendOptions {
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The backend for `config.wireguard` (no I/O until used). */
+export function backendFromConfig(config: Config, opts: BackendOptions = {}): WgBackend {
+  const r = config.plugins.privacy_router;
+  const wg = r.wireguard;
+  if (wg.backend === 'kernel') {
+    const runtime = createRuntime(r.runtime, new LocalExec());
+    return new KernelBackend(runtime.exec(wg.container_id), wg.interface);
+  }
+  const dir = (opts.env ?? process.env).PRIVROUTE_WG_SOCKET_DIR || UAPI_SOCKET_DIR;
+  return UserspaceBackend.forInterface(wg.interface, dir);
+}
