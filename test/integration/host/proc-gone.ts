@@ -1,0 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { waitFor } from '../../../src/lab/harness/index.js';
+
+/** True when `pid` no longer runs (absent, or a zombie: PID 1 here does not always reap). */
+export function gone(pid: number | string): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+/** Resolve true once `pid` is gone, false if it is still running after 5 s. */
+export async function becomesGone(pid: number | string): Promise<boolean> {
+  return waitFor(`pid ${pid} to exit`, () => gone(pid), 5000).then(() => true, () => false);
+}
