@@ -15,7 +15,7 @@ import test from 'ava';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { binarySkipReason, rootSkipReason, skipUnless } from '../../helpers/env.js';
-import { Scope, createNetns, uniquePrefix, vethPair } from '../../../src/lab/harness/index.js';
+import { Scope, createNetns, startProcess, uniquePrefix, vethPair, waitFor } from '../../../src/lab/harness/index.js';
 import { buildWorld, type World } from '../../../src/lab/world.js';
 import { startLabVps, type LabVps } from '../../../src/lab/standins/vps.js';
 import { validateConfig, type Config } from '../../../src/config/index.js';
@@ -29,6 +29,7 @@ import { applyClient, clientDesiredFromConfig, clientLayout, type ClientLayout }
 import { detectEngine } from '../../../src/xray/engine.js';
 import { engineStats, probeService, probeSocks } from '../../../src/xray/health.js';
 import { rotateXray } from '../../../src/xray/rotate.js';
+import { initXray } from '../../../src/xray/init.js';
 import type { EngineInfo } from '../../../src/xray/types.js';
 
 const skip = skipUnless(rootSkipReason(), binarySkipReason('v2ray', 'sshd', 'dnsmasq', 'curl', 'dig', 'iptables', 'start-stop-daemon'));
@@ -151,6 +152,23 @@ serial('client DNS (UDP and TCP, to any address) is answered through the tunnel'
   }
 });
 
+serial('client UDP other than DNS is dropped in CT101, not forwarded past the VPS', async (t) => {
+  const listener = await startProcess(scope!, {
+    name: 'udp-witness', ns: world.inet.name,
+    argv: ['python3', '-u', '-c', "import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.bind(('198.18.4.2',9999))\nprint('ready',flush=True)\nwhile True:\n  d,a=s.recvfrom(2048); print('got',a[0],d[-8:].hex(),flush=True)"],
+  });
+  await waitFor('udp witness', () => listener.log().includes('ready'));
+  // Control: the witness does hear UDP (sent by CT101 itself, which has a route).
+  await ct101.run(['dig', '+time=1', '+tries=1', '-p', '9999', '@198.18.4.2', 'control.test'], { okCodes: [0, 9] });
+  await waitFor('control datagram', () => listener.log().includes('got 10.77.0.101'));
+  // A client behind the gateway: no answer, and nothing arrives.
+  const r = await cdev.run(['dig', '+time=1', '+tries=1', '-p', '9999', '@198.18.4.2', 'leak.test'], { okCodes: [0, 9] });
+  t.is(r.code, 9);
+  t.false(listener.log().includes('got 10.66.0.2'), listener.log());
+  t.is(listener.log().split('\n').filter((l) => l.startsWith('got')).length, 1);
+  await listener.stop();
+});
+
 serial('health: SOCKS probe, VPS service, engine stats', async (t) => {
   t.true((await probeSocks(ct101, 1080, WEB)).ok);
   const engine = (await detectEngine(world.vps, 'v2ray'))!;
@@ -195,9 +213,9 @@ serial('rotation under a running request loop loses no request', async (t) => {
   t.deepEqual(after.serverUsers.map((u) => u.uuid), [after.clientUser.uuid]);
   const server = JSON.parse(readFileSync(vLayout.configPath, 'utf8'));
   t.deepEqual(server.inbounds[0].settings.clients.map((c: { id: string }) => c.id), [after.clientUser.uuid]);
-  // Files and running engines agree: re-applying changes nothing.
-  t.true((await provisionVps(vps.ssh(), vpsDesired())).unchanged);
-  t.true((await applyClient(ct101, clientDesired())).unchanged);
+  // Files and running engines agree: init over both ends changes nothing.
+  const again = await initXray({ config, store, vps: vps.ssh(), container: ct101, vpsService: 'process', clientService: 'process', vpsLayout: vLayout, clientLayout: cLayout });
+  t.true(again.unchanged, JSON.stringify(again.steps));
   const r = await ct101.run(['curl', '--socks5-hostname', '127.0.0.1:1080', '-sS', '-o', '/dev/null', '-w', '%{http_code}', `${WEB}?after=rotation`]);
   t.is(r.stdout, '200');
   t.is(sourceOf(webLines('after=rotation')[0]), VPS_ADDR);
