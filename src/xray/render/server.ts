@@ -5,8 +5,8 @@
  * - `vless-tls`: VLESS + TLS over TCP with the generated certificate.
  *
  * Both carry the stats/API block, a `freedom` outbound, and a routing rule that
- * blackholes loopback/unspecified destinations so a client can never reach the
- * VPS's own services (the API included) through the tunnel. The chain's resolver
+ * blackholes loopback, link-local and private destinations so a client can never
+ * reach the VPS's own services (the API included) or its provider's network. The chain's resolver
  * (`upstreamDns`) stays reachable even when it is a loopback stub.
  */
 import type { EngineInfo, XrayMaterial, XrayProfile } from '../types.js';
@@ -33,6 +33,17 @@ export interface ServerRenderInput {
 }
 
 const FLOW_VISION = 'xtls-rprx-vision';
+
+/**
+ * Destinations a tunnel client must never reach from the VPS: its loopback (the
+ * engine API lives there), unspecified, link-local (cloud metadata services),
+ * and private/ULA ranges (the provider's internal network). Literal CIDRs:
+ * `geoip:private` needs a geoip.dat that Debian's v2ray does not ship.
+ */
+export const BLOCKED_DESTINATIONS = [
+  '0.0.0.0/8', '127.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16',
+  '::/128', '::1/128', 'fc00::/7', 'fe80::/10',
+] as const;
 
 /** The server's JSON config. Throws Error on input the caller should have validated. */
 export function renderServer(i: ServerRenderInput): JsonObject {
@@ -79,7 +90,7 @@ export function renderServer(i: ServerRenderInput): JsonObject {
       rules: [
         api.rule,
         { type: 'field', ip: [hostCidr(i.upstreamDns)], port: '53', outboundTag: TAGS.direct },
-        { type: 'field', ip: ['127.0.0.0/8', '0.0.0.0/8', '::1/128', '::/128'], outboundTag: TAGS.block },
+        { type: 'field', ip: [...BLOCKED_DESTINATIONS], outboundTag: TAGS.block },
         { type: 'field', network: 'tcp,udp', outboundTag: TAGS.direct },
       ],
     },
