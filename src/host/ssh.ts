@@ -190,13 +190,16 @@ export class SshExec implements HostExec {
 
   /** Limit concurrent channels so a burst of runs does not exceed the server's MaxSessions. */
   private async slot<T>(fn: () => Promise<T>): Promise<T> {
+    // A finishing caller hands its slot straight to the next waiter, so a new
+    // caller can never slip in between and exceed the limit.
     if (this.active >= (this.opts.maxChannels ?? 8)) await new Promise<void>((r) => this.waiting.push(r));
-    this.active++;
+    else this.active++;
     try {
       return await fn();
     } finally {
-      this.active--;
-      this.waiting.shift()?.();
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
     }
   }
 
@@ -271,8 +274,13 @@ export class SshExec implements HostExec {
   }
 
   private sftp(): Promise<SFTPWrapper> {
-    this.sftpSession ??= this.client().then((c) => cb<SFTPWrapper>((done) => c.sftp(done)));
-    this.sftpSession.catch(() => (this.sftpSession = undefined));
+    if (!this.sftpSession) {
+      const p = this.client().then((c) => cb<SFTPWrapper>((done) => c.sftp(done)));
+      this.sftpSession = p;
+      p.catch(() => {
+        if (this.sftpSession === p) this.sftpSession = undefined;
+      });
+    }
     return this.sftpSession;
   }
 

@@ -142,6 +142,16 @@ t0('reconnects after the connection was closed', async (t) => {
   t.is((await ssh.run(['echo', 'b'])).stdout, 'b\n');
 });
 
+t0('one connection carries a burst of concurrent commands (more than sshd MaxSessions)', async (t) => {
+  const logins = () => (sshd.proc.log().match(/Accepted publickey/g) ?? []).length;
+  const before = logins();
+  const ssh = mk();
+  const out = await Promise.all(Array.from({ length: 24 }, (_, i) => ssh.run(['echo', String(i)])));
+  t.deepEqual(out.map((r) => r.stdout), Array.from({ length: 24 }, (_, i) => `${i}\n`));
+  await ssh.writeFile(path.join(sshd.dir, 'burst'), 'x', 0o600); // SFTP on the same connection
+  t.is(logins() - before, 1);
+});
+
 t0('a changed host key is refused and the error shows both fingerprints', async (t) => {
   const e = await t.throwsAsync(mk({ hostKey: otherFp }).run(['true']), { instanceOf: ExecError });
   t.true(e!.message.includes(sshd.hostKeyFingerprint), e!.message);
