@@ -31,5 +31,7 @@ export function wrapStepError(step: string, target: string, e: unknown): Error {
   if (e instanceof OperationError && e.step === step) return e;
   const msg = e instanceof Error ? e.message : String(e);
   const hint = isPrivrouteError(e) ? e.hint : undefined;
-  return new OperationError(step, `on ${target}: ${msg}`, { cause: e, ...(hint ? { hint } : {}) });
+  // Errors that already start with the target (the capability check) are not prefixed twice.
+  const where = msg.startsWith(`${target}:`) ? msg : `on ${target}: ${msg}`;
+  return new OperationError(step, where, { cause: e, ...(hint ? { hint } : {}) });
 }
