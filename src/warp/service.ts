@@ -18,8 +18,10 @@ import { WarpApi } from './api.js';
 import { warpHealth } from './health.js';
 import type { WarpHttpOptions } from './http.js';
 import { applyWarpNode, planWarpNode, type WarpNodeDeps } from './node.js';
-import type { WgControl } from './node-observe.js';
+import type { WarpNodeObserved, WgControl } from './node-observe.js';
 import type { WarpNodeChange } from './node-reconcile.js';
+import type { Component, Change } from '../core/runner.js';
+import { warpNodeComponent } from './node.js';
 import { warpNodeSpecFromConfig } from './node-spec.js';
 import { parseWgcfProfile, tunnelModelFromDevice, tunnelModelFromProfile } from './profile.js';
 import { rotateWarp, type RotateWarpResult } from './rotate.js';
@@ -37,6 +39,8 @@ export interface WarpContext {
   exec?: HostExec;
   /** wireguard-go socket dir; default /var/run/wireguard. */
   wgSocketDir?: string;
+  /** The tunnel's WireGuard control; default a UapiClient for warp.tunnel_interface (tests inject a fake). */
+  wg?: WgControl;
   /** Transport overrides (tests: sleep, baseDelayMs). */
   http?: Partial<WarpHttpOptions>;
 }
@@ -55,6 +59,7 @@ export function warpApi(ctx: WarpContext): WarpApi {
 
 /** The tunnel's UAPI control. */
 export function warpWg(ctx: WarpContext): WgControl {
+  if (ctx.wg) return ctx.wg;
   return new UapiClient(ctx.config.plugins.privacy_router.warp.tunnel_interface, ctx.wgSocketDir ?? WG_SOCKET_DIR);
 }
 
@@ -175,4 +180,43 @@ export async function refreshWarpAccount(ctx: WarpContext): Promise<WarpAccountR
 export function warpHealthFromConfig(ctx: WarpContext, traceUrl?: string): ReturnType<typeof warpHealth> {
   const w = ctx.config.plugins.privacy_router.warp;
   return warpHealth(ctx.exec ?? nodeExec(ctx.config), warpWg(ctx), { tunnel: w.tunnel_interface, traceUrl });
+}
+
+/** Observed state of the whole WARP hop: no device yet, or the node state for the device. */
+export type WarpObserved = { registered: false } | { registered: true; node: WarpNodeObserved };
+
+/** A change of the WARP hop: register a device first, or a node change. */
+export type WarpChange = (Change & { kind: 'register' }) | WarpNodeChange;
+
+/**
+ * The WARP hop as a runner component for `init`/`plan` (depends on `ovs`, which
+ * creates warp0). observe is read-only: with no device yet it reports that a
+ * registration is needed instead of registering (plan must not create accounts);
+ * apply registers (license included) and then converges the node.
+ */
+export function warpComponent(ctx: WarpContext, dependsOn: string[] = ['ovs']): Component<WarpObserved, WarpChange> {
+  let deps: WarpNodeDeps | undefined;
+  const hasSource = (): boolean => !!ctx.config.plugins.privacy_router.warp.wgcf_config || !!activeAccount(ctx.store);
+  return {
+    name: 'warp',
+    dependsOn,
+    async observe() {
+      if (!hasSource()) return { registered: false };
+      deps = await warpNodeDeps(ctx);
+      return { registered: true, node: await warpNodeComponent(deps).observe() };
+    },
+    reconcile(o) {
+      if (!o.registered) return [{ kind: 'register', describe: `register a WARP device at ${ctx.config.plugins.privacy_router.warp.api_base}, then bring up warp0` }];
+      return warpNodeComponent(deps!).reconcile(o.node);
+    },
+    async apply(changes) {
+      if (changes.some((c) => c.kind === 'register')) {
+        const r = await ensureWarpAccount(ctx);
+        if (r.licenseError) ctx.logger?.warn({ err: r.licenseError }, 'WARP+ license rejected; the free account is used');
+        await applyWarpNode(await warpNodeDeps(ctx));
+        return;
+      }
+      await warpNodeComponent(deps!).apply(changes as WarpNodeChange[]);
+    },
+  };
 }

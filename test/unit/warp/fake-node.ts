@@ -61,6 +61,9 @@ export function fakeNode(opts: { warpIf?: string | null } = {}): { exec: FakeHos
     .on(['ip', /^-[46]$/, '-j', 'route', 'show', 'table', /^\d+$/], ({ captures: [f] }) =>
       JSON.stringify(state.routes[fam(f!)].map((r) => (r === 'blackhole' ? { type: 'blackhole', dst: 'default', metric: 4294967295, flags: [] } : { dst: 'default', dev: r.slice(4), scope: 'link', flags: [] }))), any)
     .on(['ip', /^-[46]$/, '-j', 'route', 'show', 'default'], () => '[]', any)
+    .on(['test', '-c', '/dev/net/tun'], () => ({ code: 0 }), any)
+    .on(['test', '-d', '/sys/module/wireguard'], () => ({ code: 1 }), any)
+    .on(['wireguard-go', '--version'], () => 'wireguard-go v0.0.20220316\n', any)
     .on([/^ip6?tables$/, '-w', '-S', 'FORWARD'], ({ captures: [c] }) => `-P FORWARD ${state.policy[fam(c!)]}\n`, any)
     .on([/^ip6?tables$/, '-w', '-P', 'FORWARD', 'DROP'], ({ captures: [c] }) => void (state.policy[fam(c!)] = 'DROP'), any)
     .on([/^ip6?tables$/, '-w', '-t', /^\w+$/, '-C', /^\w+$/, REST], ({ captures: [c, t, ch, ...spec] }) =>

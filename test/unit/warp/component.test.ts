@@ -1,0 +1,65 @@
+/**
+ * The WARP runner component (init/plan): plan is read-only (no device is
+ * registered), apply registers and converges, a second run has nothing to do.
+ */
+import test from 'ava';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runComponents } from '../../../src/core/runner.js';
+import { StateStore } from '../../../src/state/store.js';
+import { InputError } from '../../../src/core/errors.js';
+import { activeAccount } from '../../../src/warp/account-store.js';
+import { generateKeyPair } from '../../../src/warp/keys.js';
+import { readLicense, warpComponent, type WarpContext } from '../../../src/warp/service.js';
+import { startWarpApiStandin, type WarpApiStandin } from '../../../src/lab/standins/warp-api.js';
+import { configWith } from './helpers.js';
+import { fakeNode } from './fake-node.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'prwarpc-'));
+let stand: WarpApiStandin;
+test.before(async () => {
+  stand = await startWarpApiStandin({ dir: path.join(tmp, 'ca'), peerPublicKey: generateKeyPair().publicKey, endpoint: { host: 'e:2408', v4: '10.1.1.1:0' }, validLicenses: ['AAAAAAAA-BBBBBBBB-CCCCCCCC'] });
+});
+test.after.always(async () => {
+  await stand?.stop();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+function ctxFor(n: ReturnType<typeof fakeNode>, warp: Record<string, unknown> = {}): WarpContext {
+  const config = configWith({ api_base: stand.url, api_ca_file: stand.caFile, ...warp });
+  return { config, store: StateStore.open(mkdtempSync(path.join(tmp, 's-')), { create: true }), exec: n.exec, wg: n.wg };
+}
+
+test.serial('plan registers nothing; init registers with the license and converges; a second init changes nothing', async (t) => {
+  const lic = path.join(tmp, 'license');
+  writeFileSync(lic, 'AAAAAAAA-BBBBBBBB-CCCCCCCC\n', { mode: 0o600 });
+  const n = fakeNode();
+  const ctx = ctxFor(n, { license_file: lic });
+  const before = stand.devices.size;
+  const planned = await runComponents([warpComponent(ctx, [])], { planOnly: true });
+  t.is(stand.devices.size, before, 'plan did not register');
+  t.is(activeAccount(ctx.store), undefined);
+  t.is(planned[0]!.status, 'planned');
+  t.regex(planned[0]!.changes.join('\n'), /register a WARP device/);
+
+  const first = await runComponents([warpComponent(ctx, [])]);
+  t.is(first[0]!.status, 'changed', first[0]!.detail);
+  const acct = activeAccount(ctx.store)!;
+  t.truthy(acct);
+  t.is(acct.accountType, 'limited');
+  t.true(n.state.links.get('wgwarp')!.up);
+  const again = await runComponents([warpComponent(ctx, [])]);
+  t.is(again[0]!.status, 'unchanged', again[0]!.changes.join('\n'));
+  ctx.store.close();
+});
+
+test.serial('a license file that is not a WARP+ key is an InputError naming the key path', async (t) => {
+  const bad = path.join(tmp, 'bad-license');
+  writeFileSync(bad, 'hello world\n');
+  const cfg = configWith({ license_file: bad });
+  const e = await t.throwsAsync(readLicense(cfg), { instanceOf: InputError });
+  t.regex(e!.message, /plugins\.privacy_router\.warp\.license_file/);
+  const missing = configWith({ license_file: path.join(tmp, 'nope') });
+  await t.throwsAsync(readLicense(missing), { instanceOf: InputError, message: /ENOENT/ });
+});
