@@ -4,6 +4,7 @@
 import type { HostExec } from '../host/exec.js';
 import type { RuntimeConfig } from '../config/types.js';
 import { LocalExec } from '../host/local.js';
+import { NetnsExec } from '../host/netns.js';
 import { NetnsRuntime } from './netns.js';
 import { PctRuntime } from './pct.js';
 import type { ContainerRuntime } from './types.js';
@@ -14,12 +15,14 @@ export { PctRuntime, type PctRuntimeOptions } from './pct.js';
 
 /**
  * Build the runtime for `cfg`. `node` is where pct / `ip link` run (the Proxmox
- * node or the lab's node namespace); `host` (netns kind only) is where
- * namespaces are created: it must be in the host's mount namespace, so it
- * defaults to LocalExec, never to a namespaced node.
+ * node, or the lab's node namespace); default: `runtime.node_netns` ? that
+ * namespace : this host. `host` (netns kind only) is where namespaces are
+ * created: it must be in the host's mount namespace, so it defaults to
+ * LocalExec, never to a namespaced node.
  */
-export function createRuntime(cfg: RuntimeConfig, node: HostExec, host?: HostExec): ContainerRuntime {
+export function createRuntime(cfg: RuntimeConfig, node?: HostExec, host?: HostExec): ContainerRuntime {
+  const n = node ?? (cfg.node_netns ? new NetnsExec(cfg.node_netns) : new LocalExec());
   return cfg.kind === 'pct'
-    ? new PctRuntime({ node })
-    : new NetnsRuntime({ prefix: cfg.netns_prefix, node, host: host ?? new LocalExec() });
+    ? new PctRuntime({ node: n })
+    : new NetnsRuntime({ prefix: cfg.netns_prefix, node: n, host: host ?? new LocalExec() });
 }

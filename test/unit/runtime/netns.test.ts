@@ -69,3 +69,12 @@ test('createRuntime picks the implementation from config', (t) => {
   t.is(createRuntime({ kind: 'netns', netns_prefix: 'pr', node_netns: null }, h).kind, 'netns');
   t.true(createRuntime({ kind: 'pct', netns_prefix: 'pr', node_netns: null }, h) instanceof PctRuntime);
 });
+
+test('createRuntime: links move inside runtime.node_netns, namespaces are still made on the host', async (t) => {
+  const rt = createRuntime({ kind: 'netns', netns_prefix: 'pr', node_netns: 'lab-node' }) as NetnsRuntime;
+  const ex = rt.exec(100);
+  t.is(ex.target, 'netns:pr100');
+  // The node executor is the namespace: visible through the private field in its target.
+  t.is((rt as unknown as { node: { target: string } }).node.target, 'netns:lab-node');
+  t.is((rt as unknown as { host: { target: string } }).host.target, 'local');
+});
