@@ -372,14 +372,47 @@ export function startWarpApiStandin(o: WarpApiStandinOptions): Promise<WarpApiSt
 }
 
 /**
- * Process entry: `--config <json file>` holding {@link WarpApiStandinOptions} minus
- * `edge`, plus `edgeInterface` (the edge wireguard-go name). Prints one JSON line
- * `{url, caFile}` on stdout when listening; stops on SIGTERM.
+ * Parse the process arguments (pure): either `--config <file.json>` (the
+ * {@link WarpApiStandinOptions} minus `edge`, plus `edgeInterface`), or flags:
+ * `--listen host:port --peer-pubkey K --endpoint host:port [--endpoint-v4 ip]
+ * [--endpoint-v6 ip] [--dir D] [--edge-iface wg] [--license L]... [--pool-v4 p.] [--version v]`.
+ */
+export function parseMainArgs(argv: string[], readConfig: (f: string) => string = (f) => readFileSync(f, 'utf8')): WarpApiStandinOptions & { edgeInterface?: string } {
+  const flags = new Map<string, string[]>();
+  for (let i = 0; i < argv.length; i += 2) {
+    const k = argv[i]!;
+    if (!k.startsWith('--') || argv[i + 1] === undefined) throw new Error(`usage: warp-api.ts --config <file.json> | --listen host:port --peer-pubkey K --endpoint host:port ... (bad argument ${JSON.stringify(k)})`);
+    flags.set(k, [...(flags.get(k) ?? []), argv[i + 1]!]);
+  }
+  const one = (k: string): string | undefined => flags.get(k)?.at(-1);
+  if (one('--config')) return JSON.parse(readConfig(one('--config')!)) as WarpApiStandinOptions & { edgeInterface?: string };
+  const listen = one('--listen');
+  const peer = one('--peer-pubkey');
+  const endpoint = one('--endpoint');
+  if (!listen || !peer || !endpoint) throw new Error('usage: --listen host:port --peer-pubkey K --endpoint host:port are required (or --config)');
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(listen);
+  if (!m) throw new Error(`--listen: expected host:port, got ${listen}`);
+  const v4 = one('--endpoint-v4');
+  const v6 = one('--endpoint-v6');
+  return {
+    dir: one('--dir') ?? path.join('/run/privroute-lab', `warp-api-${process.pid}`),
+    host: m[1] ?? m[2],
+    port: Number(m[3]),
+    peerPublicKey: peer,
+    endpoint: { host: endpoint, ...(v4 ? { v4: `${v4}:0` } : {}), ...(v6 ? { v6: `[${v6}]:0` } : {}) },
+    ...(one('--pool-v4') ? { poolV4: one('--pool-v4') } : {}),
+    ...(one('--version') ? { version: one('--version') } : {}),
+    validLicenses: flags.get('--license') ?? [],
+    ...(one('--edge-iface') ? { edgeInterface: one('--edge-iface') } : {}),
+  };
+}
+
+/**
+ * Process entry (see {@link parseMainArgs}). Prints one JSON line `{url, caFile}`
+ * on stdout when listening; stops on SIGTERM.
  */
 export async function main(argv: string[]): Promise<void> {
-  const i = argv.indexOf('--config');
-  if (i < 0 || !argv[i + 1]) throw new Error('usage: warp-api.ts --config <file.json>');
-  const cfg = JSON.parse(readFileSync(argv[i + 1]!, 'utf8')) as WarpApiStandinOptions & { edgeInterface?: string };
+  const cfg = parseMainArgs(argv);
   const s = await startWarpApiStandin({ ...cfg, edge: cfg.edgeInterface ? uapiEdgeSink(cfg.edgeInterface) : undefined });
   process.stdout.write(JSON.stringify({ url: s.url, caFile: s.caFile }) + '\n');
   process.once('SIGTERM', () => void s.stop().then(() => process.exit(0)));

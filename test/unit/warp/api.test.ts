@@ -270,3 +270,27 @@ test.serial('tokens and private keys never reach the log', async (t) => {
   store.close();
   api.close();
 });
+
+test.serial('the stand-in runs as a process (tiny main) and serves the API over TLS 1.2', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const dir = path.join(tmp, 'proc-ca');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/lab/standins/warp-api.ts', '--listen', '127.0.0.1:0', '--peer-pubkey', edgeKey, '--endpoint', 'engage.cloudflareclient.com:2408', '--endpoint-v4', '10.9.9.9', '--dir', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      let buf = '';
+      child.stdout!.on('data', (c: Buffer) => {
+        buf += c.toString();
+        if (buf.includes('\n')) resolve(buf.split('\n')[0]!);
+      });
+      child.on('exit', (c) => reject(new Error(`stand-in exited ${c}`)));
+    });
+    const { url, caFile } = JSON.parse(line) as { url: string; caFile: string };
+    const api = new WarpApi({ baseUrl: url, caFile, sleep: async () => {} });
+    const dev = await api.register(generateKeyPair().publicKey);
+    t.is(dev.config.peers[0]!.endpoint.v4, '10.9.9.9:0');
+    t.is(dev.config.peers[0]!.public_key, edgeKey);
+    api.close();
+  } finally {
+    child.kill('SIGTERM');
+  }
+});
