@@ -82,8 +82,7 @@ function makeFlow(table: number, priority: number, cookie: bigint, idle: number,
   if (ins.gotoTable !== undefined) flow.gotoTable = ins.gotoTable;
   if (idle) flow.idleTimeout = idle;
   if (hard) flow.hardTimeout = hard;
-  const unsupported = [...mu, ...ins.unsupported];
-  if (unsupported.length) flow.unsupported = unsupported;
+  if (mu.length || ins.unsupported.length) flow.unsupported = mu.concat(ins.unsupported);
   return flow;
 }
 

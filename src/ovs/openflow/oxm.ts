@@ -155,14 +155,15 @@ export function encodeMatch(w: Writer, m: FlowMatch): void {
   w.pad8(start);
 }
 
-function readUint(r: Reader, bytes: number): number {
-  return bytes === 1 ? r.u8() : bytes === 2 ? r.u16() : r.u32();
+function uintAt(b: Buffer, o: number, bytes: number): number {
+  return bytes === 1 ? b[o]! : bytes === 2 ? (b[o]! << 8) | b[o + 1]! : ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 }
 
-function masked(r: Reader, bytes: number, hasMask: boolean): Masked<number> {
-  const value = readUint(r, bytes);
+/** Read a numeric TLV value (+mask) at `o`; an all-ones mask reads as exact. */
+function maskedAt(b: Buffer, o: number, bytes: number, hasMask: boolean): Masked<number> {
+  const value = uintAt(b, o, bytes);
   if (!hasMask) return { value };
-  const mask = readUint(r, bytes);
+  const mask = uintAt(b, o + bytes, bytes);
   const full = bytes === 4 ? 0xffffffff : (1 << (bytes * 8)) - 1;
   return mask === full ? { value } : { value, mask };
 }
@@ -173,79 +174,82 @@ export interface DecodedMatch {
   unsupported: string[];
 }
 
-/** Decode one ofp_match at `r` (advances past its padding). */
+/**
+ * Decode one ofp_match at `r` (advances past its padding). Works on raw offsets
+ * rather than sub-readers: dumping 10k+ flows must not allocate per TLV.
+ */
 export function decodeMatch(r: Reader): DecodedMatch {
-  const start = r.off;
   const type = r.u16();
   const len = r.u16();
   if (type !== 1) throw new DecodeError(`ofp_match type ${type} is not OXM`);
   if (len < 4) throw new DecodeError(`ofp_match length ${len} too short`);
-  const body = r.sub(len - 4);
-  const padded = (len + 7) & ~7;
-  r.skip(padded - len);
-  void start;
+  const b = r.buf;
+  let o = r.off;
+  const end = o + len - 4;
+  r.skip(((len + 7) & ~7) - 4);
   const m: Record<string, unknown> = {};
-  const regs: Record<number, Masked<number>> = {};
+  let regs: Record<number, Masked<number>> | undefined;
   const unsupported: string[] = [];
-  while (body.left > 0) {
-    const cls = body.u16();
-    const fb = body.u8();
-    const tlvLen = body.u8();
-    const field = fb >> 1;
-    const hasMask = (fb & 1) === 1;
-    const v = body.sub(tlvLen);
-    const n = hasMask ? tlvLen / 2 : tlvLen;
+  while (o + 4 <= end) {
+    const cls = (b[o]! << 8) | b[o + 1]!;
+    const field = b[o + 2]! >> 1;
+    const hasMask = (b[o + 2]! & 1) === 1;
+    const tlvLen = b[o + 3]!;
+    const v = o + 4;
+    o = v + tlvLen;
+    if (o > end) throw new DecodeError(`OXM TLV overruns the match (class 0x${cls.toString(16)} field ${field})`);
+    const n = hasMask ? tlvLen >> 1 : tlvLen;
     if (cls === OXM_BASIC) {
       switch (field) {
-        case OFB.IN_PORT: m.in_port = v.u32(); break;
+        case OFB.IN_PORT: m.in_port = uintAt(b, v, 4); break;
         case OFB.METADATA: {
-          const value = v.u64();
-          const mask = hasMask ? v.u64() : undefined;
+          const value = b.readBigUInt64BE(v);
+          const mask = hasMask ? b.readBigUInt64BE(v + 8) : undefined;
           m.metadata = mask === undefined || mask === 0xffffffffffffffffn ? { value } : { value, mask };
           break;
         }
-        case OFB.ETH_SRC: m.eth_src = fmtMac(v, n, hasMask); break;
-        case OFB.ETH_DST: m.eth_dst = fmtMac(v, n, hasMask); break;
-        case OFB.ETH_TYPE: m.eth_type = scalar(masked(v, 2, hasMask), 'eth_type', unsupported); break;
-        case OFB.IP_PROTO: m.ip_proto = scalar(masked(v, 1, hasMask), 'ip_proto', unsupported); break;
-        case OFB.IPV4_SRC: m.ipv4_src = fmtIp(v, n, hasMask); break;
-        case OFB.IPV4_DST: m.ipv4_dst = fmtIp(v, n, hasMask); break;
-        case OFB.IPV6_SRC: m.ipv6_src = fmtIp(v, n, hasMask); break;
-        case OFB.IPV6_DST: m.ipv6_dst = fmtIp(v, n, hasMask); break;
-        case OFB.TCP_SRC: m.tcp_src = scalar(masked(v, 2, hasMask), 'tcp_src', unsupported); break;
-        case OFB.TCP_DST: m.tcp_dst = scalar(masked(v, 2, hasMask), 'tcp_dst', unsupported); break;
-        case OFB.UDP_SRC: m.udp_src = scalar(masked(v, 2, hasMask), 'udp_src', unsupported); break;
-        case OFB.UDP_DST: m.udp_dst = scalar(masked(v, 2, hasMask), 'udp_dst', unsupported); break;
-        case OFB.ICMPV4_TYPE: m.icmpv4_type = scalar(masked(v, 1, hasMask), 'icmpv4_type', unsupported); break;
-        case OFB.ICMPV6_TYPE: m.icmpv6_type = scalar(masked(v, 1, hasMask), 'icmpv6_type', unsupported); break;
-        case OFB.ARP_OP: m.arp_op = scalar(masked(v, 2, hasMask), 'arp_op', unsupported); break;
-        case OFB.ARP_SPA: m.arp_spa = fmtIp(v, n, hasMask); break;
-        case OFB.ARP_SHA: m.arp_sha = fmtMac(v, n, hasMask); break;
-        case OFB.TCP_FLAGS: m.tcp_flags = masked(v, 2, hasMask); break;
+        case OFB.ETH_SRC: m.eth_src = fmtMac(b, v, n, hasMask); break;
+        case OFB.ETH_DST: m.eth_dst = fmtMac(b, v, n, hasMask); break;
+        case OFB.ETH_TYPE: m.eth_type = scalar(maskedAt(b, v, 2, hasMask), 'eth_type', unsupported); break;
+        case OFB.IP_PROTO: m.ip_proto = scalar(maskedAt(b, v, 1, hasMask), 'ip_proto', unsupported); break;
+        case OFB.IPV4_SRC: m.ipv4_src = fmtIp(b, v, n, hasMask); break;
+        case OFB.IPV4_DST: m.ipv4_dst = fmtIp(b, v, n, hasMask); break;
+        case OFB.IPV6_SRC: m.ipv6_src = fmtIp(b, v, n, hasMask); break;
+        case OFB.IPV6_DST: m.ipv6_dst = fmtIp(b, v, n, hasMask); break;
+        case OFB.TCP_SRC: m.tcp_src = scalar(maskedAt(b, v, 2, hasMask), 'tcp_src', unsupported); break;
+        case OFB.TCP_DST: m.tcp_dst = scalar(maskedAt(b, v, 2, hasMask), 'tcp_dst', unsupported); break;
+        case OFB.UDP_SRC: m.udp_src = scalar(maskedAt(b, v, 2, hasMask), 'udp_src', unsupported); break;
+        case OFB.UDP_DST: m.udp_dst = scalar(maskedAt(b, v, 2, hasMask), 'udp_dst', unsupported); break;
+        case OFB.ICMPV4_TYPE: m.icmpv4_type = scalar(maskedAt(b, v, 1, hasMask), 'icmpv4_type', unsupported); break;
+        case OFB.ICMPV6_TYPE: m.icmpv6_type = scalar(maskedAt(b, v, 1, hasMask), 'icmpv6_type', unsupported); break;
+        case OFB.ARP_OP: m.arp_op = scalar(maskedAt(b, v, 2, hasMask), 'arp_op', unsupported); break;
+        case OFB.ARP_SPA: m.arp_spa = fmtIp(b, v, n, hasMask); break;
+        case OFB.ARP_SHA: m.arp_sha = fmtMac(b, v, n, hasMask); break;
+        case OFB.TCP_FLAGS: m.tcp_flags = maskedAt(b, v, 2, hasMask); break;
         default: unsupported.push(`oxm basic field ${field}`);
       }
     } else if (cls === NXM_1) {
-      if (field >= NXM.REG0 && field <= NXM.REG0 + 15) regs[field - NXM.REG0] = masked(v, 4, hasMask);
+      if (field >= NXM.REG0 && field <= NXM.REG0 + 15) (regs ??= {})[field - NXM.REG0] = maskedAt(b, v, 4, hasMask);
       else if (field === NXM.IP_FRAG) {
         // Canonical form always carries the mask (exact = 3), e.g. later fragments {value: 3, mask: 3}.
-        const f = masked(v, 1, hasMask);
+        const f = maskedAt(b, v, 1, hasMask);
         m.ip_frag = { value: f.value, mask: f.mask === undefined || f.mask === 0xff ? 3 : f.mask };
-      }
-      else if (field === NXM.IP_TTL) m.nw_ttl = scalar(masked(v, 1, hasMask), 'nw_ttl', unsupported);
-      else if (field === NXM.TCP_FLAGS) m.tcp_flags = masked(v, 2, hasMask);
-      else if (field === NXM.CT_STATE) m.ct_state = masked(v, 4, hasMask);
-      else if (field === NXM.CT_ZONE) m.ct_zone = scalar(masked(v, 2, hasMask), 'ct_zone', unsupported);
-      else if (field === NXM.CT_MARK) m.ct_mark = masked(v, 4, hasMask);
+      } else if (field === NXM.IP_TTL) m.nw_ttl = scalar(maskedAt(b, v, 1, hasMask), 'nw_ttl', unsupported);
+      else if (field === NXM.TCP_FLAGS) m.tcp_flags = maskedAt(b, v, 2, hasMask);
+      else if (field === NXM.CT_STATE) m.ct_state = maskedAt(b, v, 4, hasMask);
+      else if (field === NXM.CT_ZONE) m.ct_zone = scalar(maskedAt(b, v, 2, hasMask), 'ct_zone', unsupported);
+      else if (field === NXM.CT_MARK) m.ct_mark = maskedAt(b, v, 4, hasMask);
       else unsupported.push(`nxm1 field ${field}`);
     } else if (cls === OXM_EXPERIMENTER) {
-      const exp = v.u32();
-      if (exp === ONF_EXPERIMENTER_ID && field === ONF_TCP_FLAGS) m.tcp_flags = masked(v, 2, hasMask);
+      const exp = uintAt(b, v, 4);
+      // Experimenter TLV length includes the 4-byte experimenter id before value/mask.
+      if (exp === ONF_EXPERIMENTER_ID && field === ONF_TCP_FLAGS) m.tcp_flags = maskedAt(b, v + 4, 2, hasMask);
       else unsupported.push(`experimenter 0x${exp.toString(16)} field ${field}`);
     } else {
       unsupported.push(`oxm class 0x${cls.toString(16)} field ${field}`);
     }
   }
-  if (Object.keys(regs).length) m.regs = regs;
+  if (regs) m.regs = regs;
   return { match: m as FlowMatch, unsupported };
 }
 
@@ -253,12 +257,16 @@ function scalar(v: Masked<number>, name: string, unsupported: string[]): number 
   if (v.mask !== undefined) unsupported.push(`${name} with mask 0x${v.mask.toString(16)}`);
   return v.value;
 }
-function fmtMac(v: Reader, n: number, hasMask: boolean): string {
-  const value = v.bytes(n);
-  return formatMaskedMac(value, hasMask ? v.bytes(n) : undefined);
+function fmtMac(b: Buffer, o: number, n: number, hasMask: boolean): string {
+  return formatMaskedMac(b.subarray(o, o + n), hasMask ? b.subarray(o + n, o + 2 * n) : undefined);
 }
-function fmtIp(v: Reader, n: number, hasMask: boolean): string {
-  const value = v.bytes(n);
-  const mask = hasMask ? v.bytes(n) : undefined;
-  return formatMaskedIp(value, mask && !isAllOnes(mask) ? mask : undefined);
+function fmtIp(b: Buffer, o: number, n: number, hasMask: boolean): string {
+  if (n === 4) {
+    const addr = `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
+    if (!hasMask) return addr;
+    const mask = b.subarray(o + 4, o + 8);
+    return isAllOnes(mask) ? addr : formatMaskedIp(b.subarray(o, o + 4), mask);
+  }
+  const mask = hasMask ? b.subarray(o + n, o + 2 * n) : undefined;
+  return formatMaskedIp(b.subarray(o, o + n), mask && !isAllOnes(mask) ? mask : undefined);
 }
