@@ -10,8 +10,9 @@ import { redactText } from '../core/logger.js';
 export function exitCodeOf(e: unknown): number {
   if (isPrivrouteError(e)) return e.exitCode;
   if (e instanceof CommanderError) {
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
-    // Usage errors (unknown option/command, missing argument) are bad input.
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
+    // Usage errors (unknown option/command, missing argument, no command at all:
+    // commander shows help with exit code 1) are bad input.
     return e.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
   }
   return EXIT_FAILURE;

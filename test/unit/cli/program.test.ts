@@ -30,6 +30,12 @@ test('usage errors exit 2', async (t) => {
     t.is(await run(argv, io), 2, argv.join(' '));
     t.regex(io.err.text, /error:/);
   }
+  // No command at all, or a command group without its subcommand: help on stderr, exit 2.
+  for (const argv of [[], ['config']]) {
+    const io = memoryIo();
+    t.is(await run(argv, io), 2, argv.join(' ') || '(none)');
+    t.regex(io.err.text, /Usage: privroute/);
+  }
 });
 
 /** A program with extra test commands exercising the error paths. */
