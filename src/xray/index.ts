@@ -14,7 +14,9 @@ export { provisionVps, vpsServiceSpec, type ProvisionReport, type VpsDesired } f
 export { vpsDesiredFromConfig } from './vps/desired.js';
 export { vpsLayout, type VpsLayout } from './vps/layout.js';
 export { applyClient, planClient, clientDesiredFromConfig, clientLayout, clientServiceSpec, type ClientDesired, type ClientLayout, type ClientPlan } from './client.js';
-export { rotateXray, type XrayRotateContext } from './rotate.js';
+export { rotateXray, runRotateXray, type XrayRotateContext, type RotateCliContext } from './rotate.js';
+export { vpsExecFromConfig, containerExecFromConfig } from './connect.js';
+export { detectServiceManager } from './service/detect.js';
 export { probeSocks, probeService, engineStats, socksProbeArgv, type ProbeResult } from './health.js';
 export { detectEngine, assertProfileSupported, supportsProfile, CAPABILITIES, engineName } from './engine.js';
 export { renderServer } from './render/server.js';

@@ -16,6 +16,7 @@ import { vpsDesiredFromConfig } from './vps/desired.js';
 import type { VpsLayout } from './vps/layout.js';
 import { provisionVps } from './vps/provision.js';
 import { Steps } from './vps/step.js';
+import { detectServiceManager } from './service/detect.js';
 
 /** Where and how (the CLI builds it: SshExec for the VPS, the runtime's exec for CT101). */
 export interface XrayContext {
@@ -23,6 +24,7 @@ export interface XrayContext {
   store: StateStore;
   vps: HostExec;
   container: HostExec;
+  /** Default: detected on each end (systemd if running, else process). */
   vpsService?: ServiceManagerKind;
   clientService?: ServiceManagerKind;
   vpsLayout?: VpsLayout;
@@ -51,9 +53,11 @@ export async function initXray(ctx: XrayContext): Promise<XrayInitReport> {
     assertProfileSupported(e, r.xray.profile, ctx.container.target);
     return e;
   });
+  const clientService = ctx.clientService ?? (await cli.run('service', () => detectServiceManager(ctx.container)));
+  const vpsService = ctx.vpsService ?? (await new Steps(ctx.vps.target, 'vps').run('service', () => detectServiceManager(ctx.vps)));
   const material = ensureMaterial(ctx.store, r.xray.vps_address, ctx.rand ?? cryptoRandom);
-  const vps = await provisionVps(ctx.vps, vpsDesiredFromConfig(ctx.config, material, { service: ctx.vpsService, layout: ctx.vpsLayout, clientEngine }));
-  const client = await applyClient(ctx.container, clientDesiredFromConfig(ctx.config, material, { service: ctx.clientService, layout: ctx.clientLayout }));
+  const vps = await provisionVps(ctx.vps, vpsDesiredFromConfig(ctx.config, material, { service: vpsService, layout: ctx.vpsLayout, clientEngine }));
+  const client = await applyClient(ctx.container, clientDesiredFromConfig(ctx.config, material, { service: clientService, layout: ctx.clientLayout }));
   const steps = [...vps.steps, ...client.steps];
   return { steps, unchanged: steps.every((s) => s.outcome !== 'changed') };
 }

@@ -29,6 +29,8 @@ import { outboundTag, serialize, TAGS } from './render/common.js';
 import { renderClient } from './render/client.js';
 import { cryptoRandom, newShortId, newUser, type RandomSource } from './secrets.js';
 import { serviceManager } from './service/process.js';
+import { detectServiceManager } from './service/detect.js';
+import { containerExecFromConfig, vpsExecFromConfig } from './connect.js';
 import type { ServiceManagerKind } from './service/types.js';
 import { finishRotation, requireMaterial, saveMaterial, startRotation } from './state.js';
 import type { EngineInfo, RotationReport, XrayMaterial } from './types.js';
@@ -47,7 +49,7 @@ export interface XrayRotateContext {
   vps: HostExec;
   /** CT101 (the container runtime's HostExec). */
   container: HostExec;
-  /** Service managers; default systemd on both ends. */
+  /** Service managers; default: detected on each end (systemd if running, else process). */
   vpsService?: ServiceManagerKind;
   clientService?: ServiceManagerKind;
   /** Path overrides (lab). */
@@ -59,6 +61,32 @@ export interface XrayRotateContext {
 
 const ALREADY = /already exists/i;
 const NOT_FOUND = /not found/i;
+
+/** What `privroute rotate xray` gets from the CLI (structurally: the CLI context). */
+export interface RotateCliContext {
+  readonly config: Config;
+  store(): StateStore;
+  readonly logger: Logger;
+  output(data: unknown, human: () => string): void;
+}
+
+/**
+ * `privroute rotate xray` (dispatched from src/cli/commands/rotate.ts): connects
+ * to the VPS (SshExec, pinned key) and CT101 (container runtime), rotates, prints
+ * the report (no secrets in it).
+ */
+export async function runRotateXray(cli: RotateCliContext): Promise<void> {
+  const vps = vpsExecFromConfig(cli.config);
+  try {
+    const r = await rotateXray({ config: cli.config, store: cli.store(), vps, container: containerExecFromConfig(cli.config), log: cli.logger });
+    cli.output(r, () => [
+      `XRay rotated: generation ${r.fromGeneration} -> ${r.toGeneration} (server ${r.serverMethod}, client ${r.clientMethod})`,
+      ...r.steps.map((s) => `  ${s.step.padEnd(18)} ${s.outcome.padEnd(9)} ${s.target}${s.detail ? `  ${s.detail}` : ''}`),
+    ].join('\n'));
+  } finally {
+    await vps.close();
+  }
+}
 
 /** Rotate; see the module comment. Resolves with what each side did; rejects naming host and step. */
 export async function rotateXray(ctx: XrayRotateContext): Promise<RotationReport> {
@@ -76,7 +104,9 @@ export async function rotateXray(ctx: XrayRotateContext): Promise<RotationReport
       assertProfileSupported(e, ctx.config.plugins.privacy_router.xray.profile, ctx.container.target);
       return e;
     });
-    const vd = (mat: XrayMaterial) => vpsDesiredFromConfig(ctx.config, mat, { service: ctx.vpsService, layout: ctx.vpsLayout, clientEngine });
+    const vpsService = ctx.vpsService ?? (await vpsSteps.run('service', () => detectServiceManager(ctx.vps)));
+    const clientService = ctx.clientService ?? (await cliSteps.run('service', () => detectServiceManager(ctx.container)));
+    const vd = (mat: XrayMaterial) => vpsDesiredFromConfig(ctx.config, mat, { service: vpsService, layout: ctx.vpsLayout, clientEngine });
     const vpsEngine = await vpsSteps.run('capability', async () => {
       const d = vd(m);
       const e = await detectEngine(ctx.vps, d.install === 'upload' ? d.layout.uploadBinary : d.engineBinary);
@@ -84,7 +114,7 @@ export async function rotateXray(ctx: XrayRotateContext): Promise<RotationReport
       assertProfileSupported(e, d.profile, ctx.vps.target);
       return e;
     });
-    const cd = (mat: XrayMaterial) => clientDesiredFromConfig(ctx.config, mat, { service: ctx.clientService, layout: ctx.clientLayout });
+    const cd = (mat: XrayMaterial) => clientDesiredFromConfig(ctx.config, mat, { service: clientService, layout: ctx.clientLayout });
 
     // Phase 1: the server accepts old + new (state B). Resumed runs skip what is done.
     if (m.serverUsers.length === 1) {
