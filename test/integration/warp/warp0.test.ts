@@ -241,7 +241,13 @@ test.serial('rotation: new device, old deleted at the API, traffic resumes on th
   if (skip) return t.pass();
   const l = lab!;
   const old = activeAccount(l.store)!;
+  // Measured, not asserted: echo requests every 20 ms across the rotation; the loss is the disruption.
+  const pinger = await startProcess(l.scope, { name: 'rotation-ping', ns: `${l.p}-xray`, argv: ['ping', '-n', '-i', '0.02', '-c', '150', '-W', '1', WEB] });
+  await waitFor('pinger running', () => /bytes from/.test(pinger.log()));
   const r = await rotateWarpFromConfig(l.ctx);
+  await pinger.exited;
+  const stats = /(\d+) packets transmitted, (\d+) received/.exec(pinger.log());
+  if (stats) t.log(`rotation disruption: ${Number(stats[1]) - Number(stats[2])} of ${stats[1]} echo requests lost at 20 ms spacing`);
   t.is(r.oldDeviceId, old.deviceId);
   t.true(r.oldDeleted);
   t.true(l.stand.deletedIds.includes(old.deviceId));
