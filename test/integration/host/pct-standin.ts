@@ -13,6 +13,7 @@ export function useStandin(s: Scope): { dir: string; prefix: string } {
   process.env.PATH = `${FIXTURES}:${process.env.PATH}`;
   process.env.PCT_STANDIN_DIR = dir;
   process.env.PCT_STANDIN_NETNS_PREFIX = prefix;
+  process.env.PCT_STANDIN_PID_DIR = path.join(s.dir, 'pids'); // the stale sweep kills CT inits after a crash
   s.defer('pct stand-in containers', async () => {
     for (const id of existsSync(dir) ? readdirSync(dir) : []) {
       const pidFile = path.join(dir, id, 'init.pid');

@@ -7,13 +7,13 @@ import test from 'ava';
 import { existsSync, statSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { rootSkipReason, skipUnless } from '../../helpers/env.js';
-import { Scope, uniquePrefix } from '../../../src/lab/harness/index.js';
+import { Scope, uniquePrefix, sweepStale } from '../../../src/lab/harness/index.js';
 import { useStandin } from './pct-standin.js';
 import { PctExec } from '../../../src/host/pct.js';
 import { LocalExec, spawnArgv } from '../../../src/host/local.js';
 import { ExecError } from '../../../src/host/exec.js';
 import { HOSTILE } from '../../unit/host/hostile-strings.js';
-import { becomesGone } from './proc-gone.js';
+import { becomesGone, gone } from './proc-gone.js';
 
 const skip = skipUnless(rootSkipReason());
 const t0 = skip ? test.skip : test.serial;
@@ -90,5 +90,27 @@ t0('a stopped container refuses exec and push', async (t) => {
     t.deepEqual(readdirSync(staging), []);
   } finally {
     await local.run(['pct', 'start', '100']);
+  }
+});
+
+t0('a crashed run is swept: stand-in CT init and namespace go with the scope prefix', async (t) => {
+  const crashed = new Scope(uniquePrefix('prz'));
+  const keys = ['PATH', 'PCT_STANDIN_DIR', 'PCT_STANDIN_NETNS_PREFIX', 'PCT_STANDIN_PID_DIR'];
+  const saved = keys.map((k) => process.env[k]);
+  try {
+    const { dir, prefix } = useStandin(crashed);
+    crashed.recordNetns(`${prefix}100`);
+    await local.run(['pct', 'create', '100', 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst']);
+    await local.run(['pct', 'start', '100']);
+    const pid = readFileSync(path.join(dir, '100', 'init.pid'), 'utf8').trim();
+    t.false(gone(pid), 'the CT init runs before the sweep');
+    // Simulate a killed test run: no scope.close(), only the sweep.
+    await sweepStale(crashed.prefix);
+    t.true(await becomesGone(pid));
+    t.false((await spawnArgv('local', ['ip', 'netns', 'list'])).stdout.includes(prefix));
+    t.false(existsSync(crashed.dir));
+  } finally {
+    keys.forEach((k, i) => (process.env[k] = saved[i]));
+    await crashed.close();
   }
 });
