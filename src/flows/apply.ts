@@ -11,7 +11,7 @@
 import type { Config } from '../config/types.js';
 import type { Flow, Meter } from '../ovs/flow.js';
 import { OpenFlowClient, type FlowMod, type MeterMod } from '../ovs/openflow/client.js';
-import { namePorts, resolvePorts } from '../ovs/ports.js';
+import { resolvePorts } from '../ovs/ports.js';
 import { isOwnedMeter } from './build/antispoof.js';
 import type { CompiledPipeline } from './compile.js';
 import { OWNER_COOKIE, OWNER_MASK } from './cookie.js';
@@ -45,7 +45,27 @@ export interface ApplyReport {
   diff: FlowDiff;
 }
 
-function invert(ports: PortNumbers): Map<number, string> {
+/**
+ * Port numbers → names in a decoded flow (in_port, output and resubmit ports), the
+ * inverse of resolvePorts. Unknown numbers stay numbers (so they never match a
+ * desired flow and get replaced). Allocates only for flows that have ports.
+ */
+export function nameFlowPorts(f: Flow, byNumber: ReadonlyMap<number, string>): Flow {
+  const name = (p: string | number) => (typeof p === 'number' ? byNumber.get(p) ?? p : p);
+  const inPort = f.match.in_port;
+  const hasPortAction = f.actions.some((a) => a.type === 'output' || (a.type === 'resubmit' && a.port !== undefined));
+  if (inPort === undefined && !hasPortAction) return f;
+  return {
+    ...f,
+    match: inPort === undefined ? f.match : { ...f.match, in_port: name(inPort) },
+    actions: hasPortAction
+      ? f.actions.map((a) => (a.type === 'output' ? { ...a, port: name(a.port) } : a.type === 'resubmit' && a.port !== undefined ? { ...a, port: name(a.port) } : a))
+      : f.actions,
+  };
+}
+
+/** number → name of a port map. */
+export function invert(ports: PortNumbers): Map<number, string> {
   const entries = ports instanceof Map ? [...ports.entries()] : Object.entries(ports);
   return new Map(entries.map(([k, v]) => [v, k]));
 }
@@ -56,23 +76,42 @@ export function openflowEndpoint(config: Config): string {
   return r.ovs.openflow ?? `unix:${r.ovs.rundir.replace(/\/$/, '')}/${r.bridge_name}.mgmt`;
 }
 
+/** Read-only: privroute-owned flows (ports as numbers) and meters currently on the switch. */
+export async function observeRaw(sw: FlowSwitch): Promise<ObservedFlows> {
+  const [flows, meters] = await Promise.all([sw.dumpFlows({ cookie: OWNER_COOKIE, cookieMask: OWNER_MASK }), sw.dumpMeters()]);
+  return { flows, meters: meters.filter((m) => isOwnedMeter(m.id)) };
+}
+
 /** Read-only: privroute-owned flows (ports named) and meters currently on the switch. */
 export async function observeFlows(sw: FlowSwitch, ports: PortNumbers): Promise<ObservedFlows> {
   const byNumber = invert(ports);
-  const [flows, meters] = await Promise.all([sw.dumpFlows({ cookie: OWNER_COOKIE, cookieMask: OWNER_MASK }), sw.dumpMeters()]);
-  return { flows: flows.map((f) => namePorts(f, byNumber)), meters: meters.filter((m) => isOwnedMeter(m.id)) };
+  const o = await observeRaw(sw);
+  return { flows: o.flows.map((f) => nameFlowPorts(f, byNumber)), meters: o.meters };
+}
+
+// Desired flows resolved to port numbers, cached per (port map, flow object): a daemon
+// reconciling the same compiled pipeline repeatedly resolves each flow once.
+const resolved = new WeakMap<object, WeakMap<Flow, Flow>>();
+function resolveCached(f: Flow, ports: PortNumbers): Flow {
+  let m = resolved.get(ports);
+  if (!m) resolved.set(ports, (m = new WeakMap()));
+  let r = m.get(f);
+  if (!r) m.set(f, (r = resolvePorts(f, ports)));
+  return r;
 }
 
 /**
  * Reconcile the switch to `compiled`: observe, diff, and apply the difference in one
  * atomic bundle (meters around it, see OpenFlowClient.applyBundle). With `dryRun`,
- * only observes and diffs. Ports are resolved before anything is sent, so an
- * unknown port fails with nothing changed.
+ * only observes and diffs. Desired ports are resolved before anything is sent, so an
+ * unknown port fails with nothing changed. The diff is computed on port numbers (the
+ * dump is not rewritten); the report's flows carry numbers (see {@link nameFlowPorts}).
  */
 export async function applyPipeline(sw: FlowSwitch, compiled: CompiledPipeline, ports: PortNumbers, opts: { dryRun?: boolean } = {}): Promise<ApplyReport> {
-  const observed = await observeFlows(sw, ports);
-  const diff = diffFlows(compiled.flows, observed.flows, compiled.meters, observed.meters);
-  const mods: FlowMod[] = diff.mods.map((m) => ({ command: m.command, flow: resolvePorts(m.flow, ports) }));
+  const desired = compiled.flows.map((f) => resolveCached(f, ports));
+  const observed = await observeRaw(sw);
+  const diff = diffFlows(desired, observed.flows, compiled.meters, observed.meters);
+  const mods: FlowMod[] = diff.mods;
   const meters: MeterMod[] = diff.meters;
   const sent = !opts.dryRun && (mods.length > 0 || meters.length > 0);
   if (sent) await sw.applyBundle(mods, meters);

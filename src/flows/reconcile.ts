@@ -19,7 +19,7 @@
 import type { Flow, Meter } from '../ovs/flow.js';
 import { isOwnedMeter } from './build/antispoof.js';
 import { isOwned } from './cookie.js';
-import { actionsText, flowKey } from './text.js';
+import { actionsKey, flowKey } from './text.js';
 
 /** A flow change (same shape as the OpenFlow client's FlowMod). */
 export type FlowChange = { command: 'add' | 'modify_strict' | 'delete_strict'; flow: Flow };
@@ -58,30 +58,35 @@ export function diffFlows(desired: readonly Flow[], installed: readonly Flow[], 
   for (const f of installed) if (isOwned(f.cookie)) have.set(flowKey(f), f);
 
   const out: FlowDiff = { mods: [], meters: [], added: [], modified: [], deleted: [], unchanged: 0, metersUnchanged: 0 };
-  const keys = [...want.keys()].sort();
-  const modifies: FlowChange[] = [];
-  for (const k of keys) {
-    const d = want.get(k)!;
+  // Only the (usually few) changes are sorted, by key, so the result does not depend on
+  // input order without sorting 10k keys on every no-op reconcile.
+  const adds: [string, Flow][] = [];
+  const modifies: [string, FlowChange, Flow][] = [];
+  for (const [k, d] of want) {
     const i = have.get(k);
-    if (!i) {
-      out.added.push(d);
-      out.mods.push({ command: 'add', flow: d });
-    } else if (i.cookie !== d.cookie) {
-      out.modified.push({ from: i, to: d });
-      modifies.push({ command: 'add', flow: d });
-    } else if (i.unsupported?.length) {
-      // Parts of the installed flow could not be decoded: replace it whole rather than modify.
-      out.modified.push({ from: i, to: d });
-      modifies.push({ command: 'add', flow: d });
-    } else if (actionsText(i) !== actionsText(d) || (i.idleTimeout ?? 0) !== (d.idleTimeout ?? 0) || (i.hardTimeout ?? 0) !== (d.hardTimeout ?? 0)) {
-      out.modified.push({ from: i, to: d });
-      modifies.push({ command: 'modify_strict', flow: d });
+    if (!i) adds.push([k, d]);
+    else if (i.cookie !== d.cookie || i.unsupported?.length) {
+      // A cookie change cannot be done by an OF1.3 modify; undecodable parts are replaced whole.
+      modifies.push([k, { command: 'add', flow: d }, i]);
+    } else if (actionsKey(i) !== actionsKey(d) || (i.idleTimeout ?? 0) !== (d.idleTimeout ?? 0) || (i.hardTimeout ?? 0) !== (d.hardTimeout ?? 0)) {
+      modifies.push([k, { command: 'modify_strict', flow: d }, i]);
     } else out.unchanged++;
   }
-  out.mods.push(...modifies);
-  for (const k of [...have.keys()].sort()) {
-    if (want.has(k)) continue;
-    const i = have.get(k)!;
+  const dels: [string, Flow][] = [];
+  for (const [k, i] of have) if (!want.has(k)) dels.push([k, i]);
+  const byKey = (a: [string, ...unknown[]], b: [string, ...unknown[]]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+  adds.sort(byKey);
+  modifies.sort(byKey);
+  dels.sort(byKey);
+  for (const [, d] of adds) {
+    out.added.push(d);
+    out.mods.push({ command: 'add', flow: d });
+  }
+  for (const [, change, i] of modifies) {
+    out.modified.push({ from: i, to: change.flow });
+    out.mods.push(change);
+  }
+  for (const [, i] of dels) {
     out.deleted.push(i);
     out.mods.push({ command: 'delete_strict', flow: i });
   }

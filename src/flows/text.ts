@@ -27,12 +27,19 @@ function hex(n: number | bigint): string {
 
 /** Lower-case MAC, `mac/mask` kept only when the mask is not all ones. */
 export function canonMac(v: string): string {
+  // Fast path (the common case on a 10k-flow dump): an already canonical plain MAC.
+  if (v.length === 17 && !/[A-F]/.test(v)) return v;
   const [mac, mask] = v.toLowerCase().split('/');
   return mask && mask !== 'ff:ff:ff:ff:ff:ff' ? `${mac}/${mask}` : mac!;
 }
 
 /** Canonical IPv4/IPv6 address or prefix; a full-length prefix is written as a plain address. */
+const DOTTED = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\/(?:3[0-2]|[12]?\d))?$/;
+
 export function canonIp(v: string): string {
+  // Fast path: canonical dotted-quad IPv4, optionally with a numeric prefix.
+  const fast = DOTTED.exec(v);
+  if (fast) return fast[1] === '/32' ? v.slice(0, -3) : v;
   if (!v.includes('/')) return ipaddr.parse(v).toString();
   const [a, m] = v.split('/') as [string, string];
   const addr = ipaddr.parse(a);
@@ -58,75 +65,80 @@ function ctState(m: Masked<number>): string {
   return 'ct_state=' + CT_ORDER.filter((k) => mask & CT_STATE[k]).map((k) => (m.value & CT_STATE[k] ? '+' : '-') + k).join('');
 }
 
-function protocol(m: FlowMatch): string[] {
+/** Protocol shorthand (`tcp`, `ip,nw_proto=50`, `arp`, `dl_type=0x88cc`) or '' . */
+function protocol(m: FlowMatch): string {
   const v6 = m.eth_type === 0x86dd;
   if (m.eth_type === 0x0800 || v6) {
-    const suffix = v6 ? '6' : '';
     switch (m.ip_proto) {
       case undefined:
-        return [v6 ? 'ipv6' : 'ip'];
+        return v6 ? 'ipv6' : 'ip';
       case 6:
-        return ['tcp' + suffix];
+        return v6 ? 'tcp6' : 'tcp';
       case 17:
-        return ['udp' + suffix];
+        return v6 ? 'udp6' : 'udp';
       case 1:
-        return v6 ? ['ipv6', 'nw_proto=1'] : ['icmp'];
+        return v6 ? 'ipv6,nw_proto=1' : 'icmp';
       case 58:
-        return v6 ? ['icmp6'] : ['ip', 'nw_proto=58'];
+        return v6 ? 'icmp6' : 'ip,nw_proto=58';
       default:
-        return [v6 ? 'ipv6' : 'ip', `nw_proto=${m.ip_proto}`];
+        return `${v6 ? 'ipv6' : 'ip'},nw_proto=${m.ip_proto}`;
     }
   }
-  if (m.eth_type === 0x0806) return ['arp'];
-  const out: string[] = [];
-  if (m.eth_type !== undefined) out.push(`dl_type=0x${m.eth_type.toString(16).padStart(4, '0')}`);
-  if (m.ip_proto !== undefined) out.push(`nw_proto=${m.ip_proto}`);
+  if (m.eth_type === 0x0806) return 'arp';
+  let out = m.eth_type !== undefined ? `dl_type=0x${m.eth_type.toString(16).padStart(4, '0')}` : '';
+  if (m.ip_proto !== undefined) out += `${out ? ',' : ''}nw_proto=${m.ip_proto}`;
   return out;
 }
 
-/** Canonical match text (comma-separated ovs-ofctl fields in a fixed order); '' for match-all. */
+/**
+ * Canonical match text (comma-separated ovs-ofctl fields in a fixed order); '' for
+ * match-all. Built by plain concatenation: it runs for every installed flow on each
+ * reconcile (10k+), so it avoids intermediate arrays.
+ */
 export function matchText(m: FlowMatch): string {
-  const f: string[] = [];
-  if (m.in_port !== undefined) f.push(`in_port=${m.in_port}`);
-  if (m.regs) {
-    for (const k of Object.keys(m.regs).map(Number).sort((a, b) => a - b)) f.push(masked(`reg${k}`, m.regs[k]!, 32));
-  }
+  let s = '';
+  const add = (x: string) => (s = s ? s + ',' + x : x);
+  if (m.in_port !== undefined) add(`in_port=${m.in_port}`);
+  // Integer-like keys enumerate in ascending order, so regs come out sorted.
+  if (m.regs) for (const k in m.regs) add(masked(`reg${k}`, m.regs[k as unknown as number]!, 32));
   if (m.metadata) {
     const mask = m.metadata.mask ?? 0xffffffffffffffffn;
-    f.push(mask === 0xffffffffffffffffn ? `metadata=${hex(m.metadata.value)}` : `metadata=${hex(m.metadata.value)}/${hex(mask)}`);
+    add(mask === 0xffffffffffffffffn ? `metadata=${hex(m.metadata.value)}` : `metadata=${hex(m.metadata.value)}/${hex(mask)}`);
   }
-  if (m.ct_state) f.push(ctState(m.ct_state));
-  if (m.ct_zone !== undefined) f.push(`ct_zone=${m.ct_zone}`);
-  if (m.ct_mark) f.push(masked('ct_mark', m.ct_mark, 32));
-  f.push(...protocol(m));
-  if (m.eth_src !== undefined) f.push(`dl_src=${canonMac(m.eth_src)}`);
-  if (m.eth_dst !== undefined) f.push(`dl_dst=${canonMac(m.eth_dst)}`);
-  if (m.arp_op !== undefined) f.push(`arp_op=${m.arp_op}`);
-  if (m.arp_spa !== undefined) f.push(`arp_spa=${canonIp(m.arp_spa)}`);
-  if (m.arp_sha !== undefined) f.push(`arp_sha=${canonMac(m.arp_sha)}`);
-  if (m.ipv4_src !== undefined) f.push(`nw_src=${canonIp(m.ipv4_src)}`);
-  if (m.ipv4_dst !== undefined) f.push(`nw_dst=${canonIp(m.ipv4_dst)}`);
-  if (m.ipv6_src !== undefined) f.push(`ipv6_src=${canonIp(m.ipv6_src)}`);
-  if (m.ipv6_dst !== undefined) f.push(`ipv6_dst=${canonIp(m.ipv6_dst)}`);
-  if (m.nw_ttl !== undefined) f.push(`nw_ttl=${m.nw_ttl}`);
+  if (m.ct_state) add(ctState(m.ct_state));
+  if (m.ct_zone !== undefined) add(`ct_zone=${m.ct_zone}`);
+  if (m.ct_mark) add(masked('ct_mark', m.ct_mark, 32));
+  const proto = protocol(m);
+  if (proto) add(proto);
+  if (m.eth_src !== undefined) add(`dl_src=${canonMac(m.eth_src)}`);
+  if (m.eth_dst !== undefined) add(`dl_dst=${canonMac(m.eth_dst)}`);
+  if (m.arp_op !== undefined) add(`arp_op=${m.arp_op}`);
+  if (m.arp_spa !== undefined) add(`arp_spa=${canonIp(m.arp_spa)}`);
+  if (m.arp_sha !== undefined) add(`arp_sha=${canonMac(m.arp_sha)}`);
+  if (m.ipv4_src !== undefined) add(`nw_src=${canonIp(m.ipv4_src)}`);
+  if (m.ipv4_dst !== undefined) add(`nw_dst=${canonIp(m.ipv4_dst)}`);
+  if (m.ipv6_src !== undefined) add(`ipv6_src=${canonIp(m.ipv6_src)}`);
+  if (m.ipv6_dst !== undefined) add(`ipv6_dst=${canonIp(m.ipv6_dst)}`);
+  if (m.nw_ttl !== undefined) add(`nw_ttl=${m.nw_ttl}`);
   if (m.ip_frag) {
     const key = `${m.ip_frag.value}/${m.ip_frag.mask ?? 3}`;
-    f.push(`ip_frag=${IP_FRAG[key] ?? key}`);
+    add(`ip_frag=${IP_FRAG[key] ?? key}`);
   }
-  if (m.tcp_src !== undefined) f.push(`tcp_src=${m.tcp_src}`);
-  if (m.tcp_dst !== undefined) f.push(`tcp_dst=${m.tcp_dst}`);
-  if (m.udp_src !== undefined) f.push(`udp_src=${m.udp_src}`);
-  if (m.udp_dst !== undefined) f.push(`udp_dst=${m.udp_dst}`);
-  if (m.tcp_flags) f.push(tcpFlags(m.tcp_flags));
-  if (m.icmpv4_type !== undefined) f.push(`icmp_type=${m.icmpv4_type}`);
-  if (m.icmpv6_type !== undefined) f.push(`icmpv6_type=${m.icmpv6_type}`);
-  return f.join(',');
+  if (m.tcp_src !== undefined) add(`tcp_src=${m.tcp_src}`);
+  if (m.tcp_dst !== undefined) add(`tcp_dst=${m.tcp_dst}`);
+  if (m.udp_src !== undefined) add(`udp_src=${m.udp_src}`);
+  if (m.udp_dst !== undefined) add(`udp_dst=${m.udp_dst}`);
+  if (m.tcp_flags) add(tcpFlags(m.tcp_flags));
+  if (m.icmpv4_type !== undefined) add(`icmp_type=${m.icmpv4_type}`);
+  if (m.icmpv6_type !== undefined) add(`icmpv6_type=${m.icmpv6_type}`);
+  return s;
 }
 
 function setFieldValue(field: string, v: string | number): string {
-  if (field === 'eth_src' || field === 'eth_dst') return canonMac(String(v));
-  if (field === 'ipv4_src' || field === 'ipv4_dst') return canonIp(String(v));
-  return String(typeof v === 'string' && /^0x/i.test(v) ? Number(v) : v);
+  if (typeof v === 'number') return String(v);
+  if (field === 'eth_src' || field === 'eth_dst') return canonMac(v);
+  if (field === 'ipv4_src' || field === 'ipv4_dst') return canonIp(v);
+  return /^0x/i.test(v) ? String(Number(v)) : v;
 }
 
 /** Text of one apply-action. */
@@ -161,11 +173,10 @@ export function actionText(a: FlowAction): string {
 
 /** Canonical actions text: `meter:N,` then apply-actions, then `goto_table:N`; `drop` when there is nothing. */
 export function actionsText(fl: Pick<Flow, 'actions' | 'meter' | 'gotoTable'>): string {
-  const parts: string[] = [];
-  if (fl.meter !== undefined) parts.push(`meter:${fl.meter}`);
-  for (const a of fl.actions) parts.push(actionText(a));
-  if (fl.gotoTable !== undefined) parts.push(`goto_table:${fl.gotoTable}`);
-  return parts.length ? parts.join(',') : 'drop';
+  let s = fl.meter !== undefined ? `meter:${fl.meter}` : '';
+  for (const a of fl.actions) s = s ? s + ',' + actionText(a) : actionText(a);
+  if (fl.gotoTable !== undefined) s = s ? `${s},goto_table:${fl.gotoTable}` : `goto_table:${fl.gotoTable}`;
+  return s || 'drop';
 }
 
 /** Human/golden text: `table=30, priority=100, cookie=0x..., in_port=...,... actions=...`. */
@@ -183,7 +194,21 @@ export function ofctlSpec(fl: Flow): string {
   return `table=${fl.table},priority=${fl.priority},cookie=${cookieHex(fl.cookie)}${m ? ',' + m : ''},actions=${actionsText(fl)}`;
 }
 
-/** Reconcile key: (table, priority, canonical match). */
+// Flows are immutable values; a desired pipeline kept in memory (daemon, bench) is
+// diffed again and again, so its canonical texts are computed once per Flow object.
+const keyCache = new WeakMap<object, string>();
+const actionsCache = new WeakMap<object, string>();
+
+/** Reconcile key: (table, priority, canonical match). Memoized per flow object (flows are treated as immutable). */
 export function flowKey(fl: Pick<Flow, 'table' | 'priority' | 'match'>): string {
-  return `${fl.table}/${fl.priority}/${matchText(fl.match)}`;
+  let k = keyCache.get(fl);
+  if (k === undefined) keyCache.set(fl, (k = `${fl.table}/${fl.priority}/${matchText(fl.match)}`));
+  return k;
+}
+
+/** {@link actionsText}, memoized per flow object. */
+export function actionsKey(fl: Pick<Flow, 'actions' | 'meter' | 'gotoTable'>): string {
+  let k = actionsCache.get(fl);
+  if (k === undefined) actionsCache.set(fl, (k = actionsText(fl)));
+  return k;
 }
