@@ -26,6 +26,7 @@ import { Duplex } from 'node:stream';
 import { DEFAULT_TIMEOUT_MS, ExecError, type HostExec, type RunOptions, type RunResult } from './exec.js';
 import { quoteArgv } from './shell-quote.js';
 import { envPrefix } from './prefixed.js';
+import { cb, sftpRead, sftpUnlinkQuiet, sftpWriteAtomic } from './ssh-sftp.js';
 import {
   SshConnectError, changedHostKey, classify, fingerprintOf, normalizeFingerprint, unknownHostKey, type SshEndpoint,
 } from './ssh-errors.js';
@@ -52,11 +53,6 @@ export interface SshOptions {
   maxChannels?: number;
 }
 
-const MAX_CHUNK = 32 * 1024;
-
-function cb<T>(fn: (done: (err: Error | null | undefined, v?: T) => void) => void): Promise<T> {
-  return new Promise((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v as T))));
-}
 
 /** Runs commands and moves files on a host over SSH. Target `ssh:user@host:port`. */
 export class SshExec implements HostExec {
@@ -287,7 +283,6 @@ export class SshExec implements HostExec {
   /** Atomic SFTP write with `mode` set at open and before any byte (see file comment). */
   async writeFile(file: string, content: string | Buffer, mode: number): Promise<void> {
     const argv = ['sftp-write', file];
-    const data = Buffer.from(content);
     const tmp = path.posix.join(path.posix.dirname(file), `.${path.posix.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
     let sftp: SFTPWrapper;
     try {
@@ -296,29 +291,9 @@ export class SshExec implements HostExec {
       throw this.connectError(argv, {}, e);
     }
     try {
-      await this.slot(async () => {
-        const handle = await cb<Buffer>((d) => sftp.open(tmp, 'wx', { mode }, d));
-        try {
-          await cb((d) => sftp.fchmod(handle, mode, d));
-          for (let off = 0; off < data.length; off += MAX_CHUNK) {
-            const len = Math.min(MAX_CHUNK, data.length - off);
-            await cb((d) => sftp.write(handle, data, off, len, off, d));
-          }
-          await cb((d) => sftp.ext_openssh_fsync(handle, d)).catch(() => undefined); // optional extension
-        } finally {
-          await cb((d) => sftp.close(handle, d));
-        }
-        try {
-          await cb((d) => sftp.ext_openssh_rename(tmp, file, d));
-        } catch (e) {
-          if (!/does not support/.test((e as Error).message)) throw e;
-          // No posix-rename: SFTPv3 rename refuses an existing target, so remove it first (not atomic).
-          await cb((d) => sftp.unlink(file, d)).catch(() => undefined);
-          await cb((d) => sftp.rename(tmp, file, d));
-        }
-      });
+      await this.slot(() => sftpWriteAtomic(sftp, file, tmp, Buffer.from(content), mode));
     } catch (e) {
-      await cb((d) => sftp.unlink(tmp, d)).catch(() => undefined);
+      await sftpUnlinkQuiet(sftp, tmp);
       throw new ExecError({ target: this.target, argv, code: null, reason: (e as Error).message, cause: e });
     }
   }
@@ -333,7 +308,7 @@ export class SshExec implements HostExec {
       throw this.connectError(argv, {}, e);
     }
     try {
-      return await this.slot(() => cb<Buffer>((d) => sftp.readFile(file, d)));
+      return await this.slot(() => sftpRead(sftp, file));
     } catch (e) {
       throw new ExecError({ target: this.target, argv, code: null, reason: (e as Error).message, cause: e });
     }
