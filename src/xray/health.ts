@@ -4,6 +4,7 @@
  * the engine offers them (v2ray 4.x: `v2ctl api StatsService.QueryStats`,
  * measured; Xray: `xray api statsquery`).
  */
+import type { Config } from '../config/types.js';
 import type { HostExec } from '../host/exec.js';
 import { serviceManager } from './service/process.js';
 import type { ServiceManagerKind, ServiceSpec } from './service/types.js';
@@ -66,4 +67,41 @@ export async function engineStats(exec: HostExec, engine: EngineInfo, apiPort: n
   } catch (e) {
     return { stats: null, note: `stats unavailable on ${exec.target}: ${(e as Error).message.split('\n')[0]}` };
   }
+}
+
+/** The hop's health as `status` / the daemon show it. */
+export interface XrayHealth {
+  ok: boolean;
+  socks: ProbeResult;
+  vpsService: ProbeResult;
+  clientService: ProbeResult;
+  /** Server-side counters, or null (see statsNote). */
+  stats: Record<string, number> | null;
+  statsNote: string;
+}
+
+/**
+ * Probe the whole hop: the SOCKS request to xray.probe_url, both services, and
+ * the VPS engine's counters. Never throws: every failure is a false probe with
+ * its reason. `ok` needs the SOCKS probe and both services.
+ */
+export async function xrayHealth(h: {
+  config: Config;
+  vps: HostExec;
+  container: HostExec;
+  vpsSpec: ServiceSpec;
+  clientSpec: ServiceSpec;
+  vpsService: ServiceManagerKind;
+  clientService: ServiceManagerKind;
+  vpsEngine: EngineInfo | null;
+  apiPort: number;
+}): Promise<XrayHealth> {
+  const x = h.config.plugins.privacy_router.xray;
+  const [socks, vpsService, clientService] = await Promise.all([
+    probeSocks(h.container, x.socks_port, x.probe_url),
+    probeService(h.vps, h.vpsService, h.vpsSpec),
+    probeService(h.container, h.clientService, h.clientSpec),
+  ]);
+  const st = h.vpsEngine ? await engineStats(h.vps, h.vpsEngine, h.apiPort) : { stats: null, note: 'VPS engine unknown' };
+  return { ok: socks.ok && vpsService.ok && clientService.ok, socks, vpsService, clientService, stats: st.stats, statsNote: st.note };
 }

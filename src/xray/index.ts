@@ -17,7 +17,7 @@ export { applyClient, planClient, clientDesiredFromConfig, clientLayout, clientS
 export { rotateXray, runRotateXray, type XrayRotateContext, type RotateCliContext } from './rotate.js';
 export { vpsExecFromConfig, containerExecFromConfig } from './connect.js';
 export { detectServiceManager } from './service/detect.js';
-export { probeSocks, probeService, engineStats, socksProbeArgv, type ProbeResult } from './health.js';
+export { probeSocks, probeService, engineStats, socksProbeArgv, xrayHealth, type ProbeResult, type XrayHealth } from './health.js';
 export { detectEngine, assertProfileSupported, supportsProfile, CAPABILITIES, engineName } from './engine.js';
 export { renderServer } from './render/server.js';
 export { renderClient } from './render/client.js';

@@ -25,9 +25,9 @@ import { ensureMaterial, loadMaterial } from '../../../src/xray/state.js';
 import { provisionVps, vpsServiceSpec } from '../../../src/xray/vps/provision.js';
 import { vpsDesiredFromConfig } from '../../../src/xray/vps/desired.js';
 import { vpsLayout, type VpsLayout } from '../../../src/xray/vps/layout.js';
-import { applyClient, clientDesiredFromConfig, clientLayout, type ClientLayout } from '../../../src/xray/client.js';
+import { applyClient, clientDesiredFromConfig, clientLayout, clientServiceSpec, type ClientLayout } from '../../../src/xray/client.js';
 import { detectEngine } from '../../../src/xray/engine.js';
-import { engineStats, probeService, probeSocks } from '../../../src/xray/health.js';
+import { xrayHealth } from '../../../src/xray/health.js';
 import { rotateXray } from '../../../src/xray/rotate.js';
 import { initXray } from '../../../src/xray/init.js';
 import type { EngineInfo } from '../../../src/xray/types.js';
@@ -169,13 +169,25 @@ serial('client UDP other than DNS is dropped in CT101, not forwarded past the VP
   await listener.stop();
 });
 
-serial('health: SOCKS probe, VPS service, engine stats', async (t) => {
-  t.true((await probeSocks(ct101, 1080, WEB)).ok);
+serial('health: SOCKS probe, both services, engine stats; a stopped VPS engine is seen and repaired', async (t) => {
   const engine = (await detectEngine(world.vps, 'v2ray'))!;
-  t.true((await probeService(vps.ssh(), 'process', vpsServiceSpec(vpsDesired(), engine))).ok);
-  const stats = await engineStats(vps.ssh(), engine, vLayout.apiPort);
-  t.truthy(stats.stats, stats.note);
-  t.true((stats.stats!['inbound>>>vless-in>>>traffic>>>uplink'] ?? 0) > 0);
+  const health = () => xrayHealth({
+    config, vps: vps.ssh(), container: ct101, vpsEngine: engine, apiPort: vLayout.apiPort, vpsService: 'process', clientService: 'process',
+    vpsSpec: vpsServiceSpec(vpsDesired(), engine), clientSpec: clientServiceSpec(clientDesired(), clientEngine),
+  });
+  const h = await health();
+  t.true(h.ok, JSON.stringify(h));
+  t.truthy(h.stats, h.statsNote);
+  t.true((h.stats!['inbound>>>vless-in>>>traffic>>>uplink'] ?? 0) > 0);
+
+  await world.vps.run(['start-stop-daemon', '--stop', '--quiet', '--pidfile', vLayout.pidFile, '--retry', 'TERM/3/KILL/2', '--remove-pidfile']);
+  const down = await health();
+  t.false(down.ok);
+  t.false(down.vpsService.ok);
+  t.false(down.socks.ok, down.socks.detail); // fails closed: no path around the VPS
+  const repaired = await provisionVps(vps.ssh(), vpsDesired());
+  t.like(repaired.steps.find((s) => s.step === 'vps:run'), { outcome: 'changed' });
+  t.true((await health()).ok);
 });
 
 serial('rotation under a running request loop loses no request', async (t) => {
