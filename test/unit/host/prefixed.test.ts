@@ -20,7 +20,7 @@ test('PrefixedExec masks secrets at their shifted position and relabels errors',
   t.is(e!.target, 'netns:n1');
   t.deepEqual(e!.argv, ['wg', 'set', '<redacted>']);
   t.is(e!.status, 4);
-  t.regex(e!.message, /^running "wg set <redacted>" on netns:n1 failed: exit code 4/);
+  t.true(e!.message.startsWith(`running "wg set \"<redacted>\"" on netns:n1 failed: exit code 4`), e!.message);
 });
 
 test('PrefixedExec files go to the inner executor', async (t) => {
