@@ -80,26 +80,30 @@ export class OpenFlowClient {
 
   /** Apply all mods in one atomic bundle; rejects (and nothing changes) if any mod fails. See the file comment for meters. */
   async applyBundle(mods: FlowMod[], meters: MeterMod[] = []): Promise<void> {
+    const v = this.conn.version;
     const before = meters.filter((m) => m.command !== 'delete');
     const after = meters.filter((m) => m.command === 'delete');
-    // Encode everything first: an encoding error (unresolved port name, bad address) must touch nothing.
-    const v = this.conn.version;
-    const probe = new Writer(256);
-    for (const m of mods) encodeFlowMod(probe, v, 0, m), (probe.off = 0);
-    for (const m of meters) encodeMeterMod(probe, v, 0, m), (probe.off = 0);
+    // Encode everything up front (once): an encoding error (unresolved port name, bad
+    // address) throws here, before a single byte reaches the switch.
+    const pre = this.encodeBatch(before.length, (w, xid, i) => encodeMeterMod(w, v, xid, before[i]!));
+    const post = this.encodeBatch(after.length, (w, xid, i) => encodeMeterMod(w, v, xid, after[i]!));
+    const bundleId = (Math.random() * 0xffffffff) >>> 0;
+    const flags = BUNDLE_FLAG_ATOMIC | BUNDLE_FLAG_ORDERED;
+    const adds = this.encodeBatch(mods.length, (w, xid, i) => encodeBundleAdd(w, v, xid, bundleId, flags, (iw) => encodeFlowMod(iw, v, xid, mods[i]!)));
 
-    if (before.length) await this.pipeline(before.map((m) => (w: Writer, xid: number) => encodeMeterMod(w, v, xid, m)), (i) => `meter ${before[i]!.command} ${JSON.stringify(before[i]!.meter)}`);
+    if (before.length) await this.pipeline(pre, (i) => `meter ${before[i]!.command} ${JSON.stringify(before[i]!.meter)}`);
     try {
-      if (mods.length) await this.bundle(mods);
+      if (mods.length) await this.bundle(bundleId, flags, adds, mods);
     } catch (e) {
       const added = before.filter((m) => m.command === 'add');
       if (added.length) {
-        await this.pipeline(added.map((m) => (w: Writer, xid: number) => encodeMeterMod(w, v, xid, { command: 'delete', meter: m.meter })), () => 'meter rollback').catch(() => undefined);
+        const undo = this.encodeBatch(added.length, (w, xid, i) => encodeMeterMod(w, v, xid, { command: 'delete', meter: added[i]!.meter }));
+        await this.pipeline(undo, () => 'meter rollback').catch(() => undefined);
       }
       throw e;
     }
     if (after.length) {
-      await this.pipeline(after.map((m) => (w: Writer, xid: number) => encodeMeterMod(w, v, xid, m)), (i) => `meter delete ${after[i]!.meter.id}`).catch((e: Error) => {
+      await this.pipeline(post, (i) => `meter delete ${after[i]!.meter.id}`).catch((e: Error) => {
         throw new OperationError('openflow', `flows were committed, but deleting meters failed: ${e.message}`, { cause: e });
       });
     }
@@ -115,18 +119,33 @@ export class OpenFlowClient {
     return this.conn.close();
   }
 
-  /** Send many messages without awaiting each, then one barrier; reject with the first error. */
-  private async pipeline(enc: ((w: Writer, xid: number) => void)[], describe: (i: number) => string): Promise<void> {
-    const first = this.conn.reserveXids(enc.length);
+  /** Encode `n` messages with consecutive xids into ~CHUNK-sized buffers. */
+  private encodeBatch(n: number, enc: (w: Writer, xid: number, i: number) => void): Batch {
+    const first = n ? this.conn.reserveXids(n) : 0;
+    const chunks: Buffer[] = [];
+    let w = new Writer(n ? CHUNK + 4096 : 16);
+    for (let i = 0; i < n; i++) {
+      enc(w, first + i, i);
+      if (w.off >= CHUNK) chunks.push(w.finish()), (w = new Writer(CHUNK + 4096));
+    }
+    if (w.off) chunks.push(w.finish());
+    return { first, n, chunks };
+  }
+
+  /** Write a batch, respecting socket backpressure so huge batches don't balloon memory. */
+  private async sendBatch(b: Batch): Promise<void> {
+    for (const c of b.chunks) {
+      this.conn.send(c);
+      await this.conn.drained();
+    }
+  }
+
+  /** Send a batch without awaiting each message, then one barrier; reject with the first error. */
+  private async pipeline(b: Batch, describe: (i: number) => string): Promise<void> {
     const errors: OpenFlowError[] = [];
-    const remove = this.conn.addSink({ first, last: first + enc.length - 1, onError: (info, xid) => errors.push(new OpenFlowError(info, describe(xid - first))) });
+    const remove = this.conn.addSink({ first: b.first, last: b.first + b.n - 1, onError: (info, xid) => errors.push(new OpenFlowError(info, describe(xid - b.first))) });
     try {
-      let w = new Writer(CHUNK + 4096);
-      for (let i = 0; i < enc.length; i++) {
-        enc[i]!(w, first + i);
-        if (w.off >= CHUNK) this.conn.send(w.finish()), (w = new Writer(CHUNK + 4096));
-      }
-      if (w.off) this.conn.send(w.finish());
+      await this.sendBatch(b);
       await this.conn.barrier();
     } finally {
       remove();
@@ -134,10 +153,8 @@ export class OpenFlowClient {
     if (errors.length) throw errors[0];
   }
 
-  private async bundle(mods: FlowMod[]): Promise<void> {
+  private async bundle(id: number, flags: number, adds: Batch, mods: FlowMod[]): Promise<void> {
     const v = this.conn.version;
-    const flags = BUNDLE_FLAG_ATOMIC | BUNDLE_FLAG_ORDERED;
-    const id = (Math.random() * 0xffffffff) >>> 0;
     const ctl = async (type: number): Promise<OfMessage> => {
       const w = new Writer(32);
       const xid = this.conn.nextXid();
@@ -145,27 +162,16 @@ export class OpenFlowClient {
       return this.conn.request(xid, w.finish());
     };
     await ctl(BUNDLE.OPEN_REQUEST);
-    const first = this.conn.reserveXids(mods.length);
     const failures: { info: OfErrorInfo; xid: number }[] = [];
-    const remove = this.conn.addSink({ first, last: first + mods.length - 1, onError: (info, xid) => failures.push({ info, xid }) });
-    const asError = (): OpenFlowError[] => failures.map((f) => new OpenFlowError(f.info, describeFlowMod(mods[f.xid - first]!)));
+    const remove = this.conn.addSink({ first: adds.first, last: adds.first + adds.n - 1, onError: (info, xid) => failures.push({ info, xid }) });
+    const asErrors = (): OpenFlowError[] => failures.map((f) => new OpenFlowError(f.info, describeFlowMod(mods[f.xid - adds.first]!)));
     try {
-      let w = new Writer(CHUNK + 4096);
-      for (let i = 0; i < mods.length; i++) {
-        const xid = first + i;
-        encodeBundleAdd(w, v, xid, id, flags, (iw) => encodeFlowMod(iw, v, xid, mods[i]!));
-        if (w.off >= CHUNK) {
-          this.conn.send(w.finish());
-          w = new Writer(CHUNK + 4096);
-          await this.conn.drained();
-        }
-      }
-      if (w.off) this.conn.send(w.finish());
+      await this.sendBatch(adds);
       // A message rejected on arrival is simply not in the bundle; commit would then apply the rest.
       await this.conn.barrier();
       if (failures.length) {
         await ctl(BUNDLE.DISCARD_REQUEST).catch(() => undefined);
-        const [head, ...rest] = asError();
+        const [head, ...rest] = asErrors();
         throw new OpenFlowError(head!.info, head!.request, rest);
       }
       try {
@@ -173,7 +179,7 @@ export class OpenFlowClient {
       } catch (e) {
         // Commit failed: the per-message errors (sent before the commit error) name the culprit.
         if (e instanceof OpenFlowError && failures.length) {
-          const [head, ...rest] = asError();
+          const [head, ...rest] = asErrors();
           throw new OpenFlowError(head!.info, head!.request, [...rest, e]);
         }
         throw e;
@@ -182,4 +188,10 @@ export class OpenFlowClient {
       remove();
     }
   }
+}
+
+interface Batch {
+  first: number;
+  n: number;
+  chunks: Buffer[];
 }

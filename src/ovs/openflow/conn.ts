@@ -88,10 +88,12 @@ export class OfConnection {
     const version = negotiateVersion(ours, theirs);
     if (version === undefined) {
       // Tell the switch why we hang up (OFPET_HELLO_FAILED / OFPHFC_INCOMPATIBLE), as the spec asks.
-      const e = new Writer(32);
-      const start = e.off;
-      e.u8(helloMsg.version); e.u8(OFPT.ERROR); e.u16(12); e.u32(helloMsg.xid); e.u16(0); e.u16(0);
-      void start;
+      const e = new Writer(16);
+      e.u8(helloMsg.version);
+      e.u8(OFPT.ERROR);
+      e.u16(12);
+      e.u32(helloMsg.xid);
+      e.u32(0); // type 0 HELLO_FAILED, code 0 INCOMPATIBLE
       sock.end(e.finish());
       throw new PreconditionError(
         `OpenFlow version negotiation failed: the switch offers ${theirs.map((v) => VNAME[v] ?? v).join(', ')}; privroute needs ${ours.map((v) => VNAME[v]).join(' or ')}`,
@@ -102,8 +104,12 @@ export class OfConnection {
     const fw = new Writer(16);
     const xid = conn.nextXid();
     encodeEmpty(fw, version, OFPT.FEATURES_REQUEST, xid);
-    const reply = await conn.request(xid, fw.finish());
-    conn.features = decodeFeatures(reply);
+    try {
+      conn.features = decodeFeatures(await conn.request(xid, fw.finish()));
+    } catch (e) {
+      await conn.close();
+      throw e;
+    }
     return conn;
   }
 
@@ -182,7 +188,7 @@ export class OfConnection {
   }
 
   private onData(d: Buffer): void {
-    let b = this.buf && this.buf.length ? (d.length ? Buffer.concat([this.buf, d]) : this.buf) : d;
+    const b = this.buf && this.buf.length ? (d.length ? Buffer.concat([this.buf, d]) : this.buf) : d;
     let off = 0;
     while (b.length - off >= OFP_HEADER_LEN) {
       const len = b.readUInt16BE(off + 2);
@@ -196,8 +202,6 @@ export class OfConnection {
       off += len;
     }
     this.buf = off < b.length ? b.subarray(off) : null;
-    void b;
-    b = Buffer.alloc(0);
   }
 
   private dispatch(m: OfMessage): void {

@@ -55,3 +55,18 @@ test('applyBundle pipelines ONF bundle adds carrying the same flow_mod bytes as 
     await sw.close();
   }
 });
+
+test('an unencodable mod (unresolved port name) rejects before anything is sent', async (t) => {
+  const sw = await fakeSwitch(sockPath('enc'), 4);
+  try {
+    const c = await OpenFlowClient.connect(`unix:${sockPath('enc')}`, { timeoutMs: 3000 });
+    const ok = FLOW_CASES[0]!.flow;
+    const e = await t.throwsAsync(c.applyBundle([{ command: 'add', flow: ok }, { command: 'add', flow: { ...ok, actions: [{ type: 'output', port: 'warp0' }] } }], [{ command: 'add', meter: { id: 1, unit: 'pktps', rate: 5 } }]));
+    t.regex(e!.message, /warp0.*not resolved/);
+    await c.barrier();
+    await c.close();
+    t.deepEqual(sw.messages.map((m) => m.type), [], 'no meter, bundle or flow message reached the switch');
+  } finally {
+    await sw.close();
+  }
+});
