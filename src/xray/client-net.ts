@@ -2,9 +2,9 @@
  * CT101's network hardening, as data: observe (read-only, parsed) → plan (pure)
  * → apply (argv through the container's HostExec).
  *
- * - `net.ipv4.ip_forward=0`: REDIRECT is local delivery, so nothing needs routing
- *   through CT101; with forwarding off, client UDP/ICMP (other than DNS) is
- *   dropped instead of leaking past the VPS.
+ * - `net.ipv4.ip_forward=0` (and IPv6 forwarding off): REDIRECT is local
+ *   delivery, so nothing needs routing through CT101; with forwarding off, client
+ *   UDP/ICMP (other than DNS) is dropped instead of leaking past the VPS.
  * - nat: a privroute chain, jumped to first from PREROUTING, holding (in order)
  *   DNS tcp/udp 53 from the client subnet → dns_port, then all TCP from the
  *   client subnet → transparent_port. The chain is rebuilt only when its rules
@@ -34,6 +34,8 @@ export interface ClientNetDesired {
 /** What was observed. */
 export interface ClientNetObserved {
   ipForward: string;
+  /** `net.ipv6.conf.all.forwarding`, or '' when the kernel has no IPv6. */
+  ip6Forward: string;
   /** `iptables -t nat -S PRIVROUTE-XRAY` rule lines (`-A ...`), or null if the chain is missing. */
   chainRules: string[] | null;
   jumpPresent: boolean;
@@ -60,12 +62,14 @@ export function desiredNatRules(d: ClientNetDesired): string[] {
 /** Read the container's current state. */
 export async function observeClientNet(exec: HostExec, d: ClientNetDesired): Promise<ClientNetObserved> {
   const fwd = await exec.run(['sysctl', '-n', 'net.ipv4.ip_forward']);
+  const fwd6 = await exec.run(['sysctl', '-n', 'net.ipv6.conf.all.forwarding'], { okCodes: [0, 1, 255] });
   const chain = await exec.run(['iptables', '-w', '-t', 'nat', '-S', NAT_CHAIN], { okCodes: [0, 1] });
   const jump = await exec.run(['iptables', '-w', '-t', 'nat', '-C', 'PREROUTING', '-j', NAT_CHAIN], { okCodes: [0, 1, 2] });
   const def = await exec.run(['ip', '-4', 'route', 'show', 'default']);
   const ret = await exec.run(['ip', '-4', 'route', 'show', d.clientSubnet]);
   return {
     ipForward: fwd.stdout.trim(),
+    ip6Forward: fwd6.code === 0 ? fwd6.stdout.trim() : '',
     chainRules: chain.code === 0 ? chain.stdout.split('\n').filter((l) => l.startsWith('-A ')) : null,
     jumpPresent: jump.code === 0,
     defaultRoute: def.stdout.trim(),
@@ -79,6 +83,8 @@ const routeIs = (line: string, via: string, dev: string) => new RegExp(`\\bvia $
 export function planClientNet(d: ClientNetDesired, o: ClientNetObserved): NetChange[] {
   const out: NetChange[] = [];
   if (o.ipForward !== '0') out.push({ what: 'ip_forward=0', argv: ['sysctl', '-w', 'net.ipv4.ip_forward=0'] });
+  // IPv6 too: a chain with subnet6 must not let client IPv6 be routed past the VPS.
+  if (o.ip6Forward !== '' && o.ip6Forward !== '0') out.push({ what: 'ipv6 forwarding=0', argv: ['sysctl', '-w', 'net.ipv6.conf.all.forwarding=0'] });
   const want = desiredNatRules(d);
   if (o.chainRules === null) out.push({ what: `create nat chain ${NAT_CHAIN}`, argv: ['iptables', '-w', '-t', 'nat', '-N', NAT_CHAIN] });
   if (o.chainRules === null || o.chainRules.join('\n') !== want.join('\n')) {

@@ -3,9 +3,10 @@ import { desiredNatRules, planClientNet, type ClientNetDesired, type ClientNetOb
 
 const d: ClientNetDesired = { socketIf: 'internal_101', clientSubnet: '10.66.0.0/24', warpIp: '10.77.0.1', gatewayIp: '10.77.0.100', transparentPort: 12345, dnsPort: 5353 };
 
-const fresh: ClientNetObserved = { ipForward: '1', chainRules: null, jumpPresent: false, defaultRoute: '', returnRoute: '' };
+const fresh: ClientNetObserved = { ipForward: '1', ip6Forward: '1', chainRules: null, jumpPresent: false, defaultRoute: '', returnRoute: '' };
 const converged: ClientNetObserved = {
   ipForward: '0',
+  ip6Forward: '0',
   chainRules: desiredNatRules(d),
   jumpPresent: true,
   defaultRoute: 'default via 10.77.0.1 dev internal_101',
@@ -15,6 +16,7 @@ const converged: ClientNetObserved = {
 test('from a fresh container: forwarding off first, then the chain in order, the jump, and both routes', (t) => {
   t.deepEqual(planClientNet(d, fresh).map((c) => c.argv.join(' ')), [
     'sysctl -w net.ipv4.ip_forward=0',
+    'sysctl -w net.ipv6.conf.all.forwarding=0',
     'iptables -w -t nat -N PRIVROUTE-XRAY',
     'iptables -w -t nat -A PRIVROUTE-XRAY -s 10.66.0.0/24 -i internal_101 -p udp -m udp --dport 53 -j REDIRECT --to-ports 5353',
     'iptables -w -t nat -A PRIVROUTE-XRAY -s 10.66.0.0/24 -i internal_101 -p tcp -m tcp --dport 53 -j REDIRECT --to-ports 5353',
@@ -25,8 +27,9 @@ test('from a fresh container: forwarding off first, then the chain in order, the
   ]);
 });
 
-test('converged state plans nothing', (t) => {
+test('converged state plans nothing (also on a kernel without IPv6)', (t) => {
   t.deepEqual(planClientNet(d, converged), []);
+  t.deepEqual(planClientNet(d, { ...converged, ip6Forward: '' }), []);
 });
 
 test('DNS rules must precede the catch-all TCP redirect: a reordered chain is rebuilt', (t) => {
