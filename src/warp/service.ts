@@ -15,15 +15,13 @@ import type { StateStore } from '../state/store.js';
 import { registerDevice, type RegisterResult } from './account.js';
 import { activeAccount, updateAccount } from './account-store.js';
 import { WarpApi } from './api.js';
-import { warpHealth } from './health.js';
+import { warpHealth, type HandshakeHealth, type TraceHealth } from './health.js';
 import type { WarpHttpOptions } from './http.js';
 import { applyWarpNode, planWarpNode, type WarpNodeDeps } from './node.js';
-import type { WarpNodeObserved, WgControl } from './node-observe.js';
+import type { WgControl } from './node-observe.js';
 import type { WarpNodeChange } from './node-reconcile.js';
-import type { Component, Change } from '../core/runner.js';
-import { warpNodeComponent } from './node.js';
 import { warpNodeSpecFromConfig } from './node-spec.js';
-import { parseWgcfProfile, tunnelModelFromDevice, tunnelModelFromProfile } from './profile.js';
+import { parseWgcfProfile, tunnelModelFromDevice, tunnelModelFromProfile, type ReservedBytes, type WarpTunnelModel } from './profile.js';
 import { rotateWarp, type RotateWarpResult } from './rotate.js';
 import type { WarpAccountRecord } from './types.js';
 import { UapiClient, WG_SOCKET_DIR } from './uapi.js';
@@ -176,47 +174,52 @@ export async function refreshWarpAccount(ctx: WarpContext): Promise<WarpAccountR
   }
 }
 
+/** What `status` shows for the WARP hop. No secrets. */
+export interface WarpStatus {
+  /** Where the tunnel's identity comes from; `none` = no device registered yet. */
+  source: 'api' | 'wgcf-profile' | 'none';
+  deviceId: string | null;
+  accountType: string | null;
+  address4: string | null;
+  endpoint: string | null;
+  /** Reserved bytes and whether they are applied (they are not, on wireguard-go: said plainly). */
+  reserved: ReservedBytes | null;
+  handshake: HandshakeHealth;
+  trace: TraceHealth;
+  ok: boolean;
+}
+
+/** Status of the WARP hop: identity (read from the store, never registering) plus both health checks. */
+export async function warpStatusFromConfig(ctx: WarpContext, traceUrl?: string): Promise<WarpStatus> {
+  const w = ctx.config.plugins.privacy_router.warp;
+  let model: WarpTunnelModel | null = null;
+  let source: WarpStatus['source'] = 'none';
+  if (w.wgcf_config) {
+    model = (await nodeDepsForProfile(ctx, w.wgcf_config)).spec.model;
+    source = 'wgcf-profile';
+  } else {
+    const a = activeAccount(ctx.store);
+    if (a) {
+      model = (await nodeDepsForAccount(ctx, a)).spec.model;
+      source = 'api';
+    }
+  }
+  const h = await warpHealthFromConfig(ctx, traceUrl);
+  return {
+    source,
+    deviceId: model?.deviceId ?? null,
+    accountType: model?.accountType ?? null,
+    address4: model?.address4 ?? null,
+    endpoint: model?.peer.endpoint ?? null,
+    reserved: model?.reserved ?? null,
+    handshake: h.handshake,
+    trace: h.trace,
+    ok: h.ok,
+  };
+}
+
 /** Health of the WARP hop (for `status` and the daemon). */
 export function warpHealthFromConfig(ctx: WarpContext, traceUrl?: string): ReturnType<typeof warpHealth> {
   const w = ctx.config.plugins.privacy_router.warp;
   return warpHealth(ctx.exec ?? nodeExec(ctx.config), warpWg(ctx), { tunnel: w.tunnel_interface, traceUrl });
-}
-
-/** Observed state of the whole WARP hop: no device yet, or the node state for the device. */
-export type WarpObserved = { registered: false } | { registered: true; node: WarpNodeObserved };
-
-/** A change of the WARP hop: register a device first, or a node change. */
-export type WarpChange = (Change & { kind: 'register' }) | WarpNodeChange;
-
-/**
- * The WARP hop as a runner component for `init`/`plan` (depends on `ovs`, which
- * creates warp0). observe is read-only: with no device yet it reports that a
- * registration is needed instead of registering (plan must not create accounts);
- * apply registers (license included) and then converges the node.
- */
-export function warpComponent(ctx: WarpContext, dependsOn: string[] = ['ovs']): Component<WarpObserved, WarpChange> {
-  let deps: WarpNodeDeps | undefined;
-  const hasSource = (): boolean => !!ctx.config.plugins.privacy_router.warp.wgcf_config || !!activeAccount(ctx.store);
-  return {
-    name: 'warp',
-    dependsOn,
-    async observe() {
-      if (!hasSource()) return { registered: false };
-      deps = await warpNodeDeps(ctx);
-      return { registered: true, node: await warpNodeComponent(deps).observe() };
-    },
-    reconcile(o) {
-      if (!o.registered) return [{ kind: 'register', describe: `register a WARP device at ${ctx.config.plugins.privacy_router.warp.api_base}, then bring up warp0` }];
-      return warpNodeComponent(deps!).reconcile(o.node);
-    },
-    async apply(changes) {
-      if (changes.some((c) => c.kind === 'register')) {
-        const r = await ensureWarpAccount(ctx);
-        if (r.licenseError) ctx.logger?.warn({ err: r.licenseError }, 'WARP+ license rejected; the free account is used');
-        await applyWarpNode(await warpNodeDeps(ctx));
-        return;
-      }
-      await warpNodeComponent(deps!).apply(changes as WarpNodeChange[]);
-    },
-  };
 }

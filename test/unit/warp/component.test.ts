@@ -11,7 +11,8 @@ import { StateStore } from '../../../src/state/store.js';
 import { InputError } from '../../../src/core/errors.js';
 import { activeAccount } from '../../../src/warp/account-store.js';
 import { generateKeyPair } from '../../../src/warp/keys.js';
-import { readLicense, warpComponent, type WarpContext } from '../../../src/warp/service.js';
+import { readLicense, type WarpContext } from '../../../src/warp/service.js';
+import { warpComponent } from '../../../src/warp/component.js';
 import { startWarpApiStandin, type WarpApiStandin } from '../../../src/lab/standins/warp-api.js';
 import { configWith } from './helpers.js';
 import { fakeNode } from './fake-node.js';
@@ -62,4 +63,51 @@ test.serial('a license file that is not a WARP+ key is an InputError naming the 
   t.regex(e!.message, /plugins\.privacy_router\.warp\.license_file/);
   const missing = configWith({ license_file: path.join(tmp, 'nope') });
   await t.throwsAsync(readLicense(missing), { instanceOf: InputError, message: /ENOENT/ });
+});
+
+test.serial('warp.wgcf_config: the imported profile is used instead of registering', async (t) => {
+  const { renderWgcfProfile } = await import('../../../src/warp/profile.js');
+  const { device } = await import('./helpers.js');
+  const kp = generateKeyPair();
+  const prof = path.join(tmp, 'wgcf-profile.conf');
+  writeFileSync(prof, renderWgcfProfile(kp.privateKey, device({ v4: '172.16.0.77', endpoint: { host: '192.0.2.1:2408' } })), { mode: 0o600 });
+  const n = fakeNode();
+  const ctx = ctxFor(n, { wgcf_config: prof });
+  const before = stand.devices.size;
+  const r = await runComponents([warpComponent(ctx, [])]);
+  t.is(r[0]!.status, 'changed', r[0]!.detail);
+  t.is(stand.devices.size, before, 'nothing registered');
+  t.is(activeAccount(ctx.store), undefined);
+  t.deepEqual(n.state.links.get('wgwarp')!.addrs, ['172.16.0.77/32', 'fd01:5741::2/128']);
+  t.is(n.wg.dev!.peers[0]!.endpoint, '192.0.2.1:2408');
+  const { publicKeyOf } = await import('../../../src/warp/keys.js');
+  t.is(publicKeyOf(n.wg.dev!.privateKey!), kp.publicKey);
+  ctx.store.close();
+});
+
+test.serial('status: identity from the store, reserved bytes reported as not applied, both health checks', async (t) => {
+  const { warpStatusFromConfig } = await import('../../../src/warp/service.js');
+  const n = fakeNode();
+  const ctx = ctxFor(n);
+  const curl = ['curl', '-sS', '--max-time', '5', '--interface', 'wgwarp', 'http://t/cdn-cgi/trace'];
+  // No device and no tunnel yet: nothing is registered by status, both checks fail.
+  n.exec.on(curl, () => ({ code: 45, stderr: 'curl: (45) bind failed' }), { times: 1 });
+  const none = await warpStatusFromConfig(ctx, 'http://t/cdn-cgi/trace');
+  t.is(none.source, 'none');
+  t.false(none.ok);
+  t.regex(none.handshake.detail, /tunnel is down/);
+  t.is(activeAccount(ctx.store), undefined);
+  await runComponents([warpComponent(ctx, [])]);
+  n.exec.on(curl, () => 'ip=198.18.1.2\nwarp=on\n', { times: 'any' });
+  n.wg.dev!.peers[0]!.lastHandshakeSec = Math.floor(Date.now() / 1000) - 5;
+  const st = await warpStatusFromConfig(ctx, 'http://t/cdn-cgi/trace');
+  t.is(st.source, 'api');
+  t.is(st.deviceId, activeAccount(ctx.store)!.deviceId);
+  t.false(st.reserved!.applied);
+  t.regex(st.reserved!.detail, /unsupported/);
+  t.true(st.handshake.ok, st.handshake.detail);
+  t.true(st.trace.ok);
+  t.true(st.ok);
+  t.false(JSON.stringify(st).includes(activeAccount(ctx.store)!.privateKey));
+  ctx.store.close();
 });
