@@ -13,7 +13,7 @@ import type { Config } from '../../config/types.js';
 import { compilePipeline } from '../../flows/compile.js';
 import { pipelineText } from '../../flows/golden.js';
 import { protections, type Protection } from '../../flows/protections.js';
-import { observeFlows, openflowEndpoint, reconcileSwitch, type ApplyReport, type ObservedFlows } from '../../flows/apply.js';
+import { invert, nameFlowPorts, observeFlows, openflowEndpoint, reconcileSwitch, type ApplyReport, type ObservedFlows } from '../../flows/apply.js';
 import { diffFlows, type FlowDiff } from '../../flows/reconcile.js';
 import { bridgeOfports, missingPorts } from '../../flows/switch-state.js';
 import { flowText } from '../../flows/text.js';
@@ -65,7 +65,11 @@ async function run(ctx: CliContext, opts: FlowsOptions): Promise<void> {
     const missing = missingPorts(compiled.topology, ports);
     if (missing.length) throw new PreconditionError(`ports missing on bridge ${config.plugins.privacy_router.bridge_name}: ${missing.join(', ')}`, 'run `privroute init` to create the sockets first');
     report = await reconcileSwitch(openflowEndpoint(config), compiled, ports);
-    diff = report.diff;
+    // The apply diff is computed on port numbers; name them back for display.
+    const byNumber = invert(ports);
+    const named = (f: Flow) => nameFlowPorts(f, byNumber);
+    const d = report.diff;
+    diff = { ...d, added: d.added.map(named), deleted: d.deleted.map(named), modified: d.modified.map((m) => ({ from: named(m.from), to: named(m.to) })) };
   } else {
     try {
       const i = await installed(config);

@@ -6,7 +6,10 @@
  * switch's own OpenFlow message log (vconn debug) for "no FLOW_MOD sent".
  */
 import test from 'ava';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { run } from '../../../src/cli/program.js';
 import { addressPlan, portByName, type Topology } from '../../../src/flows/addressing.js';
 import { openflowEndpoint, reconcileSwitch } from '../../../src/flows/apply.js';
 import { compilePipeline, type CompiledPipeline } from '../../../src/flows/compile.js';
@@ -204,6 +207,24 @@ serial('a no-op reconcile sends no FLOW_MOD, no bundle and no METER_MOD (switch 
   const msgs = receivedSince(offset);
   t.true(msgs.some((m) => m.startsWith('OFPST_FLOW request')), 'the witness saw our dump');
   t.deepEqual(msgs.filter((m) => /FLOW_MOD|BUNDLE|METER_MOD/.test(m)), []);
+});
+
+serial('`privroute flows` and `flows --apply` against the live switch: in sync, nothing sent', async (t) => {
+  const raw = JSON.parse(readFileSync(new URL('../../fixtures/config/seed.json', import.meta.url), 'utf8'));
+  raw.plugins.privacy_router.ovs = { ...config.plugins.privacy_router.ovs };
+  raw.plugins.privacy_router.openflow.icmp_rate_pps = 5;
+  const file = path.join(scope.dir, 'flows-cli.json');
+  writeFileSync(file, JSON.stringify(raw), { mode: 0o600 });
+  let out = '';
+  let err = '';
+  const io = { out: new Writable({ write: (c, _e, cb) => ((out += c), cb()) }), err: new Writable({ write: (c, _e, cb) => ((err += c), cb()) }), env: {} };
+  t.is(await run(['--config', file, '--json', 'flows'], io), 0, err);
+  const shown = JSON.parse(out);
+  t.true(shown.inSync);
+  t.is(shown.installed.length, compiled.flows.length);
+  out = '';
+  t.is(await run(['--config', file, '--json', 'flows', '--apply'], io), 0, err);
+  t.false(JSON.parse(out).applied.sent);
 });
 
 serial('a flow added by someone else (foreign cookie) survives reconciles, including one that changes flows', async (t) => {
