@@ -54,6 +54,13 @@ export interface SshOptions {
 }
 
 
+/** An operation that never took effect (channel not opened, request unanswered); carries the error to report. */
+class NotStarted extends Error {
+  constructor(message: string, readonly error: unknown) {
+    super(message);
+  }
+}
+
 /** Runs commands and moves files on a host over SSH. Target `ssh:user@host:port`. */
 export class SshExec implements HostExec {
   readonly target: string;
@@ -155,12 +162,7 @@ export class SshExec implements HostExec {
         setTimeout(() => fail(hostKeyError ?? classify(this.ep, e, this.opts.keyFile, proxyStderr)), sock ? 50 : 0);
       });
       client.on('close', () => {
-        if (this.current === client) {
-          // The live connection dropped: forget it so the next call reconnects.
-          this.current = undefined;
-          this.conn = undefined;
-          this.sftpSession = undefined;
-        }
+        this.forget(client); // the live connection dropped: the next call reconnects
         setTimeout(() => fail(hostKeyError ?? classify(this.ep, Object.assign(new Error('connection closed before the SSH handshake finished'), { level: 'closed' }), this.opts.keyFile, proxyStderr)), sock ? 50 : 0);
       });
       client.connect({
@@ -213,13 +215,40 @@ export class SshExec implements HostExec {
     // too: coreutils `timeout` SIGKILLs the command 1 s after our own deadline.
     const killAfter = Math.ceil((opts.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000) + 1;
     const command = quoteArgv(['timeout', '-s', 'KILL', '--', `${killAfter}s`, ...envPrefix(opts.env), ...argv]);
-    let client: Client;
-    try {
-      client = await this.client();
-    } catch (e) {
-      throw this.connectError(argv, opts, e);
+    return this.onConnection(argv, opts, (c) => this.slot(() => this.execOn(c, command, argv, opts)));
+  }
+
+  /**
+   * Run `op` on the live connection (opening it if needed). If `op` fails because
+   * that connection dropped before the operation took effect (channel never
+   * opened; SFTP request unanswered), reconnect once and retry: a command that
+   * never started, or a temp-file write, is safe to repeat.
+   */
+  private async onConnection<T>(argv: readonly string[], opts: RunOptions, op: (c: Client) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      let c: Client;
+      try {
+        c = await this.client();
+      } catch (e) {
+        throw this.connectError(argv, opts, e);
+      }
+      try {
+        return await op(c);
+      } catch (e) {
+        const dropped = e instanceof NotStarted && (this.current !== c || /Not connected|No response from server/.test(e.message));
+        if (dropped) this.forget(c);
+        if (dropped && attempt === 0) continue;
+        throw e instanceof NotStarted ? e.error : e;
+      }
     }
-    return this.slot(() => this.execOn(client, command, argv, opts));
+  }
+
+  /** Drop our references to connection `c` (after it died). */
+  private forget(c: Client): void {
+    if (this.current !== c) return;
+    this.current = undefined;
+    this.conn = undefined;
+    this.sftpSession = undefined;
   }
 
   private execOn(client: Client, command: string, argv: readonly string[], opts: RunOptions): Promise<RunResult> {
@@ -227,9 +256,10 @@ export class SshExec implements HostExec {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const fail = (code: number | null, reason: string, stdout = '', stderr = '', cause?: unknown) =>
       new ExecError({ target: this.target, argv, secretArgs: opts.secretArgs, code, reason, stdout, stderr, cause });
+    const notStarted = (err: Error) => new NotStarted(err.message, fail(null, `cannot open an SSH channel: ${err.message}`, '', '', err));
     return new Promise((resolve, reject) => {
-      client.exec(command, (err: Error | undefined, ch: ClientChannel) => {
-        if (err) return reject(fail(null, `cannot open an SSH channel: ${err.message}`, '', '', err));
+      const onChannel = (err: Error | undefined, ch: ClientChannel) => {
+        if (err) return reject(notStarted(err));
         const out: Buffer[] = [];
         const errb: Buffer[] = [];
         let code: number | null = null;
@@ -265,52 +295,57 @@ export class SshExec implements HostExec {
         });
         if (opts.stdin !== undefined) ch.end(opts.stdin);
         else ch.end();
-      });
+      };
+      try {
+        client.exec(command, onChannel);
+      } catch (e) {
+        reject(notStarted(e as Error)); // "Not connected": the socket is already gone
+      }
     });
   }
 
-  private sftp(): Promise<SFTPWrapper> {
+  /** The SFTP session of connection `c` (one per connection). Failures are NotStarted. */
+  private async sftp(c: Client): Promise<SFTPWrapper> {
     if (!this.sftpSession) {
-      const p = this.client().then((c) => cb<SFTPWrapper>((done) => c.sftp(done)));
+      const p = cb<SFTPWrapper>((done) => c.sftp(done));
       this.sftpSession = p;
       p.catch(() => {
         if (this.sftpSession === p) this.sftpSession = undefined;
       });
     }
-    return this.sftpSession;
+    try {
+      return await this.sftpSession;
+    } catch (e) {
+      throw new NotStarted((e as Error).message, e);
+    }
+  }
+
+  /** Run an SFTP operation; failures on a dropped connection are retried once on a new one. */
+  private sftpOp<T>(argv: string[], op: (sftp: SFTPWrapper) => Promise<T>, cleanup?: (sftp: SFTPWrapper) => Promise<void>): Promise<T> {
+    const failed = (e: unknown) => new ExecError({ target: this.target, argv, code: null, reason: (e as Error).message, cause: e });
+    return this.onConnection(argv, {}, async (c) => {
+      const sftp = await this.sftp(c).catch((e: NotStarted) => {
+        throw new NotStarted(e.message, failed(e.error));
+      });
+      try {
+        return await this.slot(() => op(sftp));
+      } catch (e) {
+        if (cleanup && this.current === c) await cleanup(sftp);
+        // Unanswered because the connection died: the op may be retried (temp-file writes are idempotent).
+        throw this.current !== c ? new NotStarted((e as Error).message, failed(e)) : failed(e);
+      }
+    });
   }
 
   /** Atomic SFTP write with `mode` set at open and before any byte (see file comment). */
   async writeFile(file: string, content: string | Buffer, mode: number): Promise<void> {
-    const argv = ['sftp-write', file];
     const tmp = path.posix.join(path.posix.dirname(file), `.${path.posix.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-    let sftp: SFTPWrapper;
-    try {
-      sftp = await this.sftp();
-    } catch (e) {
-      throw this.connectError(argv, {}, e);
-    }
-    try {
-      await this.slot(() => sftpWriteAtomic(sftp, file, tmp, Buffer.from(content), mode));
-    } catch (e) {
-      await sftpUnlinkQuiet(sftp, tmp);
-      throw new ExecError({ target: this.target, argv, code: null, reason: (e as Error).message, cause: e });
-    }
+    const data = Buffer.from(content);
+    await this.sftpOp(['sftp-write', file], (sftp) => sftpWriteAtomic(sftp, file, tmp, data, mode), (sftp) => sftpUnlinkQuiet(sftp, tmp));
   }
 
   /** Read a remote file over SFTP. */
-  async readFile(file: string): Promise<Buffer> {
-    const argv = ['sftp-read', file];
-    let sftp: SFTPWrapper;
-    try {
-      sftp = await this.sftp();
-    } catch (e) {
-      throw this.connectError(argv, {}, e);
-    }
-    try {
-      return await this.slot(() => sftpRead(sftp, file));
-    } catch (e) {
-      throw new ExecError({ target: this.target, argv, code: null, reason: (e as Error).message, cause: e });
-    }
+  readFile(file: string): Promise<Buffer> {
+    return this.sftpOp(['sftp-read', file], (sftp) => sftpRead(sftp, file));
   }
 }

@@ -4,7 +4,7 @@
  * (SshOptions.proxyCommand), so no interface is added to the root namespace.
  */
 import test from 'ava';
-import { existsSync, statSync, chmodSync, copyFileSync, readFileSync } from 'node:fs';
+import { existsSync, statSync, chmodSync, copyFileSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
 import { rootSkipReason, binarySkipReason, skipUnless } from '../../helpers/env.js';
@@ -140,6 +140,29 @@ t0('reconnects after the connection was closed', async (t) => {
   t.is((await ssh.run(['echo', 'a'])).stdout, 'a\n');
   await ssh.close();
   t.is((await ssh.run(['echo', 'b'])).stdout, 'b\n');
+});
+
+t0('a connection dropped by the server is replaced on the next call (run and SFTP)', async (t) => {
+  const ssh = mk();
+  t.is((await ssh.run(['echo', 'a'])).stdout, 'a\n');
+  const logins = () => (sshd.proc.log().match(/Accepted publickey/g) ?? []).length;
+  for (const op of ['run', 'sftp'] as const) {
+    const before = logins();
+    // Kill this test's sshd connection processes (children of the sshd we started), by pid.
+    const kids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((pid) => {
+      try {
+        const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return st.slice(st.lastIndexOf(')') + 2).split(' ')[1] === String(sshd.proc.pid);
+      } catch {
+        return false;
+      }
+    });
+    t.true(kids.length > 0);
+    for (const k of kids) process.kill(Number(k), 'SIGKILL');
+    if (op === 'run') t.is((await ssh.run(['echo', 'b'])).stdout, 'b\n');
+    else t.is((await ssh.readFile(sshd.keyFile + '.pub')).toString(), readFileSync(sshd.keyFile + '.pub', 'utf8'));
+    t.is(logins() - before, 1, `${op}: exactly one new login`);
+  }
 });
 
 t0('one connection carries a burst of concurrent commands (more than sshd MaxSessions)', async (t) => {
