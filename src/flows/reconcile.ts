@@ -11,7 +11,10 @@
  *   - key only installed            → `delete_strict`
  *   - identical                     → nothing. A no-op reconcile produces zero mods.
  * - Installed flows without privroute's cookie prefix are ignored even if the caller
- *   passes them (dumps are already cookie-filtered; this is the second lock).
+ *   passes them (dumps are already cookie-filtered; this is the second lock). One
+ *   OpenFlow limit remains: a foreign flow with exactly the (table, priority, match)
+ *   of a desired flow is the same switch entry, so adding ours replaces it. privroute's
+ *   tables are its own; an operator adding flows there should use other priorities.
  * - Meters are owned by id range (antispoof.ts); foreign meters are ignored.
  * - Change order: adds, then modifies, then deletes (a change adds before it deletes).
  *   The whole list is applied as one atomic bundle by apply.ts.

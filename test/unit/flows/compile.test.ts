@@ -143,3 +143,28 @@ test('a disabled hop removes its edges: xray off means the gateway reaches nothi
   }));
   t.false(c.flows.some((f) => f.actions.some((a) => a.type === 'output' && (a.port === 'warp0' || f.match.in_port === 'internal_100'))));
 });
+
+test('access port (lab/bare metal): may reach only the gateway, and only ARP, ICMP and UDP to listen_port', async (t) => {
+  const { addressPlan } = await import('../../../src/flows/addressing.js');
+  const cfg = seedConfig();
+  const c = compilePipeline(cfg, { topology: addressPlan(cfg, { accessPort: 'prclient' }) });
+  const toGw = c.flows.filter((f) => f.table === TABLE.output && f.match.in_port === 'prclient');
+  t.true(toGw.length > 0);
+  t.true(toGw.every((f) => f.actions.length === 1 && f.actions[0]!.type === 'output' && f.actions[0]!.port === 'internal_100'));
+  const l4 = new Set(toGw.map((f) => `${f.match.eth_type}/${f.match.ip_proto ?? ''}/${f.match.udp_dst ?? ''}`));
+  t.deepEqual([...l4].sort(), ['2048/1/', '2048/17/51820', '2054//']);
+  // New connections from the access port are committed only towards the gateway's service.
+  const commits = c.flows.filter((f) => f.table === TABLE.ctState && f.match.in_port === 'prclient');
+  t.true(commits.every((f) => f.match.eth_dst === c.topology.ports.find((p) => p.name === 'internal_100')!.mac));
+  t.false(c.flows.some((f) => f.table === TABLE.output && f.match.in_port === 'prclient' && f.actions.some((a) => a.type === 'output' && a.port !== 'internal_100')));
+});
+
+test('IPv6 chain: ND multicast is flooded to neighbours only, anti-spoof allows own and link-local sources', (t) => {
+  const c = compilePipeline(seedConfig((r) => void (r.chain_network = { ...r.chain_network, subnet6: 'fd77::/64' })));
+  const nd = c.flows.filter((f) => f.table === TABLE.privacyChain && f.match.eth_dst === '33:33:00:00:00:00/ff:ff:00:00:00:00');
+  t.is(nd.length, 3);
+  const gwNd = nd.find((f) => f.match.in_port === 'internal_100')!;
+  t.deepEqual(gwNd.actions.filter((a) => a.type === 'set_field').map((a) => (a as { value: number }).value), [101]);
+  const v6src = c.flows.filter((f) => f.table === TABLE.security && f.match.in_port === 'internal_101' && f.match.ipv6_src).map((f) => f.match.ipv6_src);
+  t.deepEqual([...new Set(v6src)].sort(), ['fd77::65', 'fe80::/10']);
+});
