@@ -179,6 +179,15 @@ test.serial('warp0 comes up through privroute and xray-ns traffic exits through 
   const body = (await curlFromXray(l))!;
   t.regex(body, new RegExp(`ip=${EDGE_EGRESS.replace(/\./g, '\\.')}\\n`), 'the web server saw the edge address');
   t.deepEqual([...new Set(l.web.clients())], [EDGE_EGRESS]);
+  // The hardening as the kernel holds it.
+  t.regex((await l.node.run(['ip', '-4', 'route', 'show', '10.77.0.0/24'])).stdout, /dev warp0/, 'route back to the chain via warp0');
+  const table = (await l.node.run(['ip', '-4', 'route', 'show', 'table', '51820'])).stdout;
+  t.regex(table, new RegExp(`default dev ${l.tunnel}`));
+  t.regex(table, /blackhole default metric 4294967295/);
+  t.regex((await l.node.run(['ip', '-6', 'route', 'show', 'table', '51820'])).stdout, /blackhole default/);
+  t.regex((await l.node.run(['ip', 'rule', 'show'])).stdout, /iif warp0 lookup 51820/);
+  t.regex((await l.node.run(['iptables', '-S', 'FORWARD'])).stdout, /^-P FORWARD DROP/m);
+  t.regex((await l.node.run(['ip6tables', '-S', 'FORWARD'])).stdout, /^-P FORWARD DROP/m);
   // Idempotent: a second apply changes nothing.
   t.deepEqual(await applyWarp(l.ctx), []);
   const h = await warpHealthFromConfig(l.ctx, `http://${WEB}:8080/cdn-cgi/trace`);
