@@ -53,7 +53,6 @@ export interface SshOptions {
   maxChannels?: number;
 }
 
-
 /** An operation that never took effect (channel not opened, request unanswered); carries the error to report. */
 class NotStarted extends Error {
   constructor(message: string, readonly error: unknown) {
@@ -309,9 +308,11 @@ export class SshExec implements HostExec {
     if (!this.sftpSession) {
       const p = cb<SFTPWrapper>((done) => c.sftp(done));
       this.sftpSession = p;
-      p.catch(() => {
+      const reset = () => {
         if (this.sftpSession === p) this.sftpSession = undefined;
-      });
+      };
+      // The subsystem can end while the connection lives on: open a new one next time.
+      p.then((session) => session.on('close', reset), reset);
     }
     try {
       return await this.sftpSession;
@@ -339,9 +340,14 @@ export class SshExec implements HostExec {
 
   /** Atomic SFTP write with `mode` set at open and before any byte (see file comment). */
   async writeFile(file: string, content: string | Buffer, mode: number): Promise<void> {
-    const tmp = path.posix.join(path.posix.dirname(file), `.${path.posix.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
     const data = Buffer.from(content);
-    await this.sftpOp(['sftp-write', file], (sftp) => sftpWriteAtomic(sftp, file, tmp, data, mode), (sftp) => sftpUnlinkQuiet(sftp, tmp));
+    let tmp = '';
+    const write = (sftp: SFTPWrapper) => {
+      // A fresh temp name per attempt: a retry must not trip over the O_EXCL of a half-written one.
+      tmp = path.posix.join(path.posix.dirname(file), `.${path.posix.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+      return sftpWriteAtomic(sftp, file, tmp, data, mode);
+    };
+    await this.sftpOp(['sftp-write', file], write, (sftp) => sftpUnlinkQuiet(sftp, tmp));
   }
 
   /** Read a remote file over SFTP. */
