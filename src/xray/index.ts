@@ -1,17 +1,18 @@
 /**
  * Public API of the XRay hop (src/xray). Other components import from here.
  *
- * - initXray / planXrayClient: the whole hop for `init` / `plan`;
- * - provisionVps (+ vpsDesiredFromConfig): the VPS over a HostExec (SshExec);
+ * - initXray / planXray: the whole hop for `init` / `plan`;
+ * - provisionVps / planVps (+ vpsDesiredFromConfig): the VPS over a HostExec (SshExec);
  * - applyClient / planClient (+ clientDesiredFromConfig): CT101;
  * - rotateXray: `privroute rotate xray` (lockstep);
  * - probeSocks / probeService / engineStats: health;
  * - detectEngine / assertProfileSupported / CAPABILITIES: the engine check;
  * - renderServer / renderClient: the pure renderers.
  */
-export { initXray, planXrayClient, type XrayContext, type XrayInitReport } from './init.js';
+export { initXray, planXray, type XrayContext, type XrayInitReport, type XrayPlan } from './init.js';
 export { provisionVps, vpsServiceSpec, type ProvisionReport, type VpsDesired } from './vps/provision.js';
 export { vpsDesiredFromConfig } from './vps/desired.js';
+export { planVps, type VpsPlan } from './vps/plan.js';
 export { vpsLayout, type VpsLayout } from './vps/layout.js';
 export { applyClient, planClient, clientDesiredFromConfig, clientLayout, clientServiceSpec, type ClientDesired, type ClientLayout, type ClientPlan } from './client.js';
 export { rotateXray, runRotateXray, type XrayRotateContext, type RotateCliContext } from './rotate.js';

@@ -8,13 +8,14 @@ import type { HostExec } from '../host/exec.js';
 import type { StateStore } from '../state/store.js';
 import { applyClient, clientDesiredFromConfig, planClient, type ClientLayout, type ClientPlan } from './client.js';
 import { assertProfileSupported, detectEngine } from './engine.js';
-import { cryptoRandom, type RandomSource } from './secrets.js';
+import { cryptoRandom, newMaterial, type RandomSource } from './secrets.js';
 import type { ServiceManagerKind } from './service/types.js';
 import { ensureMaterial, loadMaterial } from './state.js';
 import type { StepReport } from './types.js';
 import { vpsDesiredFromConfig } from './vps/desired.js';
 import type { VpsLayout } from './vps/layout.js';
 import { provisionVps } from './vps/provision.js';
+import { planVps, type VpsPlan } from './vps/plan.js';
 import { Steps } from './vps/step.js';
 import { detectServiceManager } from './service/detect.js';
 
@@ -62,9 +63,25 @@ export async function initXray(ctx: XrayContext): Promise<XrayInitReport> {
   return { steps, unchanged: steps.every((s) => s.outcome !== 'changed') };
 }
 
-/** Read-only: what init would change in CT101 (the VPS plan needs its engine; see provisionVps's report). */
-export async function planXrayClient(ctx: XrayContext): Promise<ClientPlan | null> {
-  const material = loadMaterial(ctx.store);
-  if (!material) return null; // init has not created the identity: everything would change
-  return planClient(ctx.container, clientDesiredFromConfig(ctx.config, material, { service: ctx.clientService, layout: ctx.clientLayout }));
+/** What init would change on both ends. */
+export interface XrayPlan {
+  vps: VpsPlan;
+  /** null when the identity does not exist yet (init creates it: everything would change). */
+  client: ClientPlan | null;
+}
+
+/**
+ * Read-only: what {@link initXray} would change (no identity is created, nothing
+ * is written; without an identity a throwaway one is used only to compare files).
+ */
+export async function planXray(ctx: XrayContext): Promise<XrayPlan> {
+  const r = ctx.config.plugins.privacy_router;
+  const stored = loadMaterial(ctx.store);
+  const material = stored ?? newMaterial({ vpsAddress: r.xray.vps_address, rand: ctx.rand ?? cryptoRandom });
+  const clientEngine = await detectEngine(ctx.container);
+  const vpsService = ctx.vpsService ?? (await detectServiceManager(ctx.vps));
+  const clientService = ctx.clientService ?? (await detectServiceManager(ctx.container));
+  const vps = await planVps(ctx.vps, vpsDesiredFromConfig(ctx.config, material, { service: vpsService, layout: ctx.vpsLayout, clientEngine }));
+  const client = stored ? await planClient(ctx.container, clientDesiredFromConfig(ctx.config, stored, { service: clientService, layout: ctx.clientLayout })) : null;
+  return { vps, client };
 }

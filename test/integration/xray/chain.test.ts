@@ -12,7 +12,7 @@
  * refused, REALITY refused on v2ray before anything is written.
  */
 import test from 'ava';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { binarySkipReason, rootSkipReason, skipUnless } from '../../helpers/env.js';
 import { Scope, createNetns, startProcess, uniquePrefix, vethPair, waitFor } from '../../../src/lab/harness/index.js';
@@ -24,6 +24,7 @@ import { StateStore } from '../../../src/state/store.js';
 import { ensureMaterial, loadMaterial } from '../../../src/xray/state.js';
 import { provisionVps, vpsServiceSpec } from '../../../src/xray/vps/provision.js';
 import { vpsDesiredFromConfig } from '../../../src/xray/vps/desired.js';
+import { planVps } from '../../../src/xray/vps/plan.js';
 import { vpsLayout, type VpsLayout } from '../../../src/xray/vps/layout.js';
 import { applyClient, clientDesiredFromConfig, clientLayout, clientServiceSpec, type ClientLayout } from '../../../src/xray/client.js';
 import { detectEngine } from '../../../src/xray/engine.js';
@@ -104,6 +105,9 @@ test.after.always(async () => {
 });
 
 serial('VPS provisioned over SSH with Debian v2ray (vless-tls); a second run is unchanged', async (t) => {
+  const planned = await planVps(vps.ssh(), vpsDesired());
+  t.false(planned.unchanged);
+  t.false(existsSync(vLayout.configPath)); // plan wrote nothing
   const first = await provisionVps(vps.ssh(), vpsDesired());
   t.is(first.engine.kind, 'v2ray');
   t.false(first.unchanged);
@@ -116,6 +120,7 @@ serial('VPS provisioned over SSH with Debian v2ray (vless-tls); a second run is 
 
   const second = await provisionVps(vps.ssh(), vpsDesired());
   t.true(second.unchanged, JSON.stringify(second.steps));
+  t.true((await planVps(vps.ssh(), vpsDesired())).unchanged);
 });
 
 serial('client container: config, engine, hardening; a second run is unchanged', async (t) => {

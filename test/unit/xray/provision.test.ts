@@ -2,6 +2,7 @@ import test from 'ava';
 import { ExecError } from '../../../src/host/exec.js';
 import { FakeHostExec } from '../../../src/host/fake.js';
 import { provisionVps, type VpsDesired } from '../../../src/xray/vps/provision.js';
+import { planVps } from '../../../src/xray/vps/plan.js';
 import { vpsLayout } from '../../../src/xray/vps/layout.js';
 import { parseSsListeners } from '../../../src/xray/vps/observe.js';
 import { fakeVps } from './fake-vps.js';
@@ -120,4 +121,23 @@ test('ss parser: IPv4, IPv6, wildcard, several owners', (t) => {
     'LISTEN 0 128 *:8443 *:*',
   ].join('\n'));
   t.deepEqual(ls.map((l) => [l.address, l.port, l.processes.map((p) => p.pid)]), [['0.0.0.0', 443, [10]], ['::', 80, [11, 12]], ['*', 8443, []]]);
+});
+
+test('plan is read-only: before provisioning it lists the changes, after it is all unchanged', async (t) => {
+  const vps = fakeVps();
+  const before = await planVps(vps, desired());
+  t.false(before.unchanged);
+  t.deepEqual(before.steps.filter((s) => s.outcome === 'changed').map((s) => s.step), ['vps:files', 'vps:firewall', 'vps:run']);
+  t.deepEqual(vps.calls.filter((c) => c.kind === 'writeFile'), []);
+  t.is(vps.state.starts, 0);
+  t.false(vps.runs().some((a) => ['-N', '-A', '-I'].includes(a[2]!) || a.includes('--start')));
+  await provisionVps(vps, desired(), { sleep: noSleep });
+  t.true((await planVps(vps, desired())).unchanged);
+});
+
+test('plan with the engine not yet installed says what install would do', async (t) => {
+  const vps = fakeVps({ packages: new Set(), engines: new Map() });
+  const p = await planVps(vps, desired());
+  t.like(p.steps.find((s) => s.step === 'vps:engine'), { outcome: 'changed', detail: 'would install package v2ray' });
+  t.false(vps.state.packages.has('v2ray'));
 });

@@ -1,0 +1,96 @@
+/**
+ * `privroute plan` for the VPS: what {@link provisionVps} would change, read-only
+ * (no install, no write, no restart). Outcome `changed` means "would change".
+ * The same refusals as provisioning (engine missing with install none, profile
+ * not enforceable, port taken) are raised here too.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { PreconditionError } from '../../core/errors.js';
+import type { HostExec } from '../../host/exec.js';
+import { assertProfileSupported, detectEngine, engineName } from '../engine.js';
+import { renderUnit } from '../service/systemd.js';
+import { serviceManager } from '../service/process.js';
+import type { EngineInfo, StepReport } from '../types.js';
+import { readText } from './files.js';
+import { observeFirewall, planFirewall } from './firewall.js';
+import { listenersOn, observeFacts } from './observe.js';
+import { renderVpsConfig, vpsServiceSpec, type VpsDesired } from './provision.js';
+import { Steps } from './step.js';
+
+/** The read-only plan of the VPS. */
+export interface VpsPlan {
+  target: string;
+  engine: EngineInfo | null;
+  steps: StepReport[];
+  unchanged: boolean;
+}
+
+/** Observe the VPS and report what provisioning would do. */
+export async function planVps(exec: HostExec, d: VpsDesired): Promise<VpsPlan> {
+  const steps = new Steps(exec.target, 'vps');
+  const facts = await steps.run('detect', () => observeFacts(exec));
+  steps.note('detect', 'unchanged', `${facts.osId} ${facts.osVersion} ${facts.arch}`);
+
+  const pkg = d.packageName ?? (d.profile === 'vless-reality-vision' ? 'xray' : 'v2ray');
+  const { engine, install } = await steps.run('engine', async () => {
+    if (d.install === 'package') {
+      const q = await exec.run(['dpkg-query', '-W', '-f', '${Status}', pkg], { okCodes: [0, 1] });
+      if (!q.stdout.includes('install ok installed')) return { engine: null, install: `would install package ${pkg}` };
+      return { engine: await detectEngine(exec, pkg), install: null };
+    }
+    if (d.install === 'upload') {
+      const local = await readFile(d.engineBinary ?? '').catch(() => null);
+      if (!local) throw new PreconditionError(`cannot read the engine binary ${d.engineBinary}`, 'set vps.engine_binary to a readable file on this node');
+      const have = await exec.run(['sha256sum', d.layout.uploadBinary], { okCodes: [0, 1] });
+      const same = have.code === 0 && have.stdout.split(/\s+/)[0] === createHash('sha256').update(local).digest('hex');
+      return same ? { engine: await detectEngine(exec, d.layout.uploadBinary), install: null } : { engine: null, install: `would upload ${d.engineBinary}` };
+    }
+    const e = await detectEngine(exec, d.engineBinary);
+    if (!e) throw new PreconditionError(`no proxy engine installed${d.engineBinary ? ` at ${d.engineBinary}` : ''} and vps.engine_install is "${d.install}"`, 'install xray (or v2ray for vless-tls) on the VPS, or set vps.engine_install to "package" or "upload"');
+    return { engine: e, install: null };
+  });
+  steps.note('engine', install ? 'changed' : 'unchanged', install ?? `${engine ? engineName(engine) : '?'}`);
+
+  if (!engine) {
+    steps.note('capability', 'skipped', 'checked after the install');
+    for (const s of ['files', 'service', 'run']) steps.note(s, 'changed', 'after the install');
+    return { target: exec.target, engine, steps: steps.reports, unchanged: false };
+  }
+  await steps.run('capability', async () => assertProfileSupported(engine, d.profile, exec.target));
+  steps.note('capability', 'unchanged', `${engineName(engine)} enforces ${d.profile}`);
+
+  const mgr = serviceManager(d.service);
+  const spec = vpsServiceSpec(d, engine);
+  const status = await steps.run('port', async () => {
+    const st = await mgr.status(exec, spec);
+    const foreign = (await listenersOn(exec, d.port)).filter((l) => !l.processes.some((p) => p.pid === st.pid));
+    if (foreign.length) {
+      const who = foreign.flatMap((l) => l.processes.map((p) => `${p.name} (pid ${p.pid})`)).join(', ') || 'an unknown process';
+      throw new PreconditionError(`port ${d.port}/tcp is already taken by ${who}`, `free port ${d.port} on the VPS, or set vps.xray_port (and xray.vps_port) to a free port`);
+    }
+    return st;
+  });
+  steps.note('port', 'unchanged', `${d.port}/tcp ${status.active ? 'held by our service' : 'free'}`);
+
+  const files = await steps.run('files', async () => {
+    const stale: string[] = [];
+    if ((await readText(exec, d.layout.configPath)) !== renderVpsConfig(d, engine)) stale.push(d.layout.configPath);
+    if (d.profile === 'vless-tls') {
+      if ((await readText(exec, d.layout.certPath)) !== d.material.tls.certPem) stale.push(d.layout.certPath);
+      if ((await readText(exec, d.layout.keyPath)) !== d.material.tls.keyPem) stale.push(d.layout.keyPath);
+    }
+    return stale;
+  });
+  steps.note('files', files.length ? 'changed' : 'unchanged', files.length ? `would write ${files.join(', ')}` : d.layout.configPath);
+
+  const unit = mgr.kind === 'systemd' && (await readText(exec, `${spec.unitDir}/${spec.name}.service`)) !== renderUnit(spec);
+  steps.note('service', unit ? 'changed' : 'unchanged', `${mgr.kind}: ${spec.name}`);
+
+  const fw = planFirewall(d.firewall, d.port, await steps.run('firewall', () => observeFirewall(exec, d.firewall)));
+  steps.note('firewall', d.firewall === 'none' ? 'skipped' : fw.length ? 'changed' : 'unchanged', fw.map((c) => c.what).join(', ') || d.firewall);
+
+  const restart = files.length > 0 || unit || !status.active;
+  steps.note('run', restart ? 'changed' : 'unchanged', restart ? `would restart ${spec.name}` : `${spec.name} active`);
+  return { target: exec.target, engine, steps: steps.reports, unchanged: steps.reports.every((s) => s.outcome !== 'changed') };
+}
