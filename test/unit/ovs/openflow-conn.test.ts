@@ -39,7 +39,9 @@ test('applyBundle pipelines ONF bundle adds carrying the same flow_mod bytes as 
     const cases = FLOW_CASES.slice(0, 5);
     await c.applyBundle(cases.map((f) => ({ command: 'add', flow: f.flow })));
     await c.close();
-    const adds = sw.messages.filter((m) => m.type === 4).map((m) => Buffer.from(m.hex, 'hex'));
+    const ctl = sw.messages.filter((m) => m.type === 4 && m.hex.slice(24, 32) === '000008fc').map((m) => Buffer.from(m.hex, 'hex').readUInt16BE(20));
+    t.deepEqual(ctl, [0, 4], 'OPEN then COMMIT');
+    const adds = sw.messages.filter((m) => m.type === 4 && m.hex.slice(24, 32) === '000008fd').map((m) => Buffer.from(m.hex, 'hex'));
     t.is(adds.length, cases.length);
     for (let i = 0; i < cases.length; i++) {
       const outer = adds[i]!;
