@@ -7,12 +7,11 @@ import {
   changedHostKey, classify, fingerprintOf, normalizeFingerprint, unknownHostKey, SshConnectError,
 } from '../../../src/host/ssh-errors.js';
 import { SshExec } from '../../../src/host/ssh.js';
-import { binarySkipReason } from '../../helpers/env.js';
+import { binarySkipReason, skipUnless } from '../../helpers/env.js';
 
 const ep = { host: 'vps.example', port: 2202, user: 'root' };
 
-test('fingerprintOf matches ssh-keygen -lf for ed25519 and rsa keys', async (t) => {
-  if (binarySkipReason('ssh-keygen')) return t.pass();
+(skipUnless(binarySkipReason('ssh-keygen')) ? test.skip : test)('fingerprintOf matches ssh-keygen -lf for ed25519 and rsa keys', async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'prfp-'));
   try {
     for (const type of ['ed25519', 'rsa']) {
