@@ -10,6 +10,11 @@ import path from 'node:path';
 import { rmSync } from 'node:fs';
 import { OvsdbClient, TransactError } from '../../../src/ovs/ovsdb/rpc.js';
 
+/** Wait (up to 5 s) until `cond` holds; the machine may be loaded, so no fixed sleeps. */
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+}
+
 async function peer(handler: (msg: Record<string, unknown>, send: (v: unknown) => void) => void): Promise<{ endpoint: string; seen: Record<string, unknown>[]; close(): void }> {
   const p = path.join(tmpdir(), `privroute-ovsdb-${process.pid}-${Math.random().toString(36).slice(2)}.sock`);
   rmSync(p, { force: true });
@@ -58,12 +63,11 @@ test('answers the server echo with the same id and params', async (t) => {
     if (m.method === 'list_dbs') send({ id: m.id, result: ['Open_vSwitch'], error: null });
   });
   const c = await OvsdbClient.connect(srv.endpoint);
+  t.teardown(() => { srv.close(); void c.close(); });
   t.deepEqual(await c.listDbs(), ['Open_vSwitch']);
   sendRef!({ method: 'echo', params: ['ping', 7], id: 'echo-1' });
-  await new Promise((r) => setTimeout(r, 50));
+  await until(() => srv.seen.some((m) => m.id === 'echo-1'));
   t.deepEqual(srv.seen.find((m) => m.id === 'echo-1'), { id: 'echo-1', result: ['ping', 7], error: null });
-  await c.close();
-  srv.close();
 });
 
 test('monitor returns the initial rows and delivers update notifications', async (t) => {
@@ -73,15 +77,16 @@ test('monitor returns the initial rows and delivers update notifications', async
     if (m.method === 'monitor') send({ id: m.id, result: { Open_vSwitch: { r1: { new: { cur_cfg: 1 } } } }, error: null });
   });
   const c = await OvsdbClient.connect(srv.endpoint);
+  t.teardown(() => { srv.close(); void c.close(); });
   const updates: unknown[] = [];
   const init = await c.monitor('Open_vSwitch', 'm1', { Open_vSwitch: { columns: ['cur_cfg'] } }, (u) => updates.push(u));
   t.deepEqual(init, { Open_vSwitch: { r1: { new: { cur_cfg: 1 } } } });
   sendRef!({ method: 'update', params: ['m1', { Open_vSwitch: { r1: { old: { cur_cfg: 1 }, new: { cur_cfg: 2 } } } }], id: null });
   sendRef!({ method: 'update', params: ['other', { X: {} }], id: null });
-  await new Promise((r) => setTimeout(r, 50));
+  sendRef!({ method: 'update', params: ['m1', { Open_vSwitch: { r1: { old: { cur_cfg: 2 }, new: { cur_cfg: 3 } } } }], id: null });
+  await until(() => updates.length >= 2);
+  updates.pop(); // the sentinel: the 'other' update (sent before it) must not have been delivered
   t.deepEqual(updates, [{ Open_vSwitch: { r1: { old: { cur_cfg: 1 }, new: { cur_cfg: 2 } } } }]);
-  await c.close();
-  srv.close();
 });
 
 test('a failed op (wait timed out) rejects with TransactError flagged as a wait failure', async (t) => {
@@ -89,12 +94,11 @@ test('a failed op (wait timed out) rejects with TransactError flagged as a wait 
     if (m.method === 'transact') send({ id: m.id, result: [{ error: 'timed out', details: "\"wait\" timed out" }, null], error: null });
   });
   const c = await OvsdbClient.connect(srv.endpoint);
+  t.teardown(() => { srv.close(); void c.close(); });
   const e = await t.throwsAsync(c.transact('Open_vSwitch', [{ op: 'wait', table: 'Bridge', where: [], columns: ['ports'], until: '==', rows: [], timeout: 0 }, { op: 'comment', comment: 'x' }]));
   t.true(e instanceof TransactError);
   t.true((e as TransactError).isWaitFailure);
   t.regex(e!.message, /timed out.*operation 0/);
   t.is(c.stats.transacts, 1);
   t.is(c.stats.mutatingTransacts, 0);
-  await c.close();
-  srv.close();
 });
