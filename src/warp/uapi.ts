@@ -9,7 +9,7 @@
  * rotation relies on), and `alive()`. The socket path is a filesystem path, so
  * it works across network namespaces.
  */
-import { UAPI_SOCKET_DIR, UserspaceBackend } from '../tunnel/device/uapi-backend.js';
+import { UAPI_SOCKET_DIR, UserspaceBackend, uapiSocketPath } from '../tunnel/device/uapi-backend.js';
 import type { PeerOp } from '../tunnel/device/uapi.js';
 
 /** Where wireguard-go puts its control sockets. */
@@ -55,8 +55,11 @@ export interface UapiSet {
 /** Talks UAPI to one wireguard-go interface. */
 export class UapiClient {
   private readonly b: UserspaceBackend;
+  /** The control socket's path. */
+  readonly socketPath: string;
   constructor(readonly iface: string, socketDir = WG_SOCKET_DIR) {
-    this.b = UserspaceBackend.forInterface(iface, socketDir);
+    this.socketPath = uapiSocketPath(iface, socketDir);
+    this.b = new UserspaceBackend(this.socketPath);
   }
 
   /** `get=1`. Rejects (DeviceUnreachableError) when wireguard-go is not running. */

@@ -12,7 +12,7 @@
  *   as Cloudflare answers by source address. Every request is logged (`client=<ip> path=<p>`),
  *   so a test can see where traffic came from. Any other path answers `ip=<client>` too.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Scope } from '../harness/scope.js';
 import { startProcess, waitFor, type Proc } from '../harness/process.js';
@@ -80,6 +80,8 @@ export async function startWarpEdge(scope: Scope, o: WarpEdgeOptions): Promise<W
       edge.proc = await launch();
     },
   };
+  // kill() leaves the socket file of the SIGKILLed instance: remove it by name at scope close.
+  scope.defer(`edge socket ${o.iface}`, () => rmSync(uapi.socketPath, { force: true }));
   // The edge's NAT toward the internet (its own namespace; added once, it survives restarts).
   await ns.run(['iptables', '-w', '-t', 'nat', '-A', 'POSTROUTING', '-o', o.egressIf, '-j', 'MASQUERADE']);
   if (o.address6) await ns.run(['ip6tables', '-w', '-t', 'nat', '-A', 'POSTROUTING', '-o', o.egressIf, '-j', 'MASQUERADE']);

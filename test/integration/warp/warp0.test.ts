@@ -14,7 +14,7 @@
  * apply repairs the tunnel; rotation completes, the old device is deleted, and traffic resumes.
  */
 import test from 'ava';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { rootSkipReason, binarySkipReason, skipUnless } from '../../helpers/env.js';
 import { Scope, uniquePrefix, createNetns, vethPair, startOvs, startProcess, waitFor, type Proc } from '../../../src/lab/harness/index.js';
@@ -149,8 +149,13 @@ test.before(async (t) => {
     scope.defer('warp api stand-in', () => stand.stop());
     const tunnel = `${p}wg`;
     // wireguard-go daemonizes: make sure it goes, by its exact argv (machine-unique name).
-    scope.defer(`wireguard-go ${tunnel}`, () => {
-      for (const pid of pidsOf(['wireguard-go', tunnel])) process.kill(pid, 'SIGKILL');
+    scope.defer(`wireguard-go ${tunnel}`, async () => {
+      for (const pid of pidsOf(['wireguard-go', tunnel])) process.kill(pid, 'SIGTERM');
+      await waitFor(`wireguard-go ${tunnel} gone`, () => pidsOf(['wireguard-go', tunnel]).length === 0, 3000).catch(() => {
+        for (const pid of pidsOf(['wireguard-go', tunnel])) process.kill(pid, 'SIGKILL');
+      });
+      // A SIGKILLed wireguard-go (the outage test) leaves its socket file behind: remove it by name.
+      rmSync(`/var/run/wireguard/${tunnel}.sock`, { force: true });
     });
     const store = StateStore.open(path.join(scope.dir, 'state'), { create: true });
     scope.defer('state store', () => store.close());
