@@ -102,6 +102,7 @@ export const SCHEMA = {
         mtu: int(D.wg_mtu, 576, 9000),
         persistent_keepalive: int(D.wg_keepalive, 0, 65535),
         backend: oneOf<'userspace' | 'kernel'>('userspace', ['userspace', 'kernel']),
+        access_port: nullable(checkIfname),
       },
       warp: {
         enabled: bool(true),

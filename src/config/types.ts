@@ -94,6 +94,12 @@ export interface WireguardConfig {
   mtu: number;
   persistent_keepalive: number;
   backend: WgBackend;
+  /**
+   * An OVS port (on the bridge) through which client devices reach the gateway's
+   * WireGuard port: the node's LAN NIC added to the bridge, or the lab's client
+   * port. It may send only ARP and UDP to <gateway>:listen_port. null = none.
+   */
+  access_port: string | null;
 }
 
 export interface WarpConfig {

@@ -1,0 +1,45 @@
+/**
+ * What every init component needs, built once per `init` / `plan` run from the
+ * config and the state store: the node executor, the container runtime, the
+ * address plan, and a logger.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config/types.js';
+import type { HostExec } from '../host/exec.js';
+import { LocalExec } from '../host/local.js';
+import { NetnsExec } from '../host/netns.js';
+import type { StateStore } from '../state/store.js';
+import { createRuntime } from '../runtime/index.js';
+import type { ContainerRuntime } from '../runtime/types.js';
+import { addressPlan, type Topology } from '../flows/addressing.js';
+
+/** The per-run context of the appliance composition. */
+export interface InitContext {
+  config: Config;
+  store: StateStore;
+  logger?: Logger;
+  /** Where node-side commands run (LocalExec on a node; the node namespace in the lab). */
+  node: HostExec;
+  runtime: ContainerRuntime;
+  topology: Topology;
+}
+
+/** The node executor the config asks for. */
+export function nodeExecFor(config: Config): HostExec {
+  const ns = config.plugins.privacy_router.runtime.node_netns;
+  return ns ? new NetnsExec(ns) : new LocalExec();
+}
+
+/** Build the context (pure apart from constructing executors; touches nothing). */
+export function initContext(config: Config, store: StateStore, logger?: Logger): InitContext {
+  const r = config.plugins.privacy_router;
+  const node = nodeExecFor(config);
+  return {
+    config,
+    store,
+    logger,
+    node,
+    runtime: createRuntime(r.runtime, node),
+    topology: addressPlan(config, { accessPort: r.wireguard.access_port ?? undefined, macSalt: store.getKv('mac_salt') ?? '' }),
+  };
+}
