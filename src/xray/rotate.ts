@@ -20,6 +20,7 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
+import { redactText } from '../core/logger.js';
 import type { HostExec } from '../host/exec.js';
 import type { StateStore } from '../state/store.js';
 import { addInboundUser, addTlsOutbound, removeInboundUser, removeOutbound } from './api/handler.js';
@@ -92,7 +93,8 @@ export async function runRotateXray(cli: RotateCliContext): Promise<void> {
 export async function rotateXray(ctx: XrayRotateContext): Promise<RotationReport> {
   const rand = ctx.rand ?? cryptoRandom;
   let m = requireMaterial(ctx.store);
-  const from = m.generation;
+  // A run resumed after the client switched (state C) started from the generation before.
+  const from = m.serverUsers.length === 2 && m.clientUser.uuid === m.serverUsers[1]!.uuid ? m.generation - 1 : m.generation;
   const rowId = startRotation(ctx.store, 'xray');
   const vpsSteps = new Steps(ctx.vps.target, 'vps');
   const cliSteps = new Steps(ctx.container.target, 'client');
@@ -167,7 +169,7 @@ export async function rotateXray(ctx: XrayRotateContext): Promise<RotationReport
     ctx.log?.info({ from, to: m.generation, server: methods.server, client: methods.client }, 'xray rotated');
     return report;
   } catch (e) {
-    finishRotation(ctx.store, rowId, 'failed', (e as Error).message.split('\n')[0]!.slice(0, 500));
+    finishRotation(ctx.store, rowId, 'failed', redactText((e as Error).message.split('\n')[0]!).slice(0, 500));
     throw e;
   }
 }

@@ -84,7 +84,8 @@ test('interrupted after the client switched: only the client switch (idempotent)
   const m0 = goldenMaterial();
   const next = newUser(seededRandom('next'), 2);
   saveMaterial(store, { ...m0, generation: 2, serverUsers: [m0.clientUser, next], clientUser: next });
-  await rotateXray(ctx);
+  const report = await rotateXray(ctx);
+  t.deepEqual([report.fromGeneration, report.toGeneration], [1, 2]);
   t.deepEqual(timeline.map((c) => `${c.side}:${c.method}`), ['client:AddOutbound', 'client:RemoveOutbound', 'vps:AlterInbound']);
   t.deepEqual(loadMaterial(store)!.serverUsers, [next]);
 });
