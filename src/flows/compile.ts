@@ -57,7 +57,8 @@ function checkSettings(config: Config, problems: InputProblem[]): void {
 
 /** Order flows for stable output: table asc, priority desc, canonical match. */
 export function sortFlows(flows: Flow[]): Flow[] {
-  return flows.sort((a, b) => a.table - b.table || b.priority - a.priority || (flowKey(a) < flowKey(b) ? -1 : flowKey(a) > flowKey(b) ? 1 : 0));
+  const key = new Map(flows.map((f) => [f, flowKey(f)]));
+  return flows.sort((a, b) => a.table - b.table || b.priority - a.priority || (key.get(a)! < key.get(b)! ? -1 : key.get(a)! > key.get(b)! ? 1 : 0));
 }
 
 /**

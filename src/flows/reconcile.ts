@@ -22,7 +22,7 @@
 import type { Flow, Meter } from '../ovs/flow.js';
 import { isOwnedMeter } from './build/antispoof.js';
 import { isOwned } from './cookie.js';
-import { actionsKey, flowKey } from './text.js';
+import { actionsText, desiredTexts, flowKey } from './text.js';
 
 /** A flow change (same shape as the OpenFlow client's FlowMod). */
 export type FlowChange = { command: 'add' | 'modify_strict' | 'delete_strict'; flow: Flow };
@@ -52,10 +52,12 @@ function sameMeter(a: Meter, b: Meter): boolean {
  */
 export function diffFlows(desired: readonly Flow[], installed: readonly Flow[], desiredMeters: readonly Meter[] = [], installedMeters: readonly Meter[] = []): FlowDiff {
   const want = new Map<string, Flow>();
+  const wantActions = new Map<string, string>();
   for (const f of desired) {
-    const k = flowKey(f);
+    const { key: k, actions } = desiredTexts(f);
     if (want.has(k)) throw new Error(`desired flows contain key ${k} twice`);
     want.set(k, f);
+    wantActions.set(k, actions);
   }
   const have = new Map<string, Flow>();
   for (const f of installed) if (isOwned(f.cookie)) have.set(flowKey(f), f);
@@ -71,7 +73,7 @@ export function diffFlows(desired: readonly Flow[], installed: readonly Flow[], 
     else if (i.cookie !== d.cookie || i.unsupported?.length) {
       // A cookie change cannot be done by an OF1.3 modify; undecodable parts are replaced whole.
       modifies.push([k, { command: 'add', flow: d }, i]);
-    } else if (actionsKey(i) !== actionsKey(d) || (i.idleTimeout ?? 0) !== (d.idleTimeout ?? 0) || (i.hardTimeout ?? 0) !== (d.hardTimeout ?? 0)) {
+    } else if (actionsText(i) !== wantActions.get(k) || (i.idleTimeout ?? 0) !== (d.idleTimeout ?? 0) || (i.hardTimeout ?? 0) !== (d.hardTimeout ?? 0)) {
       modifies.push([k, { command: 'modify_strict', flow: d }, i]);
     } else out.unchanged++;
   }

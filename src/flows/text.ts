@@ -96,42 +96,43 @@ function protocol(m: FlowMatch): string {
  * reconcile (10k+), so it avoids intermediate arrays.
  */
 export function matchText(m: FlowMatch): string {
+  // Every field is appended as ",x"; the leading comma is cut at the end (no closures:
+  // this runs for every installed flow on each reconcile).
   let s = '';
-  const add = (x: string) => (s = s ? s + ',' + x : x);
-  if (m.in_port !== undefined) add(`in_port=${m.in_port}`);
+  if (m.in_port !== undefined) s += ',' + `in_port=${m.in_port}`;
   // Integer-like keys enumerate in ascending order, so regs come out sorted.
-  if (m.regs) for (const k in m.regs) add(masked(`reg${k}`, m.regs[k as unknown as number]!, 32));
+  if (m.regs) for (const k in m.regs) s += ',' + masked(`reg${k}`, m.regs[k as unknown as number]!, 32);
   if (m.metadata) {
     const mask = m.metadata.mask ?? 0xffffffffffffffffn;
-    add(mask === 0xffffffffffffffffn ? `metadata=${hex(m.metadata.value)}` : `metadata=${hex(m.metadata.value)}/${hex(mask)}`);
+    s += ',' + (mask === 0xffffffffffffffffn ? `metadata=${hex(m.metadata.value)}` : `metadata=${hex(m.metadata.value)}/${hex(mask)}`);
   }
-  if (m.ct_state) add(ctState(m.ct_state));
-  if (m.ct_zone !== undefined) add(`ct_zone=${m.ct_zone}`);
-  if (m.ct_mark) add(masked('ct_mark', m.ct_mark, 32));
+  if (m.ct_state) s += ',' + ctState(m.ct_state);
+  if (m.ct_zone !== undefined) s += ',' + `ct_zone=${m.ct_zone}`;
+  if (m.ct_mark) s += ',' + masked('ct_mark', m.ct_mark, 32);
   const proto = protocol(m);
-  if (proto) add(proto);
-  if (m.eth_src !== undefined) add(`dl_src=${canonMac(m.eth_src)}`);
-  if (m.eth_dst !== undefined) add(`dl_dst=${canonMac(m.eth_dst)}`);
-  if (m.arp_op !== undefined) add(`arp_op=${m.arp_op}`);
-  if (m.arp_spa !== undefined) add(`arp_spa=${canonIp(m.arp_spa)}`);
-  if (m.arp_sha !== undefined) add(`arp_sha=${canonMac(m.arp_sha)}`);
-  if (m.ipv4_src !== undefined) add(`nw_src=${canonIp(m.ipv4_src)}`);
-  if (m.ipv4_dst !== undefined) add(`nw_dst=${canonIp(m.ipv4_dst)}`);
-  if (m.ipv6_src !== undefined) add(`ipv6_src=${canonIp(m.ipv6_src)}`);
-  if (m.ipv6_dst !== undefined) add(`ipv6_dst=${canonIp(m.ipv6_dst)}`);
-  if (m.nw_ttl !== undefined) add(`nw_ttl=${m.nw_ttl}`);
+  if (proto) s += ',' + proto;
+  if (m.eth_src !== undefined) s += ',' + `dl_src=${canonMac(m.eth_src)}`;
+  if (m.eth_dst !== undefined) s += ',' + `dl_dst=${canonMac(m.eth_dst)}`;
+  if (m.arp_op !== undefined) s += ',' + `arp_op=${m.arp_op}`;
+  if (m.arp_spa !== undefined) s += ',' + `arp_spa=${canonIp(m.arp_spa)}`;
+  if (m.arp_sha !== undefined) s += ',' + `arp_sha=${canonMac(m.arp_sha)}`;
+  if (m.ipv4_src !== undefined) s += ',' + `nw_src=${canonIp(m.ipv4_src)}`;
+  if (m.ipv4_dst !== undefined) s += ',' + `nw_dst=${canonIp(m.ipv4_dst)}`;
+  if (m.ipv6_src !== undefined) s += ',' + `ipv6_src=${canonIp(m.ipv6_src)}`;
+  if (m.ipv6_dst !== undefined) s += ',' + `ipv6_dst=${canonIp(m.ipv6_dst)}`;
+  if (m.nw_ttl !== undefined) s += ',' + `nw_ttl=${m.nw_ttl}`;
   if (m.ip_frag) {
     const key = `${m.ip_frag.value}/${m.ip_frag.mask ?? 3}`;
-    add(`ip_frag=${IP_FRAG[key] ?? key}`);
+    s += ',' + `ip_frag=${IP_FRAG[key] ?? key}`;
   }
-  if (m.tcp_src !== undefined) add(`tcp_src=${m.tcp_src}`);
-  if (m.tcp_dst !== undefined) add(`tcp_dst=${m.tcp_dst}`);
-  if (m.udp_src !== undefined) add(`udp_src=${m.udp_src}`);
-  if (m.udp_dst !== undefined) add(`udp_dst=${m.udp_dst}`);
-  if (m.tcp_flags) add(tcpFlags(m.tcp_flags));
-  if (m.icmpv4_type !== undefined) add(`icmp_type=${m.icmpv4_type}`);
-  if (m.icmpv6_type !== undefined) add(`icmpv6_type=${m.icmpv6_type}`);
-  return s;
+  if (m.tcp_src !== undefined) s += ',' + `tcp_src=${m.tcp_src}`;
+  if (m.tcp_dst !== undefined) s += ',' + `tcp_dst=${m.tcp_dst}`;
+  if (m.udp_src !== undefined) s += ',' + `udp_src=${m.udp_src}`;
+  if (m.udp_dst !== undefined) s += ',' + `udp_dst=${m.udp_dst}`;
+  if (m.tcp_flags) s += ',' + tcpFlags(m.tcp_flags);
+  if (m.icmpv4_type !== undefined) s += ',' + `icmp_type=${m.icmpv4_type}`;
+  if (m.icmpv6_type !== undefined) s += ',' + `icmpv6_type=${m.icmpv6_type}`;
+  return s.slice(1);
 }
 
 function setFieldValue(field: string, v: string | number): string {
@@ -194,21 +195,20 @@ export function ofctlSpec(fl: Flow): string {
   return `table=${fl.table},priority=${fl.priority},cookie=${cookieHex(fl.cookie)}${m ? ',' + m : ''},actions=${actionsText(fl)}`;
 }
 
-// Flows are immutable values; a desired pipeline kept in memory (daemon, bench) is
-// diffed again and again, so its canonical texts are computed once per Flow object.
-const keyCache = new WeakMap<object, string>();
-const actionsCache = new WeakMap<object, string>();
-
-/** Reconcile key: (table, priority, canonical match). Memoized per flow object (flows are treated as immutable). */
+/** Reconcile key: (table, priority, canonical match). */
 export function flowKey(fl: Pick<Flow, 'table' | 'priority' | 'match'>): string {
-  let k = keyCache.get(fl);
-  if (k === undefined) keyCache.set(fl, (k = `${fl.table}/${fl.priority}/${matchText(fl.match)}`));
-  return k;
+  return `${fl.table}/${fl.priority}/${matchText(fl.match)}`;
 }
 
-/** {@link actionsText}, memoized per flow object. */
-export function actionsKey(fl: Pick<Flow, 'actions' | 'meter' | 'gotoTable'>): string {
-  let k = actionsCache.get(fl);
-  if (k === undefined) actionsCache.set(fl, (k = actionsText(fl)));
-  return k;
+// A desired pipeline kept in memory (daemon, bench) is diffed again and again, so its
+// canonical texts are computed once per Flow object (flows are treated as immutable).
+// Decoded flows are fresh objects every dump: caching them would only cost (WeakMap
+// entries are expensive to create and collect), so they use the plain functions.
+const desiredCache = new WeakMap<object, { key: string; actions: string }>();
+
+/** `{flowKey, actionsText}` of a desired flow, memoized per flow object. */
+export function desiredTexts(fl: Flow): { key: string; actions: string } {
+  let t = desiredCache.get(fl);
+  if (t === undefined) desiredCache.set(fl, (t = { key: flowKey(fl), actions: actionsText(fl) }));
+  return t;
 }

@@ -49,3 +49,15 @@ test('cookies: ownership prefix, round and category round-trip', (t) => {
   t.is(parseCookie(0x1234n), null);
   t.throws(() => makeCookie({ round: 256, category: 'user', rule: 'none', objectId: 0 }));
 });
+
+test('canonical text: decoder spellings of the same match give the same key', async (t) => {
+  const { matchText } = await import('../../../src/flows/text.js');
+  t.is(matchText({}), '');
+  t.is(matchText({ metadata: { value: 5n } }), 'metadata=0x5');
+  t.is(matchText({ metadata: { value: 5n, mask: 0xffn } }), 'metadata=0x5/0xff');
+  t.is(
+    matchText({ in_port: 3, regs: { 1: { value: 7, mask: 0xffffffff }, 0: { value: 2 } }, eth_type: 0x0800, ipv4_src: '10.0.0.1/32', eth_dst: 'AA:BB:CC:DD:EE:FF' }),
+    matchText({ in_port: 3, regs: { 0: { value: 2 }, 1: { value: 7 } }, eth_type: 0x0800, ipv4_src: '10.0.0.1', eth_dst: 'aa:bb:cc:dd:ee:ff' }),
+  );
+  t.is(matchText({ eth_type: 0x86dd, ipv6_src: 'FD77:0::65/128' }), 'ipv6,ipv6_src=fd77::65');
+});
