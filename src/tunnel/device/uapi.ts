@@ -16,7 +16,8 @@
  * Why not wireguard-tools.js for this (v1.8.1, confirmed by
  * test/unit/tunnel/wgtools-defects.test.ts and the lab facts):
  * - `setConfig`/`getConfig` only speak kernel netlink: against wireguard-go they
- *   fail (error codes -95/-93 measured here; -17 also reported);
+ *   fail (measured: setConfig -17 "Cannot add device" in the device's namespace,
+ *   -95 elsewhere; getConfig -93), although its listDevices() finds the UAPI socket;
  * - its JS socket fallback only runs if the add-on is removed, and then files
  *   every peer under the key "undefined" (reported in lab-facts.md, not re-measured);
  * - `wgQuick.parse` drops MTU and PersistentKeepalive; `wgQuick.stringify`
