@@ -14,8 +14,8 @@ import { generateKeyPair } from '../../../src/warp/keys.js';
 import { readLicense, type WarpContext } from '../../../src/warp/service.js';
 import { warpComponent } from '../../../src/warp/component.js';
 import { startWarpApiStandin, type WarpApiStandin } from '../../../src/lab/standins/warp-api.js';
-import { configWith } from './helpers.js';
-import { fakeNode } from './fake-node.js';
+import { configWith } from './_helpers.js';
+import { fakeNode } from './_fake-node.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'prwarpc-'));
 let stand: WarpApiStandin;
@@ -67,7 +67,7 @@ test.serial('a license file that is not a WARP+ key is an InputError naming the 
 
 test.serial('warp.wgcf_config: the imported profile is used instead of registering', async (t) => {
   const { renderWgcfProfile } = await import('../../../src/warp/profile.js');
-  const { device } = await import('./helpers.js');
+  const { device } = await import('./_helpers.js');
   const kp = generateKeyPair();
   const prof = path.join(tmp, 'wgcf-profile.conf');
   writeFileSync(prof, renderWgcfProfile(kp.privateKey, device({ v4: '172.16.0.77', endpoint: { host: '192.0.2.1:2408' } })), { mode: 0o600 });

@@ -2,7 +2,7 @@ import test from 'ava';
 import { FakeHostExec } from '../../../src/host/fake.js';
 import { handshakeHealth, parseTrace, traceHealth } from '../../../src/warp/health.js';
 import { generateKeyPair } from '../../../src/warp/keys.js';
-import { FakeWg } from './fake-node.js';
+import { FakeWg } from './_fake-node.js';
 
 function wgWith(lastHandshakeSec: number | null): FakeWg {
   const wg = new FakeWg();

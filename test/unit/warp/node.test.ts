@@ -11,8 +11,8 @@ import { desiredFirewall, warpNodeSpecFromConfig, RULE_COMMENT } from '../../../
 import { tunnelModelFromDevice } from '../../../src/warp/profile.js';
 import { probeWarpPreconditions, requireWarpPreconditions } from '../../../src/warp/preconditions.js';
 import { FakeHostExec } from '../../../src/host/fake.js';
-import { configWith, device } from './helpers.js';
-import { fakeNode } from './fake-node.js';
+import { configWith, device } from './_helpers.js';
+import { fakeNode } from './_fake-node.js';
 
 const cfg = configWith({ tunnel_interface: 'wgwarp', route_table: 51820 });
 const spec = (d = device()) => warpNodeSpecFromConfig(cfg, tunnelModelFromDevice(d, { hostHasIpv6: false, backend: 'wireguard-go' }));

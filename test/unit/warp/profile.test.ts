@@ -2,7 +2,7 @@ import test from 'ava';
 import { InputError } from '../../../src/core/errors.js';
 import { generateKeyPair } from '../../../src/warp/keys.js';
 import { chooseEndpoint, parseWgcfProfile, renderWgcfProfile, reservedBytes, tunnelModelFromDevice, tunnelModelFromProfile } from '../../../src/warp/profile.js';
-import { device, PEER } from './helpers.js';
+import { device, PEER } from './_helpers.js';
 
 test('renders the profile wgcf writes, from the device object', (t) => {
   const priv = generateKeyPair().privateKey;
