@@ -195,7 +195,7 @@ serial('health: SOCKS probe, both services, engine stats; a stopped VPS engine i
   t.true((await health()).ok);
 });
 
-serial('rotation under a running request loop loses no request', async (t) => {
+serial('rotation under a running request loop (SOCKS and transparent) loses no request', async (t) => {
   const before = loadMaterial(store)!;
   let done = 0;
   const failures: string[] = [];
@@ -204,7 +204,10 @@ serial('rotation under a running request loop loses no request', async (t) => {
   const loop = (async () => {
     for (let i = 0; i < 200; i++) {
       try {
-        const r = await ct101.run(['curl', '--socks5-hostname', '127.0.0.1:1080', '-sS', '--max-time', '10', '-o', '/dev/null', '-w', '%{http_code}', `${WEB}?loop=${i}`]);
+        // Alternate the two paths: SOCKS inside CT101, and the transparent REDIRECT from a client.
+        const r = i % 2 === 0
+          ? await ct101.run(['curl', '--socks5-hostname', '127.0.0.1:1080', '-sS', '--max-time', '10', '-o', '/dev/null', '-w', '%{http_code}', `${WEB}?loop=${i}`])
+          : await cdev.run(['curl', '-sS', '--max-time', '10', '-o', '/dev/null', '-w', '%{http_code}', `${WEB}?loop=${i}`]);
         if (r.stdout !== '200') failures.push(`#${i}: HTTP ${r.stdout}`);
       } catch (e) {
         failures.push(`#${i}: ${(e as Error).message.split('\n').slice(0, 2).join(' ')}`);
@@ -220,6 +223,10 @@ serial('rotation under a running request loop loses no request', async (t) => {
   rotationEndedAt = done;
   await loop;
   t.deepEqual(failures, []);
+  // Every request of the loop reached the web server from the VPS.
+  const loopLines = webLines('?loop=');
+  t.is(loopLines.length, 200);
+  t.true(loopLines.every((l) => sourceOf(l) === VPS_ADDR));
   t.true(rotationStartedAt < 200 && rotationEndedAt < 200, `the loop ran across the rotation (${rotationStartedAt}..${rotationEndedAt})`);
   t.is(report.serverMethod, 'hot');
   t.is(report.clientMethod, 'hot');
