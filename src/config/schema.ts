@@ -79,6 +79,8 @@ export const SCHEMA = {
         netns_prefix: { doc: '', ...fmt((v) => (typeof v === 'string' && /^[a-zA-Z0-9_.-]{1,40}$/.test(v) ? null : 'expected 1-40 characters from [a-zA-Z0-9_.-]')), default: D.netns_prefix },
         // Lab only: node-side commands run in this namespace. null on a real node.
         node_netns: nullable((v) => (typeof v === 'string' && /^[a-zA-Z0-9_.-]{1,40}$/.test(v) ? null : 'expected a namespace name (1-40 characters from [a-zA-Z0-9_.-]) or null')),
+        template: nullable((v) => (typeof v === 'string' && /^[A-Za-z0-9_.-]+:vztmpl\/[A-Za-z0-9_.+-]+$/.test(v) ? null : 'expected <storage>:vztmpl/<file> (see `pveam list local`) or null')),
+        storage: { doc: '', ...fmt((v) => (typeof v === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(v) ? null : 'expected a Proxmox storage id, e.g. local-lvm')), default: 'local-lvm' },
       },
       chain_network: {
         subnet: { doc: '', ...fmt(checkCidr4), default: D.chain_subnet },

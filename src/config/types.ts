@@ -199,6 +199,10 @@ export interface RuntimeConfig {
    * own (the lab's "node" namespace). null on a real node.
    */
   node_netns: string | null;
+  /** pct: OS template used to create a missing container (e.g. local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst). */
+  template: string | null;
+  /** pct: storage for a new container's rootfs. */
+  storage: string;
 }
 
 export interface DaemonSchedules {

@@ -1,0 +1,44 @@
+/**
+ * The `containers` component: the gateway (CT wireguard.container_id), the XRay
+ * client (CT xray.container_id) and the mesh containers exist and run. Existing
+ * containers are never modified or replaced (the runtime refuses an id held by a
+ * different container).
+ */
+import type { Change, Component } from '../core/runner.js';
+import type { ContainerSpec, ContainerStatus } from '../runtime/types.js';
+import type { InitContext } from './context.js';
+
+/** The containers the config declares, with the specs used to create missing ones. */
+export function desiredContainers(ctx: InitContext): ContainerSpec[] {
+  const r = ctx.config.plugins.privacy_router;
+  const common = { template: r.runtime.template ?? undefined, storage: r.runtime.storage };
+  const out: ContainerSpec[] = [];
+  if (r.wireguard.enabled) out.push({ id: r.wireguard.container_id, hostname: 'privroute-wg', tun: true, ...common });
+  if (r.xray.enabled) out.push({ id: r.xray.container_id, hostname: 'privroute-xray', ...common });
+  for (const c of r.containers) if (!out.some((o) => o.id === c.id)) out.push({ id: c.id, hostname: c.name, ...common });
+  return out;
+}
+
+type ContainerChange = Change & { spec: ContainerSpec; create: boolean };
+
+/** The component; observe = each container's status. */
+export function containersComponent(ctx: InitContext): Component<Map<number, ContainerStatus>, ContainerChange> {
+  const specs = desiredContainers(ctx);
+  return {
+    name: 'containers',
+    observe: async () => new Map(await Promise.all(specs.map(async (s) => [s.id, await ctx.runtime.status(s.id)] as const))),
+    reconcile: (st) =>
+      specs.flatMap((spec): ContainerChange[] => {
+        const s = st.get(spec.id);
+        if (s === 'running') return [];
+        const create = s === 'missing';
+        return [{ spec, create, describe: `${create ? 'create and ' : ''}start CT ${spec.id} (${spec.hostname})` }];
+      }),
+    apply: async (changes) => {
+      for (const c of changes) {
+        if (c.create) await ctx.runtime.ensure(c.spec);
+        await ctx.runtime.start(c.spec.id);
+      }
+    },
+  };
+}

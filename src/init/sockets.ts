@@ -1,0 +1,42 @@
+/**
+ * The `sockets` component wired to the container runtime: every container
+ * socket of the address plan is placed in its container with its address.
+ * warp0, nm-privacy and the access port stay on the node (their owners configure them).
+ */
+import { socketsComponent, type SocketHost, type SocketPlacement } from '../runtime/sockets.js';
+import type { Component } from '../core/runner.js';
+import type { InitContext } from './context.js';
+
+/** Placements for the container sockets of the address plan. */
+export function socketPlacements(ctx: InitContext): SocketPlacement[] {
+  const mtu = ctx.config.plugins.privacy_router.chain_network.mtu;
+  return ctx.topology.ports
+    .filter((p) => p.role === 'gateway' || p.role === 'xray' || p.role === 'privacy' || p.role === 'mesh')
+    .map((p) => ({
+      name: p.name,
+      containerId: p.objectId,
+      cidr: `${p.ip}/${p.prefixLen}`,
+      cidr6: p.ip6 ? `${p.ip6}/${p.prefixLen6}` : undefined,
+      mtu,
+    }));
+}
+
+/** The runtime as the socket component sees it. */
+export function socketHost(ctx: InitContext): SocketHost {
+  return {
+    node: ctx.node,
+    container: (id) => ctx.runtime.exec(id),
+    netnsTarget: async (id) => {
+      // `ip link set dev X netns <target>` takes a name under /run/netns or a pid.
+      const p = await ctx.runtime.netnsPathOf(id);
+      const m = /^\/run\/netns\/(.+)$/.exec(p) ?? /^\/proc\/(\d+)\/ns\/net$/.exec(p);
+      if (!m) throw new Error(`unexpected netns path ${p} for CT ${id}`);
+      return m[1]!;
+    },
+  };
+}
+
+/** The sockets component for init. */
+export function initSocketsComponent(ctx: InitContext): Component {
+  return socketsComponent(socketHost(ctx), socketPlacements(ctx)) as Component;
+}
