@@ -23,6 +23,6 @@ export { PctRuntime, type PctRuntimeOptions } from './pct.js';
 export function createRuntime(cfg: RuntimeConfig, node?: HostExec, host?: HostExec): ContainerRuntime {
   const n = node ?? (cfg.node_netns ? new NetnsExec(cfg.node_netns) : new LocalExec());
   return cfg.kind === 'pct'
-    ? new PctRuntime({ node: n })
+    ? new PctRuntime({ node: n, defaults: { template: cfg.template, storage: cfg.storage } })
     : new NetnsRuntime({ prefix: cfg.netns_prefix, node: n, host: host ?? new LocalExec() });
 }

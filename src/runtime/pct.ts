@@ -26,6 +26,8 @@ export interface PctRuntimeOptions {
   tmpDir?: string;
   /** Skip `pveversion` detection (tests, or a known node). Format `8.1.4`. */
   pveVersion?: string;
+  /** Defaults for specs that leave them out (config `runtime.template` / `runtime.storage`). */
+  defaults?: { template?: string | null; storage?: string };
 }
 
 /** Raw LXC lines that give an unprivileged CT /dev/net/tun on PVE < 8.1. */
@@ -51,15 +53,23 @@ export function parsePctConfig(text: string): Record<string, string> {
   return out;
 }
 
+/** True if a CT config (`pct config` text) passes /dev/net/tun in: a `devN` entry, or both legacy raw lxc lines. */
+export function hasTun(configText: string): boolean {
+  const lines = configText.split('\n').map((l) => l.trimEnd());
+  return lines.some((l) => /^dev\d+: \/dev\/net\/tun(,|$)/.test(l)) || LEGACY_TUN_LINES.every((l) => lines.includes(l));
+}
+
 /** Proxmox LXC containers via `pct`. */
 export class PctRuntime implements ContainerRuntime {
   readonly kind = 'pct' as const;
   private readonly node: HostExec;
   private readonly tmpDir?: string;
   private version?: [number, number];
+  private readonly defaults: { template?: string | null; storage?: string };
 
   constructor(opts: PctRuntimeOptions) {
     this.node = opts.node;
+    this.defaults = opts.defaults ?? {};
     this.tmpDir = opts.tmpDir;
     if (opts.pveVersion) this.version = parsePveVersion(`pve-manager/${opts.pveVersion}/`);
   }
@@ -89,20 +99,32 @@ export class PctRuntime implements ContainerRuntime {
   }
 
   /** Create the CT if missing (not started). An existing CT with another hostname is refused, never touched. */
-  async ensure(spec: ContainerSpec): Promise<'created' | 'unchanged'> {
+  async ensure(given: ContainerSpec): Promise<'created' | 'unchanged'> {
+    const spec: ContainerSpec = {
+      ...given,
+      template: given.template ?? this.defaults.template ?? undefined,
+      storage: given.storage ?? this.defaults.storage,
+    };
     checkSpec(spec);
     const id = String(spec.id);
     if (await this.exists(spec.id)) {
-      const conf = parsePctConfig((await this.node.run(['pct', 'config', id])).stdout);
+      const text = (await this.node.run(['pct', 'config', id])).stdout;
+      const conf = parsePctConfig(text);
       if (conf.hostname !== spec.hostname) {
         throw new OperationError('runtime:pct', `container ${id} already exists with hostname ${JSON.stringify(conf.hostname ?? '')}, expected ${JSON.stringify(spec.hostname)}`, {
           hint: `container ${id} is not privroute's: choose a free container id in the config (see \`pct list\`), or remove CT ${id} yourself`,
         });
       }
+      if (spec.tun && !hasTun(text)) {
+        // Adding a device needs a restart of a running service container: say so rather than do it behind the user's back.
+        throw new OperationError('runtime:pct', `container ${id} exists but has no /dev/net/tun, which ${spec.hostname} needs`, {
+          hint: `PVE ≥ 8.1: pct set ${id} --dev0 /dev/net/tun && pct reboot ${id}; older: add ${LEGACY_TUN_LINES.join(' / ')} to /etc/pve/lxc/${id}.conf`,
+        });
+      }
       return 'unchanged';
     }
     if (!spec.template) {
-      throw new InputError({ path: 'template', expected: `expected an OS template to create container ${id}; list them with \`pveam list local\`, fetch one with \`pveam download local <template>\`` });
+      throw new InputError({ path: 'template', expected: `expected an OS template to create container ${id} (config runtime.template); list them with \`pveam list local\`, fetch one with \`pveam download local <template>\`` });
     }
     const tunArgs: string[] = [];
     let legacyTun = false;

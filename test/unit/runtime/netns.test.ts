@@ -5,6 +5,10 @@ import { PctRuntime } from '../../../src/runtime/pct.js';
 import { FakeHostExec, REST } from '../../../src/host/fake.js';
 import { ExecError } from '../../../src/host/exec.js';
 import { InputError, OperationError } from '../../../src/core/errors.js';
+import type { RuntimeConfig } from '../../../src/config/types.js';
+
+/** A runtime config section; the cast keeps this test independent of unrelated new fields. */
+const cfg = (o: Partial<RuntimeConfig>) => ({ kind: 'netns', netns_prefix: 'pr', node_netns: null, ...o }) as RuntimeConfig;
 
 /** Host model: the set of named namespaces and which namespace each link is in. */
 function host() {
@@ -66,12 +70,12 @@ test('bad ids and prefixes are refused before anything runs', async (t) => {
 
 test('createRuntime picks the implementation from config', (t) => {
   const h = host();
-  t.is(createRuntime({ kind: 'netns', netns_prefix: 'pr', node_netns: null }, h).kind, 'netns');
-  t.true(createRuntime({ kind: 'pct', netns_prefix: 'pr', node_netns: null }, h) instanceof PctRuntime);
+  t.is(createRuntime(cfg({ kind: 'netns' }), h).kind, 'netns');
+  t.true(createRuntime(cfg({ kind: 'pct' }), h) instanceof PctRuntime);
 });
 
 test('createRuntime: links move inside runtime.node_netns, namespaces are still made on the host', async (t) => {
-  const rt = createRuntime({ kind: 'netns', netns_prefix: 'pr', node_netns: 'lab-node' }) as NetnsRuntime;
+  const rt = createRuntime(cfg({ kind: 'netns', node_netns: 'lab-node' })) as NetnsRuntime;
   const ex = rt.exec(100);
   t.is(ex.target, 'netns:pr100');
   // The node executor is the namespace: visible through the private field in its target.

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { PctRuntime, parsePveVersion, parsePctConfig, LEGACY_TUN_LINES } from '../../../src/runtime/pct.js';
+import { PctRuntime, parsePveVersion, parsePctConfig, hasTun, LEGACY_TUN_LINES } from '../../../src/runtime/pct.js';
 import { PctExec } from '../../../src/host/pct.js';
 import { InputError, OperationError } from '../../../src/core/errors.js';
 import { REST } from '../../../src/host/fake.js';
@@ -72,6 +72,24 @@ test('ensure validates the whole spec before running anything', async (t) => {
   t.regex(e2!.message, /pveam/);
 });
 
+test('hasTun recognises devN and the legacy lxc lines', (t) => {
+  t.true(hasTun('arch: amd64\ndev0: /dev/net/tun\n'));
+  t.true(hasTun('dev3: /dev/net/tun,mode=0666\n'));
+  t.false(hasTun('dev0: /dev/net/tunx\n'));
+  t.true(hasTun(`lxc.cgroup2.devices.allow: c 1:3 rwm\n${LEGACY_TUN_LINES.join('\n')}\n`));
+  t.false(hasTun(`${LEGACY_TUN_LINES[1]}\n`));
+});
+
+test('ensure refuses an existing CT that lacks the tun device it needs, and says how to add it', async (t) => {
+  const node = pctNode({ 100: { config: { hostname: 'gw' } } });
+  const rt = new PctRuntime({ node });
+  t.is(await rt.ensure({ id: 100, hostname: 'gw' }), 'unchanged');
+  const e = await t.throwsAsync(rt.ensure({ id: 100, hostname: 'gw', tun: true }), { instanceOf: OperationError, message: /no \/dev\/net\/tun/ });
+  t.regex(e!.hint!, /pct set 100 --dev0 \/dev\/net\/tun/);
+  node.state.cts.get(100)!.config.dev0 = '/dev/net/tun';
+  t.is(await rt.ensure({ id: 100, hostname: 'gw', tun: true }), 'unchanged');
+});
+
 test('status maps running/stopped/missing; start starts only a stopped CT', async (t) => {
   const node = pctNode({ 100: { running: false, config: { hostname: 'gw' } } });
   const rt = new PctRuntime({ node });
@@ -95,6 +113,14 @@ test('netnsPathOf and moveLink use the init pid from lxc-info', async (t) => {
   await t.throwsAsync(rt.netnsPathOf(101), { instanceOf: OperationError, message: /not running/ });
   await t.throwsAsync(rt.moveLink('bad/name', 100), { instanceOf: InputError });
   await t.throwsAsync(rt.netnsPathOf(999), { instanceOf: OperationError, message: /does not exist/ });
+});
+
+test('template and storage default from the runtime config', async (t) => {
+  const node = withCreate(pctNode());
+  await new PctRuntime({ node, defaults: { template: TEMPLATE, storage: 'tank' } }).ensure({ id: 102, hostname: 'mesh' });
+  const create = node.runs().find((a) => a[1] === 'create')!;
+  t.is(create[3], TEMPLATE);
+  t.true(create.includes('tank:4'));
 });
 
 test('exec returns a PctExec for the container', (t) => {
