@@ -142,7 +142,7 @@ test('syncPeers: restores a wiped device, removes strangers, second run changes 
   t.deepEqual(r1.added, [a.client.publicKey]);
   t.deepEqual(r1.removed, [stranger]);
   t.deepEqual([...dev.peers.keys()], [a.client.publicKey]);
-  t.is(dev.privateKey, store.getSecret(GATEWAY_KEY_SECRET));
+  t.is(dev.privateKey as string | null, store.getSecret(GATEWAY_KEY_SECRET) ?? null);
   t.false(dev.peers.has(b.client.publicKey), 'disabled client stays off');
   dev.requests.length = 0;
   const r2 = await svc.syncPeers();
@@ -155,4 +155,23 @@ test('gateway keys: generated once and kept', async (t) => {
   const [k1, k2] = await Promise.all([ensureGatewayKeys(store), ensureGatewayKeys(store)]);
   t.is(k1.privateKey, k2.privateKey);
   t.is((await ensureGatewayKeys(store)).publicKey, k1.publicKey);
+});
+
+test('runner components: gateway-peers converges and then reports unchanged', async (t) => {
+  const { runComponents } = await import('../../../src/core/runner.js');
+  const { gatewayPeersComponent } = await import('../../../src/tunnel/components.js');
+  const { svc, dev } = setup(t);
+  dev.reachable = false;
+  await svc.add('a');
+  await svc.add('b');
+  dev.reachable = true;
+  const c = gatewayPeersComponent(svc, dev, []);
+  const [r1] = await runComponents([c]);
+  t.is(r1!.status, 'changed');
+  t.true(r1!.changes.some((x) => /peers: \+2/.test(x)));
+  t.is(dev.peers.size, 2);
+  const [plan] = await runComponents([c], { planOnly: true });
+  t.is(plan!.status, 'unchanged');
+  const [r2] = await runComponents([c]);
+  t.is(r2!.status, 'unchanged');
 });
