@@ -53,7 +53,8 @@ try {
   // ovs-ofctl talks to the same management socket (the bridge name would need OVS_RUNDIR).
   const ofctl = (args: string[]) => spawnArgv('bench', ['ovs-ofctl', '-O', 'OpenFlow13', ...args.map((a) => (a === br ? mgmt : a))], { timeoutMs: 600_000 });
   const count = async (): Promise<number> => (await ofctl(['dump-aggregate', br])).stdout.match(/flow_count=(\d+)/)![1]! as unknown as number;
-  const client = await OpenFlowClient.connect(mgmt, { timeoutMs: 600_000 });
+  // Same wire version as the peer (-O OpenFlow13, ONF bundles) unless BENCH_OF=14 asks for native 1.4 bundles.
+  const client = await OpenFlowClient.connect(mgmt, { timeoutMs: 600_000, versions: [process.env.BENCH_OF === '14' ? 5 : 4] });
   const out: Record<string, unknown> = { ovs: (await ofctl(['--version'])).stdout.split('\n')[0], openflow_version: client.version, reps: REPS };
 
   for (const n of [10_000, 50_000]) {
@@ -63,15 +64,18 @@ try {
     const mods = flows.map((flow) => ({ command: 'add' as const, flow }));
     const ours: number[] = [];
     const peer: number[] = [];
+    const table = async (): Promise<string> => (await ofctl(['dump-flows', br, '--no-stats'])).stdout.split('\n').slice(1).sort().join('\n');
     for (let r = 0; r < REPS; r++) {
       await ofctl(['del-flows', br]);
       ours.push(await time(() => client.applyBundle(mods)));
       if (Number(await count()) !== n) throw new Error(`privroute installed ${await count()} of ${n}`);
+      const mine = r === 0 ? await table() : '';
       await ofctl(['del-flows', br]);
       peer.push(await time(() => ofctl(['--bundle', 'add-flows', br, file])));
       if (Number(await count()) !== n) throw new Error(`ovs-ofctl installed ${await count()} of ${n}`);
+      // Both tools must have produced the very same flow table (checked once per size).
+      if (r === 0 && mine !== (await table())) throw new Error('privroute and ovs-ofctl installed different flow tables');
     }
-    // The same flows, identical after install: both tools describe the same table.
     out[`install_${n}`] = { privroute_s: median(ours), ovs_ofctl_bundle_s: median(peer), speedup: +(median(peer) / median(ours)).toFixed(2), privroute_runs: ours, ovs_ofctl_runs: peer };
   }
 
