@@ -72,3 +72,16 @@ test('an unencodable mod (unresolved port name) rejects before anything is sent'
     await sw.close();
   }
 });
+
+test('answers the switch ECHO_REQUEST with an ECHO_REPLY carrying the same xid and payload', async (t) => {
+  const sw = await fakeSwitch(sockPath('echo'), 4);
+  try {
+    const c = await OpenFlowClient.connect(`unix:${sockPath('echo')}`, { timeoutMs: 3000 });
+    sw.inject(Buffer.from('0402000c00000077cafef00d', 'hex'));
+    for (let i = 0; i < 300 && !sw.messages.some((m) => m.type === 3); i++) await new Promise((r) => setTimeout(r, 10));
+    t.deepEqual(sw.messages.filter((m) => m.type === 3), [{ type: 3, xid: 0x77, hex: '0403000c00000077cafef00d' }]);
+    await c.close();
+  } finally {
+    await sw.close();
+  }
+});
