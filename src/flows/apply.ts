@@ -100,6 +100,16 @@ function resolveCached(f: Flow, ports: PortNumbers): Flow {
   return r;
 }
 
+// The resolved list itself is cached too, so diffFlows' per-array index is reused.
+const resolvedLists = new WeakMap<readonly Flow[], WeakMap<object, Flow[]>>();
+function resolvedList(flows: readonly Flow[], ports: PortNumbers): Flow[] {
+  let m = resolvedLists.get(flows);
+  if (!m) resolvedLists.set(flows, (m = new WeakMap()));
+  let r = m.get(ports);
+  if (!r) m.set(ports, (r = flows.map((f) => resolveCached(f, ports))));
+  return r;
+}
+
 /**
  * Reconcile the switch to `compiled`: observe, diff, and apply the difference in one
  * atomic bundle (meters around it, see OpenFlowClient.applyBundle). With `dryRun`,
@@ -108,7 +118,7 @@ function resolveCached(f: Flow, ports: PortNumbers): Flow {
  * dump is not rewritten); the report's flows carry numbers (see {@link nameFlowPorts}).
  */
 export async function applyPipeline(sw: FlowSwitch, compiled: CompiledPipeline, ports: PortNumbers, opts: { dryRun?: boolean } = {}): Promise<ApplyReport> {
-  const desired = compiled.flows.map((f) => resolveCached(f, ports));
+  const desired = resolvedList(compiled.flows, ports);
   const observed = await observeRaw(sw);
   const diff = diffFlows(desired, observed.flows, compiled.meters, observed.meters);
   const mods: FlowMod[] = diff.mods;
