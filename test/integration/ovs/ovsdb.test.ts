@@ -9,7 +9,7 @@
 import test from 'ava';
 import { createNetns, Scope, startOvs, uniquePrefix, type OvsInstance } from '../../../src/lab/harness/index.js';
 import { OvsdbClient, TransactError } from '../../../src/ovs/ovsdb/rpc.js';
-import { ensureBridge, ensurePorts } from '../../../src/ovs/ovsdb/bridge.js';
+import { ensureBridge, ensurePorts, watchBridge } from '../../../src/ovs/ovsdb/bridge.js';
 import { observeSwitch, DB } from '../../../src/ovs/ovsdb/state.js';
 import { planPorts } from '../../../src/ovs/ovsdb/plan.js';
 import { binarySkipReason, rootSkipReason, skipUnless } from '../../helpers/env.js';
@@ -109,4 +109,17 @@ serial('a transaction planned from a stale read is refused whole by its wait gua
   t.true(r.changed);
   const ports = (await vs('list-ports', BR)).split('\n');
   t.true(ports.includes('internal_105') && ports.includes('racer0') && ports.includes('admin0'));
+});
+
+serial('get_schema, echo and a bridge watch (monitor) see the real server and changes made by others', async (t) => {
+  const schema = await client.getSchema('Open_vSwitch');
+  t.is(schema.name, 'Open_vSwitch');
+  t.truthy(schema.tables.Interface?.columns.mac_in_use);
+  t.deepEqual(await client.echo(['x', 1]), ['x', 1]);
+  const seen: string[][] = [];
+  const stop = await watchBridge(client, BR, (ports) => seen.push((ports ?? []).map((p) => p.name)));
+  t.teardown(stop);
+  await vs('add-port', BR, 'watch0', '--', 'set', 'Interface', 'watch0', 'type=internal');
+  for (let i = 0; i < 500 && !seen.some((names) => names.includes('watch0')); i++) await new Promise((r) => setTimeout(r, 10));
+  t.true(seen.some((names) => names.includes('watch0')), JSON.stringify(seen));
 });

@@ -34,3 +34,12 @@ test('resolvePorts names the flow and the unknown / failed port', (t) => {
   t.throws(() => resolvePorts(flow, { internal_100: 1 }), { message: /table=0,priority=1 actions output: got "warp0"; a port that exists/ });
   t.throws(() => resolvePorts(flow, { internal_100: -1, warp0: 2 }), { message: /match in_port: got "internal_100"; a port OVS created/ });
 });
+
+test('endpoints: unix and tcp (IPv4/IPv6/name) parse; anything else is an InputError', async (t) => {
+  const { parseEndpoint } = await import('../../../src/ovs/endpoint.js');
+  t.deepEqual(parseEndpoint('unix:/run/openvswitch/db.sock'), { kind: 'unix', path: '/run/openvswitch/db.sock' });
+  t.deepEqual(parseEndpoint('tcp:127.0.0.1:6640'), { kind: 'tcp', host: '127.0.0.1', port: 6640 });
+  t.deepEqual(parseEndpoint('tcp:[::1]:6653'), { kind: 'tcp', host: '::1', port: 6653 });
+  t.deepEqual(parseEndpoint('tcp:ovs.local:6640'), { kind: 'tcp', host: 'ovs.local', port: 6640 });
+  for (const bad of ['/run/db.sock', 'tcp:host', 'tcp:host:0', 'tcp:host:70000', 'unix:', 'ssl:h:1']) t.throws(() => parseEndpoint(bad), { message: /expected 'unix:\/path\/to.sock' or 'tcp:host:port'/ }, bad);
+});
