@@ -14,8 +14,8 @@ import { serviceManager } from '../service/process.js';
 import type { EngineInfo, StepReport } from '../types.js';
 import { readText } from './files.js';
 import { observeFirewall, planFirewall } from './firewall.js';
-import { listenersOn, observeFacts } from './observe.js';
-import { renderVpsConfig, vpsServiceSpec, type VpsDesired } from './provision.js';
+import { observeFacts } from './observe.js';
+import { checkPort, renderVpsConfig, vpsServiceSpec, type VpsDesired } from './provision.js';
 import { Steps } from './step.js';
 
 /** The read-only plan of the VPS. */
@@ -31,6 +31,9 @@ export async function planVps(exec: HostExec, d: VpsDesired): Promise<VpsPlan> {
   const steps = new Steps(exec.target, 'vps');
   const facts = await steps.run('detect', () => observeFacts(exec));
   steps.note('detect', 'unchanged', `${facts.osId} ${facts.osVersion} ${facts.arch}`);
+
+  const status = await steps.run('port', () => checkPort(exec, d));
+  steps.note('port', 'unchanged', `${d.port}/tcp ${status.active ? 'held by our service' : 'free'}`);
 
   const pkg = d.packageName ?? (d.profile === 'vless-reality-vision' ? 'xray' : 'v2ray');
   const { engine, install } = await steps.run('engine', async () => {
@@ -62,16 +65,6 @@ export async function planVps(exec: HostExec, d: VpsDesired): Promise<VpsPlan> {
 
   const mgr = serviceManager(d.service);
   const spec = vpsServiceSpec(d, engine);
-  const status = await steps.run('port', async () => {
-    const st = await mgr.status(exec, spec);
-    const foreign = (await listenersOn(exec, d.port)).filter((l) => !l.processes.some((p) => p.pid === st.pid));
-    if (foreign.length) {
-      const who = foreign.flatMap((l) => l.processes.map((p) => `${p.name} (pid ${p.pid})`)).join(', ') || 'an unknown process';
-      throw new PreconditionError(`port ${d.port}/tcp is already taken by ${who}`, `free port ${d.port} on the VPS, or set vps.xray_port (and xray.vps_port) to a free port`);
-    }
-    return st;
-  });
-  steps.note('port', 'unchanged', `${d.port}/tcp ${status.active ? 'held by our service' : 'free'}`);
 
   const files = await steps.run('files', async () => {
     const stale: string[] = [];

@@ -1,10 +1,11 @@
 /**
  * Provision the VPS end of the hop over a HostExec (SshExec in production):
  * observe → reconcile → apply, one named step at a time, each idempotent and
- * reported as changed/unchanged. Nothing is written before the engine is known
- * to enforce the profile and the inbound port is known to be free (or ours).
+ * reported as changed/unchanged. Nothing is installed before the inbound port is
+ * known to be free (or ours), and no config is written before the engine is
+ * known to enforce the profile.
  *
- * Steps: detect, engine, capability, port, files, service, firewall, run, listen.
+ * Steps: detect, port, engine, capability, files, service, firewall, run, listen.
  */
 import { PreconditionError } from '../../core/errors.js';
 import type { EngineInstall } from '../../config/types.js';
@@ -13,7 +14,7 @@ import { assertProfileSupported, engineName, runArgv } from '../engine.js';
 import { serialize } from '../render/common.js';
 import { renderServer } from '../render/server.js';
 import { serviceManager } from '../service/process.js';
-import type { ServiceManagerKind, ServiceSpec } from '../service/types.js';
+import type { ServiceManagerKind, ServiceSpec, ServiceStatus } from '../service/types.js';
 import type { EngineInfo, StepReport, XrayMaterial, XrayProfile } from '../types.js';
 import { ensureEngineConfig, ensureFile } from './files.js';
 import { ensureFirewall } from './firewall.js';
@@ -76,6 +77,23 @@ export function renderVpsConfig(d: VpsDesired, engine: EngineInfo): string {
   }));
 }
 
+/**
+ * The port check: `d.port` must be free or held by our own service (its pid).
+ * Returns our service's status. @throws PreconditionError naming the holder.
+ */
+export async function checkPort(exec: HostExec, d: VpsDesired): Promise<ServiceStatus> {
+  const status = await serviceManager(d.service).status(exec, { name: d.layout.serviceName, argv: [], pidFile: d.layout.pidFile, logFile: d.layout.logFile, unitDir: d.layout.unitDir });
+  const foreign = (await listenersOn(exec, d.port)).filter((l) => !l.processes.some((p) => p.pid === status.pid));
+  if (foreign.length > 0) {
+    const who = foreign.flatMap((l) => l.processes.map((p) => `${p.name} (pid ${p.pid})`)).join(', ') || 'an unknown process';
+    throw new PreconditionError(
+      `port ${d.port}/tcp is already taken by ${who}`,
+      `free port ${d.port} on the VPS, or set vps.xray_port (and xray.vps_port) to a free port`,
+    );
+  }
+  return status;
+}
+
 /** Provision (or verify) the VPS. Idempotent; see the module comment. */
 export async function provisionVps(exec: HostExec, d: VpsDesired, opts: ProvisionOptions = {}): Promise<ProvisionReport> {
   const steps = new Steps(exec.target, 'vps');
@@ -84,6 +102,10 @@ export async function provisionVps(exec: HostExec, d: VpsDesired, opts: Provisio
 
   const facts = await steps.run('detect', () => observeFacts(exec));
   steps.note('detect', 'unchanged', `${facts.osId} ${facts.osVersion} ${facts.arch}`);
+
+  // Before anything is installed: the port must be free, or held by our own service.
+  const before = await steps.run('port', () => checkPort(exec, d));
+  steps.note('port', 'unchanged', before.active ? `${d.port}/tcp held by our service` : `${d.port}/tcp free`);
 
   const installed = await steps.run('engine', () => ensureEngine(exec, {
     method: d.install,
@@ -98,19 +120,6 @@ export async function provisionVps(exec: HostExec, d: VpsDesired, opts: Provisio
   steps.note('capability', 'unchanged', `${engineName(engine)} enforces ${d.profile}`);
 
   const spec = vpsServiceSpec(d, engine);
-  const before = await steps.run('port', async () => {
-    const status = await mgr.status(exec, spec);
-    const foreign = (await listenersOn(exec, d.port)).filter((l) => !l.processes.some((p) => p.pid === status.pid));
-    if (foreign.length > 0) {
-      const who = foreign.flatMap((l) => l.processes.map((p) => `${p.name} (pid ${p.pid})`)).join(', ') || 'an unknown process';
-      throw new PreconditionError(
-        `port ${d.port}/tcp is already taken by ${who}`,
-        `free port ${d.port} on the VPS, or set vps.xray_port (and xray.vps_port) to a free port`,
-      );
-    }
-    return status;
-  });
-  steps.note('port', 'unchanged', before.active ? `${d.port}/tcp held by our service` : `${d.port}/tcp free`);
 
   const config = renderVpsConfig(d, engine);
   const filesChanged = await steps.run('files', async () => {

@@ -70,12 +70,13 @@ test('install present: the configured path must be an executable engine', async 
   t.regex(err!.message, /vps:engine: .*\/opt\/xray\/xray is not an executable/);
 });
 
-test('port already taken by another process: refused before anything is written', async (t) => {
-  const vps = fakeVps({ foreign: new Map([[443, ['nginx', 812]]]) });
+test('port already taken by another process: refused before anything is installed or written', async (t) => {
+  const vps = fakeVps({ foreign: new Map([[443, ['nginx', 812]]]), packages: new Set(), engines: new Map() });
   const err = await t.throwsAsync(provisionVps(vps, desired(), { sleep: noSleep }));
   t.regex(err!.message, /^vps:port: on ssh:root@203\.0\.113\.10:22: port 443\/tcp is already taken by nginx \(pid 812\)/);
   t.deepEqual(vps.calls.filter((c) => c.kind === 'writeFile'), []);
   t.is(vps.state.starts, 0);
+  t.false(vps.runs().some((a) => a[0] === 'apt-get'));
 });
 
 test('REALITY on v2ray is refused before any config is written', async (t) => {
