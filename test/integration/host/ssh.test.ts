@@ -104,7 +104,8 @@ t0('secret argv elements are masked in the error', async (t) => {
 
 t0('a command over its timeout is reported and killed on the server', async (t) => {
   const pidFile = path.join(sshd.dir, 'sleeper.pid');
-  const e = await t.throwsAsync(mk().run(['sh', '-c', 'echo $$ > "$1"; exec sleep 30', 'sh', pidFile], { timeoutMs: 500 }), { instanceOf: ExecError });
+  // 3 s: ample for the command to start (about 0.2 s measured), so the kill is what is tested.
+  const e = await t.throwsAsync(mk().run(['sh', '-c', 'echo $$ > "$1"; exec sleep 30', 'sh', pidFile], { timeoutMs: 3000 }), { instanceOf: ExecError });
   t.regex(e!.message, /timed out/);
   t.is(e!.status, null);
   await waitFor('the remote command to start', () => existsSync(pidFile), 5000);
