@@ -42,6 +42,8 @@ function fmt(check: Check): { format: string; check: Check } {
 const bool = (d: boolean) => ({ doc: '', ...fmt((v) => (typeof v === 'boolean' ? null : 'expected true or false')), default: d });
 const int = (d: number, min: number, max: number) => ({ doc: '', ...fmt((v) => checkIntRange(v, min, max)), default: d });
 const port = (d: number) => ({ doc: '', ...fmt(checkPort), default: d });
+/** A prefix for privroute's files: '' (the real /) or an absolute dir (the lab). */
+const filesRoot = () => ({ doc: '', ...fmt((v) => (v === '' || (typeof v === 'string' && /^\/[^\0]*[^/]$/.test(v)) ? null : "expected '' or an absolute directory path without a trailing slash")), default: '' });
 const ifname = (d: string) => ({ doc: '', ...fmt(checkIfname), default: d });
 const str = (d: string) => ({ doc: '', ...fmt((v) => (typeof v === 'string' && v.length > 0 ? null : 'expected a non-empty string')), default: d });
 const oneOf = <T extends string>(d: T, values: readonly T[]) => ({
@@ -130,6 +132,7 @@ export const SCHEMA = {
         dns_port: port(D.xray_dns_port),
         upstream_dns: { doc: '', ...fmt(checkIp), default: D.xray_upstream_dns },
         probe_url: { doc: '', ...fmt(checkUrl), default: D.xray_probe_url },
+        files_root: filesRoot(),
       },
       vps: {
         // '' = not configured; required by the commands that reach the VPS (require.ts).
@@ -148,6 +151,7 @@ export const SCHEMA = {
         // [] = the host part of reality_target (resolved in validate.ts).
         reality_server_names: strArray(checkHost, 'host names'),
         firewall: oneOf<'none' | 'ufw' | 'iptables'>('none', ['none', 'ufw', 'iptables']),
+        files_root: filesRoot(),
       },
       socket_networking: {
         enabled: bool(true),

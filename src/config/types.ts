@@ -136,6 +136,8 @@ export interface XrayConfig {
   upstream_dns: string;
   /** URL probed through SOCKS by health checks. */
   probe_url: string;
+  /** Prefix of privroute's files inside CT101 ('' = /; the lab uses a private dir). */
+  files_root: string;
 }
 
 export interface VpsSsh {
@@ -160,6 +162,8 @@ export interface VpsConfig {
   reality_server_names: readonly string[];
   /** Manage a firewall on the VPS: none, ufw, or iptables. */
   firewall: 'none' | 'ufw' | 'iptables';
+  /** Prefix of privroute's files on the VPS ('' = /; the lab uses a private dir). */
+  files_root: string;
 }
 
 export interface SocketNetworking {

@@ -1,0 +1,62 @@
+/**
+ * The `xray` component: the VPS server provisioned over SSH (pinned host key)
+ * and the XRay client in CT101, through src/xray's read-only plan and its
+ * idempotent init. Depends on the sockets (CT101's socket carries its routes)
+ * and on warp (CT101's egress leaves through warp0).
+ */
+import type { Change, Component } from '../core/runner.js';
+import { initXray, planXray, vpsExecFromConfig, vpsLayout, clientLayout, type XrayContext, type XrayPlan } from '../xray/index.js';
+import type { InitContext } from './context.js';
+
+/** The xray context for this run (opens no connection until used). */
+export function xrayContext(ctx: InitContext): XrayContext & { close(): Promise<void> } {
+  const r = ctx.config.plugins.privacy_router;
+  const vps = vpsExecFromConfig(ctx.config);
+  return {
+    config: ctx.config,
+    store: ctx.store,
+    vps,
+    container: ctx.runtime.exec(r.xray.container_id),
+    vpsLayout: vpsLayout(r.vps.files_root),
+    clientLayout: clientLayout(r.xray.files_root),
+    close: () => vps.close(),
+  };
+}
+
+/** Describe a plan's pending steps. */
+export function xrayPlanChanges(p: XrayPlan): Change[] {
+  const out: Change[] = p.vps.steps.filter((s) => s.outcome !== 'unchanged').map((s) => ({ describe: `vps ${s.step}: ${s.detail ?? s.outcome}` }));
+  if (!p.client) out.push({ describe: 'client: create the XRay identity and configure CT101' });
+  else {
+    if (p.client.configChanged) out.push({ describe: 'client: write the engine config' });
+    if (p.client.certChanged) out.push({ describe: 'client: pin the VPS certificate' });
+    if (!p.client.serviceActive) out.push({ describe: 'client: start the engine' });
+    for (const n of p.client.net) out.push({ describe: `client net: ${n.what}` });
+  }
+  return out;
+}
+
+/** The component. */
+export function xrayComponent(ctx: InitContext): Component<XrayPlan, Change> {
+  return {
+    name: 'xray',
+    dependsOn: ['sockets', 'warp'],
+    async observe() {
+      const x = xrayContext(ctx);
+      try {
+        return await planXray(x);
+      } finally {
+        await x.close();
+      }
+    },
+    reconcile: xrayPlanChanges,
+    async apply() {
+      const x = xrayContext(ctx);
+      try {
+        await initXray(x);
+      } finally {
+        await x.close();
+      }
+    },
+  };
+}
