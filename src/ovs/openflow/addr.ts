@@ -33,10 +33,12 @@ export function parseMaskedMac(text: string): { value: Buffer; mask?: Buffer } {
   return isAllOnes(mask) ? { value } : { value, mask };
 }
 
+/** True if every byte is 0xff (an exact-match mask). */
 export function isAllOnes(b: Uint8Array): boolean {
   for (const x of b) if (x !== 0xff) return false;
   return true;
 }
+/** True if every byte is 0 (a wildcard mask). */
 export function isZero(b: Uint8Array): boolean {
   for (const x of b) if (x !== 0) return false;
   return true;
@@ -123,6 +125,7 @@ export function formatMaskedIp(value: Uint8Array, mask?: Uint8Array): string {
   return len >= 0 ? `${addr}/${len}` : `${addr}/${formatIp(mask)}`;
 }
 
+/** 4 or 16 bytes -> dotted quad / RFC 5952 IPv6 text. */
 export function formatIp(b: Uint8Array): string {
   if (b.length === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
   return (ipaddr.fromByteArray(Array.from(b)) as ipaddr.IPv6).toRFC5952String();

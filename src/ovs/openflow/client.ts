@@ -30,6 +30,11 @@ export type { MeterMod } from './meter.js';
 /** Flush the encode buffer to the socket once it holds this many bytes. */
 const CHUNK = 256 * 1024;
 
+/**
+ * One OpenFlow connection to a bridge (management socket or TCP). Safe for concurrent
+ * calls (replies are matched by xid); not for concurrent applyBundle calls that must
+ * be ordered against each other — await one before starting the next.
+ */
 export class OpenFlowClient {
   private constructor(private readonly conn: OfConnection) {}
 

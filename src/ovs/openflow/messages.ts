@@ -108,6 +108,7 @@ export interface Features {
   nTables: number;
   capabilities: number;
 }
+/** Decode a FEATURES_REPLY. */
 export function decodeFeatures(m: OfMessage): Features {
   const r = new Reader(m.data, OFP_HEADER_LEN, m.length);
   const datapathId = r.u64();

@@ -6,8 +6,10 @@
  * chunks, so a large message split over many reads is scanned once.
  */
 
+/** The peer sent bytes that are not a sequence of JSON objects/arrays. */
 export class JsonStreamError extends Error {}
 
+/** Incremental splitter; one instance per connection. Throws JsonStreamError on garbage. */
 export class JsonStream {
   private parts: Buffer[] = [];
   private depth = 0;
