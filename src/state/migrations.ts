@@ -76,4 +76,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX clients_expires_at ON clients(expires_at) WHERE expires_at IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    name: 'tunnel-ipam-free-list',
+    sql: `
+      -- IPAM free list: host numbers below MAX(clients.host_index) released by
+      -- revoke-client. Allocation takes MIN(host) here, else MAX(host_index)+1: both
+      -- are b-tree edge lookups, so adding a client costs the same at 100 or 10,000.
+      CREATE TABLE ipam_free (host INTEGER PRIMARY KEY);
+      -- Backfill the gaps an older store may already have.
+      WITH RECURSIVE seq(n) AS (
+        SELECT 2 UNION ALL SELECT n + 1 FROM seq WHERE n < (SELECT MAX(host_index) FROM clients)
+      )
+      INSERT INTO ipam_free(host)
+        SELECT n FROM seq
+        WHERE (SELECT MAX(host_index) FROM clients) IS NOT NULL
+          AND n < (SELECT MAX(host_index) FROM clients)
+          AND NOT EXISTS (SELECT 1 FROM clients WHERE host_index = n);
+    `,
+  },
 ];

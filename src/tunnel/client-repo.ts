@@ -3,6 +3,7 @@
  * function expects to run inside the caller's `store.tx`.
  */
 import type Database from 'better-sqlite3';
+import { release } from './ipam.js';
 import type { KeyB64 } from './keys.js';
 
 /** One stored client. Holds secrets: never log it whole. */
@@ -84,8 +85,11 @@ export function insertClient(db: Database.Database, c: ClientRecord): void {
   ).run({ ...c, dns: c.dns ? c.dns.join(',') : null, enabled: c.enabled ? 1 : 0 });
 }
 
-/** Delete a client (frees its address). Returns true if a row was deleted. */
+/** Delete a client and release its host number to the IPAM free list. Returns true if a row was deleted. */
 export function deleteClient(db: Database.Database, name: string): boolean {
+  const row = db.prepare('SELECT host_index FROM clients WHERE name = ?').get(name) as { host_index: number | null } | undefined;
+  if (!row) return false;
+  release(db, row.host_index);
   return db.prepare('DELETE FROM clients WHERE name = ?').run(name).changes === 1;
 }
 

@@ -86,7 +86,14 @@ export async function ensureGatewayKeys(store: StateStore): Promise<KeyPair> {
     // Two racing processes: ensureSecret keeps the first writer's key for both.
     priv = store.ensureSecret(GATEWAY_KEY_SECRET, () => fresh.privateKey);
   }
-  return { privateKey: priv, publicKey: publicKeyOf(priv) };
+  return { privateKey: priv, publicKey: gatewayPublicKey(priv) };
+}
+
+// publicKeyOf costs ~0.8 ms (DER key import); the gateway key is read on every add.
+let pubMemo: { priv: string; pub: string } | undefined;
+function gatewayPublicKey(priv: string): string {
+  if (pubMemo?.priv !== priv) pubMemo = { priv, pub: publicKeyOf(priv) };
+  return pubMemo.pub;
 }
 
 /** Client operations over one store, one config and (optionally) the live device. */

@@ -4,8 +4,8 @@
  * A client is identified by its host number `n`: IPv4 address = network + n,
  * IPv6 address (when subnet6 is set) = network6 + n. The gateway takes host 1;
  * clients get 2..size-2 (network and broadcast skipped). The lowest free number
- * is found by one indexed query over `clients.host_index` (migration 2), which
- * stops at the first gap; with no gap it is answered from MAX(host_index).
+ * is the smallest released number (`ipam_free`, filled by revoke) or else
+ * MAX(host_index)+1: O(log n) index lookups (migrations 2 and 3).
  * Allocation must run inside the caller's store transaction (BEGIN IMMEDIATE),
  * so concurrent processes serialize and never get the same address.
  */
@@ -110,33 +110,37 @@ export interface Allocation {
 }
 
 /**
- * The lowest free host number in `db.clients`, as addresses. Must be called inside
- * a write transaction (store.tx) together with the INSERT that claims it.
- * Throws IpamExhaustedError when the subnet is full.
+ * Claim the lowest free host number: the smallest released one (`ipam_free`,
+ * migration 3), else MAX(host_index)+1 — two b-tree edge lookups, independent of
+ * the number of clients. Must run inside the caller's write transaction
+ * (store.tx) together with the INSERT that uses it; it removes the number from
+ * the free list. Throws IpamExhaustedError when the subnet is full.
  */
 export function allocate(db: Database.Database, s: AddressSpace): Allocation {
   const first = FIRST_CLIENT_HOST;
-  const max = (db.prepare('SELECT MAX(host_index) AS m FROM clients').get() as { m: number | null }).m;
-  let n: number;
-  if (max === null || max < first) n = first;
-  else {
-    // Fast path: no gap below MAX (count of used numbers in range == span). COUNT over
-    // the index is a cheap b-tree walk; the gap query runs only when there is a gap.
-    const cnt = (db.prepare('SELECT COUNT(host_index) AS c FROM clients WHERE host_index >= ?').get(first) as { c: number }).c;
-    if (cnt === max - first + 1) n = max + 1;
-    else {
-      const lowFree = db.prepare('SELECT 1 FROM clients WHERE host_index = ?').get(first) === undefined;
-      n = lowFree
-        ? first
-        : (db
-            .prepare(
-              `SELECT c.host_index + 1 AS n FROM clients c
-               WHERE c.host_index >= ? AND NOT EXISTS (SELECT 1 FROM clients d WHERE d.host_index = c.host_index + 1)
-               ORDER BY c.host_index LIMIT 1`,
-            )
-            .get(first) as { n: number }).n;
+  const minFree = db.prepare('SELECT MIN(host) AS h FROM ipam_free WHERE host >= ?');
+  const used = db.prepare('SELECT 1 FROM clients WHERE host_index = ?');
+  const drop = db.prepare('DELETE FROM ipam_free WHERE host = ?');
+  let n: number | null = null;
+  for (;;) {
+    const f = (minFree.get(first) as { h: number | null }).h;
+    if (f === null) break;
+    drop.run(f);
+    // Defensive: a free-list entry that is in use (a row inserted some other way) is dropped.
+    if (used.get(f) === undefined) {
+      n = f;
+      break;
     }
+  }
+  if (n === null) {
+    const max = (db.prepare('SELECT MAX(host_index) AS m FROM clients').get() as { m: number | null }).m;
+    n = max === null || max < first ? first : max + 1;
   }
   if (n > s.lastHost) throw new IpamExhaustedError(s);
   return { host: n, address4: host4(s, n), address6: host6(s, n) };
+}
+
+/** Return a host number to the free list (revoke). Must run inside the caller's transaction. */
+export function release(db: Database.Database, host: number | null): void {
+  if (host !== null) db.prepare('INSERT OR IGNORE INTO ipam_free(host) VALUES(?)').run(host);
 }

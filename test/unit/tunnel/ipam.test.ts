@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { InputError } from '../../../src/core/errors.js';
 import { StateStore } from '../../../src/state/store.js';
+import { MIGRATIONS } from '../../../src/state/migrations.js';
 import { addressSpace, allocate, gatewayAddresses, host6, IpamExhaustedError } from '../../../src/tunnel/ipam.js';
 import { deleteClient, insertClient, type ClientRecord } from '../../../src/tunnel/client-repo.js';
 
@@ -81,4 +82,20 @@ test('allocation stays correct across 2,000 clients with random revokes', (t) =>
   // Lowest free first: hosts of c3 (5), c17 (19), c1000 (1002), c1999 (2001), then 2002.
   const next = [0, 1, 2, 3, 4].map((i) => add(s, sp, `n${i}`).hostIndex);
   t.deepEqual(next, [5, 19, 1002, 2001, 2002]);
+});
+
+test('migration 3 backfills the free list from gaps in an older store', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pr-ipam-mig-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const old = StateStore.open(dir, { create: true, migrations: MIGRATIONS.filter((m) => m.version <= 2) });
+  old.tx(() => {
+    for (const h of [2, 3, 5, 8]) {
+      old.db.prepare("INSERT INTO clients(name, address4, host_index, public_key, private_key, preshared_key, created_at) VALUES(?, ?, ?, ?, 'p', 'q', '')").run(`h${h}`, `10.9.0.${h}`, h, `k${h}`);
+    }
+  });
+  old.close();
+  const s = StateStore.open(dir);
+  t.teardown(() => s.close());
+  const sp = addressSpace('10.9.0.0/24');
+  t.deepEqual([0, 1, 2, 3].map(() => s.tx(() => { const a = allocate(s.db, sp); s.db.prepare("INSERT INTO clients(name, address4, host_index, public_key, private_key, preshared_key, created_at) VALUES(?, ?, ?, ?, 'p', 'q', '')").run(`n${a.host}`, a.address4, a.host, `kn${a.host}`); return a.host; })), [4, 6, 7, 9]);
 });
