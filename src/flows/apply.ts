@@ -89,24 +89,15 @@ export async function observeFlows(sw: FlowSwitch, ports: PortNumbers): Promise<
   return { flows: o.flows.map((f) => nameFlowPorts(f, byNumber)), meters: o.meters };
 }
 
-// Desired flows resolved to port numbers, cached per (port map, flow object): a daemon
-// reconciling the same compiled pipeline repeatedly resolves each flow once.
-const resolved = new WeakMap<object, WeakMap<Flow, Flow>>();
-function resolveCached(f: Flow, ports: PortNumbers): Flow {
-  let m = resolved.get(ports);
-  if (!m) resolved.set(ports, (m = new WeakMap()));
-  let r = m.get(f);
-  if (!r) m.set(f, (r = resolvePorts(f, ports)));
-  return r;
-}
-
-// The resolved list itself is cached too, so diffFlows' per-array index is reused.
+// Desired flows resolved to port numbers, cached per (flow list, port map): a daemon
+// reconciling the same compiled pipeline repeatedly resolves it once, and diffFlows'
+// per-list index (canonical texts) is reused because the resolved list is the same object.
 const resolvedLists = new WeakMap<readonly Flow[], WeakMap<object, Flow[]>>();
 function resolvedList(flows: readonly Flow[], ports: PortNumbers): Flow[] {
   let m = resolvedLists.get(flows);
   if (!m) resolvedLists.set(flows, (m = new WeakMap()));
   let r = m.get(ports);
-  if (!r) m.set(ports, (r = flows.map((f) => resolveCached(f, ports))));
+  if (!r) m.set(ports, (r = flows.map((f) => resolvePorts(f, ports))));
   return r;
 }
 

@@ -22,7 +22,7 @@
 import type { Flow, Meter } from '../ovs/flow.js';
 import { isOwnedMeter } from './build/antispoof.js';
 import { isOwned } from './cookie.js';
-import { actionsText, desiredTexts, flowKey } from './text.js';
+import { actionsText, flowKey } from './text.js';
 
 /** A flow change (same shape as the OpenFlow client's FlowMod). */
 export type FlowChange = { command: 'add' | 'modify_strict' | 'delete_strict'; flow: Flow };
@@ -65,7 +65,8 @@ function desiredIndex(desired: readonly Flow[]): DesiredIndex {
   if (idx) return idx;
   idx = { byKey: new Map(), generation: 0 };
   for (const f of desired) {
-    const { key, actions } = desiredTexts(f);
+    const key = flowKey(f);
+    const actions = actionsText(f);
     if (idx.byKey.has(key)) throw new Error(`desired flows contain key ${key} twice`);
     idx.byKey.set(key, { flow: f, actions, seen: 0 });
   }

@@ -199,16 +199,3 @@ export function ofctlSpec(fl: Flow): string {
 export function flowKey(fl: Pick<Flow, 'table' | 'priority' | 'match'>): string {
   return `${fl.table}/${fl.priority}/${matchText(fl.match)}`;
 }
-
-// A desired pipeline kept in memory (daemon, bench) is diffed again and again, so its
-// canonical texts are computed once per Flow object (flows are treated as immutable).
-// Decoded flows are fresh objects every dump: caching them would only cost (WeakMap
-// entries are expensive to create and collect), so they use the plain functions.
-const desiredCache = new WeakMap<object, { key: string; actions: string }>();
-
-/** `{flowKey, actionsText}` of a desired flow, memoized per flow object. */
-export function desiredTexts(fl: Flow): { key: string; actions: string } {
-  let t = desiredCache.get(fl);
-  if (t === undefined) desiredCache.set(fl, (t = { key: flowKey(fl), actions: actionsText(fl) }));
-  return t;
-}
