@@ -24,7 +24,7 @@ import { redactText } from '../core/logger.js';
 import type { HostExec } from '../host/exec.js';
 import type { StateStore } from '../state/store.js';
 import { addInboundUser, addTlsOutbound, removeInboundUser, removeOutbound } from './api/handler.js';
-import { clientDesiredFromConfig, clientRenderInput, clientServiceSpec, type ClientDesired, type ClientLayout } from './client.js';
+import { clientDesiredFromConfig, clientLayout, clientRenderInput, clientServiceSpec, type ClientDesired, type ClientLayout } from './client.js';
 import { assertProfileSupported, detectEngine } from './engine.js';
 import { outboundTag, serialize, TAGS } from './render/common.js';
 import { renderClient } from './render/client.js';
@@ -37,7 +37,7 @@ import { finishRotation, requireMaterial, saveMaterial, startRotation } from './
 import type { EngineInfo, RotationReport, XrayMaterial } from './types.js';
 import { vpsDesiredFromConfig } from './vps/desired.js';
 import { ensureEngineConfig } from './vps/files.js';
-import type { VpsLayout } from './vps/layout.js';
+import { vpsLayout, type VpsLayout } from './vps/layout.js';
 import { listenersOn } from './vps/observe.js';
 import { renderVpsConfig, vpsServiceSpec, type VpsDesired } from './vps/provision.js';
 import { Steps } from './vps/step.js';
@@ -79,7 +79,12 @@ export interface RotateCliContext {
 export async function runRotateXray(cli: RotateCliContext): Promise<void> {
   const vps = vpsExecFromConfig(cli.config);
   try {
-    const r = await rotateXray({ config: cli.config, store: cli.store(), vps, container: containerExecFromConfig(cli.config), log: cli.logger });
+    const pr = cli.config.plugins.privacy_router;
+    const r = await rotateXray({
+      config: cli.config, store: cli.store(), vps, container: containerExecFromConfig(cli.config), log: cli.logger,
+      // Same layouts as init (files_root: '' on real hosts, a private dir in the lab).
+      vpsLayout: vpsLayout(pr.vps.files_root), clientLayout: clientLayout(pr.xray.files_root),
+    });
     cli.output(r, () => [
       `XRay rotated: generation ${r.fromGeneration} -> ${r.toGeneration} (server ${r.serverMethod}, client ${r.clientMethod})`,
       ...r.steps.map((s) => `  ${s.step.padEnd(18)} ${s.outcome.padEnd(9)} ${s.target}${s.detail ? `  ${s.detail}` : ''}`),
