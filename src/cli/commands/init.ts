@@ -1,20 +1,20 @@
 /**
- * `privroute init`: provision or repair everything from config (idempotent)
- * Not built yet: fails with NotImplementedError (exit 1), never fakes success.
+ * `privroute init`: provision or repair everything from config (idempotent).
+ * Each component observes, reconciles and applies only the difference; a second
+ * run changes nothing and says so.
  */
 import type { Command } from 'commander';
-import { NotImplementedError } from '../../core/errors.js';
 import { action } from '../context.js';
+import { runAppliance } from '../appliance-run.js';
 
 /** Register `init` on `program`. */
 export function register(program: Command): void {
   program
     .command('init')
     .description('provision or repair everything from config (idempotent)')
-    .option('--dry-run', 'show what would change, change nothing', false)
     .action(
-      action(() => {
-        throw new NotImplementedError('init');
+      action(async (ctx) => {
+        await runAppliance(ctx, 'init');
       }),
     );
 }

@@ -1,10 +1,10 @@
 /**
- * `privroute plan`: show what init would change, change nothing
- * Not built yet: fails with NotImplementedError (exit 1), never fakes success.
+ * `privroute plan`: what `init` would change, changing nothing (read-only observe
+ * and reconcile of every component). Prints nothing to change on a converged node.
  */
 import type { Command } from 'commander';
-import { NotImplementedError } from '../../core/errors.js';
 import { action } from '../context.js';
+import { runAppliance } from '../appliance-run.js';
 
 /** Register `plan` on `program`. */
 export function register(program: Command): void {
@@ -12,8 +12,8 @@ export function register(program: Command): void {
     .command('plan')
     .description('show what init would change, change nothing')
     .action(
-      action(() => {
-        throw new NotImplementedError('plan');
+      action(async (ctx) => {
+        await runAppliance(ctx, 'plan');
       }),
     );
 }

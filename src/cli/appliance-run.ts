@@ -1,0 +1,58 @@
+/**
+ * Shared body of `privroute init` and `privroute plan`: build the components,
+ * run them (apply or plan-only), print one line per component (stderr while it
+ * runs; the report as data on stdout), and fail with exit 1 if anything did not
+ * converge. Bad config fails before anything is touched (exit 2).
+ */
+import { formatDuration } from '../core/progress.js';
+import { runComponents, converged, type ComponentReport } from '../core/runner.js';
+import { OperationError } from '../core/errors.js';
+import { applianceComponents, initContext } from '../init/index.js';
+import type { CliContext } from './context.js';
+
+const MARK: Record<ComponentReport['status'], string> = { unchanged: 'ok  ', changed: 'ok  ', planned: 'plan', failed: 'FAIL', skipped: 'skip' };
+
+/** One human line for a component report. */
+export function reportLine(r: ComponentReport): string {
+  const what =
+    r.status === 'unchanged' ? 'unchanged' :
+    r.status === 'changed' ? `${r.changes.length} change(s)` :
+    r.status === 'planned' ? `${r.changes.length} change(s) pending` :
+    r.detail ?? '';
+  return `${MARK[r.status]} ${r.name} (${formatDuration(r.ms)}) ${what}`;
+}
+
+/** Run init (apply) or plan; prints progress and the result. */
+export async function runAppliance(ctx: CliContext, mode: 'init' | 'plan'): Promise<ComponentReport[]> {
+  const config = ctx.config; // InputError (exit 2) before anything else
+  const store = ctx.store({ create: mode === 'init' });
+  const ic = initContext(config, store, ctx.logger);
+  const components = applianceComponents(ic);
+  const quiet = ctx.opts.json;
+  const reports = await runComponents(components, {
+    planOnly: mode === 'plan',
+    listener: {
+      done: (r) => {
+        if (quiet) return;
+        ctx.io.err.write(reportLine(r) + '\n');
+        const show = r.status === 'planned' || r.status === 'changed' ? r.changes : [];
+        for (const c of show) ctx.io.err.write(`       ${c}\n`);
+        if (r.hint) ctx.io.err.write(`       hint: ${r.hint}\n`);
+      },
+    },
+  });
+  const pending = reports.reduce((n, r) => n + (r.status === 'planned' || r.status === 'changed' ? r.changes.length : 0), 0);
+  ctx.output({ mode, converged: converged(reports), changes: pending, components: reports }, () =>
+    !converged(reports)
+      ? `${mode}: not converged (${reports.filter((r) => r.status === 'failed').map((r) => r.name).join(', ')} failed)`
+      : pending === 0
+        ? `${mode}: nothing to change; the node is converged`
+        : mode === 'plan'
+          ? `plan: ${pending} change(s) pending; run "privroute init" to apply`
+          : `init: applied ${pending} change(s)`,
+  );
+  if (!converged(reports)) {
+    throw new OperationError(mode, 'some components did not converge', { hint: 'see the FAIL lines above; fix the cause and run init again (it only applies what is still missing)' });
+  }
+  return reports;
+}

@@ -1,0 +1,37 @@
+/**
+ * The appliance as components, in dependency order:
+ *
+ *   ovs ──► flows
+ *    │
+ *    ├──► warp ───────────────┐
+ *    ▼                        ▼
+ *   containers ─► sockets ─► gateway, xray (VPS over SSH + CT101)
+ *
+ * `privroute init` applies them; `privroute plan` only observes and reconciles.
+ */
+import type { Component } from '../core/runner.js';
+import { warpComponent } from '../warp/component.js';
+import { containersComponent } from './containers.js';
+import type { InitContext } from './context.js';
+import { flowsComponent } from './flows.js';
+import { gatewayComponent } from './gateway.js';
+import { ovsComponent } from './ovs.js';
+import { initSocketsComponent } from './sockets.js';
+import { xrayComponent } from './xray.js';
+
+export { initContext, type InitContext } from './context.js';
+
+/** Every component the config enables. */
+export function applianceComponents(ctx: InitContext): Component[] {
+  const r = ctx.config.plugins.privacy_router;
+  const list: Component[] = [ovsComponent(ctx), containersComponent(ctx) as Component, initSocketsComponent(ctx)];
+  if (r.openflow.enabled) list.push(flowsComponent(ctx));
+  if (r.warp.enabled) list.push(warpComponent({ config: ctx.config, store: ctx.store, logger: ctx.logger, exec: ctx.node }) as Component);
+  if (r.wireguard.enabled) list.push(gatewayComponent(ctx) as Component);
+  if (r.xray.enabled) {
+    const x = xrayComponent(ctx) as Component;
+    // Without WARP the XRay egress has no underlay dependency to wait for.
+    list.push(r.warp.enabled ? x : { ...x, dependsOn: ['sockets'] });
+  }
+  return list;
+}
