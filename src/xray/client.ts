@@ -5,6 +5,7 @@
  * `planClient` is read-only (what `privroute plan` shows); `applyClient` is
  * idempotent and reports changed/unchanged per step.
  */
+import { dirname } from 'node:path';
 import type { Config } from '../config/types.js';
 import { PreconditionError } from '../core/errors.js';
 import type { HostExec } from '../host/exec.js';
@@ -153,6 +154,7 @@ export async function applyClient(exec: HostExec, d: ClientDesired, opts: { list
   const spec = clientServiceSpec(d, engine);
   const files = await steps.run('files', async () => {
     await exec.run(['install', '-d', '-m', '0700', d.layout.dir]);
+    if (d.service === 'process') await exec.run(['install', '-d', '-m', '0755', dirname(d.layout.pidFile), dirname(d.layout.logFile)]);
     let changed = false;
     if (d.profile === 'vless-tls') changed = (await ensureFile(exec, d.layout.certPath, d.material.tls.certPem, 0o600)) || changed;
     const config = serialize(renderClient(clientRenderInput(d, engine)));

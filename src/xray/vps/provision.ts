@@ -7,6 +7,7 @@
  *
  * Steps: detect, port, engine, capability, files, service, firewall, run, listen.
  */
+import { dirname } from 'node:path';
 import { PreconditionError } from '../../core/errors.js';
 import type { EngineInstall } from '../../config/types.js';
 import type { HostExec } from '../../host/exec.js';
@@ -124,6 +125,8 @@ export async function provisionVps(exec: HostExec, d: VpsDesired, opts: Provisio
   const config = renderVpsConfig(d, engine);
   const filesChanged = await steps.run('files', async () => {
     await exec.run(['install', '-d', '-m', '0700', d.layout.dir]);
+    // The process manager's pidfile and log dirs (standard on real hosts; may be missing under a files_root).
+    if (d.service === 'process') await exec.run(['install', '-d', '-m', '0755', dirname(d.layout.pidFile), dirname(d.layout.logFile)]);
     let changed = false;
     if (d.profile === 'vless-tls') {
       changed = (await ensureFile(exec, d.layout.certPath, d.material.tls.certPem, 0o600)) || changed;

@@ -12,7 +12,7 @@
  * refused, REALITY refused on v2ray before anything is written.
  */
 import test from 'ava';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { binarySkipReason, rootSkipReason, skipUnless } from '../../helpers/env.js';
 import { Scope, createNetns, startProcess, uniquePrefix, vethPair, waitFor } from '../../../src/lab/harness/index.js';
@@ -86,7 +86,6 @@ test.before(async () => {
   vps = await startLabVps(scope, world.vps.name, VPS_ADDR);
   vLayout = vpsLayout(vps.root, 10085);
   const croot = path.join(scope.dir, 'ct101-root');
-  for (const d of ['run', 'var/log']) mkdirSync(path.join(croot, d), { recursive: true });
   cLayout = clientLayout(croot, 10085);
   store = StateStore.open(path.join(scope.dir, 'state'), { create: true });
   config = makeConfig('vless-tls');

@@ -64,6 +64,7 @@ export function fakeVps(over: Partial<VpsState> = {}, target = 'ssh:root@203.0.1
     .on(['which', /.+/], ({ captures: [n] }) => (state.engines.has(n!) ? `/usr/bin/${n}\n` : { code: 1 }), { times: 'any' })
     .on(['test', '-x', /.+/], ({ captures: [p] }) => ({ code: state.engines.has(p!) ? 0 : 1 }), { times: 'any' })
     .on(['install', '-d', '-m', '0700', /.+/], () => '', { times: 'any' })
+    .on(['install', '-d', '-m', '0755', /.+/, /.+/], () => '', { times: 'any' })
     .on([/.+/, '-test', '-config', /.+/], ({ captures: [, p], fake: f }) => {
       const c = f.files.get(p!);
       try { JSON.parse(c!.content.toString()); return 'Configuration OK.\n'; } catch { return { code: 23, stderr: 'invalid config' }; }
