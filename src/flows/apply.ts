@@ -89,15 +89,19 @@ export async function observeFlows(sw: FlowSwitch, ports: PortNumbers): Promise<
   return { flows: o.flows.map((f) => nameFlowPorts(f, byNumber)), meters: o.meters };
 }
 
-// Desired flows resolved to port numbers, cached per (flow list, port map): a daemon
-// reconciling the same compiled pipeline repeatedly resolves it once, and diffFlows'
-// per-list index (canonical texts) is reused because the resolved list is the same object.
-const resolvedLists = new WeakMap<readonly Flow[], WeakMap<object, Flow[]>>();
+// Desired flows resolved to port numbers, cached per flow list and keyed by the port
+// numbers' *content* (a map mutated in place after a vswitchd restart must not reuse
+// stale numbers): a daemon reconciling the same compiled pipeline resolves it once, and
+// diffFlows' per-list index (canonical texts) is reused because the resolved list is
+// the same object.
+const resolvedLists = new WeakMap<readonly Flow[], { sig: string; flows: Flow[] }>();
 function resolvedList(flows: readonly Flow[], ports: PortNumbers): Flow[] {
-  let m = resolvedLists.get(flows);
-  if (!m) resolvedLists.set(flows, (m = new WeakMap()));
-  let r = m.get(ports);
-  if (!r) m.set(ports, (r = flows.map((f) => resolvePorts(f, ports))));
+  const entries = ports instanceof Map ? [...ports.entries()] : Object.entries(ports);
+  const sig = entries.map(([k, v]) => `${k}=${v}`).sort().join(',');
+  const hit = resolvedLists.get(flows);
+  if (hit && hit.sig === sig) return hit.flows;
+  const r = flows.map((f) => resolvePorts(f, ports));
+  resolvedLists.set(flows, { sig, flows: r });
   return r;
 }
 

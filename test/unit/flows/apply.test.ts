@@ -100,3 +100,16 @@ test('cli: bad input exits 2 naming the config path, before touching anything', 
   t.is(await run(['--config', path.join(dir, 'c.json'), 'flows', '--apply'], c.io), 2);
   t.regex(c.err(), /privacy_flows\[1\]\.match_fields\.in_port/);
 });
+
+test('apply: port numbers changed in place (vswitchd restart) are not served from a stale cache', async (t) => {
+  const p = new Map(Object.entries(ports));
+  const sw = new FakeSwitch(compiled.flows.map((f) => resolvePorts(f, p)), compiled.meters);
+  t.false((await applyPipeline(sw, compiled, p)).sent);
+  // Same Map object, new numbers: every flow with a port must be re-added under the new numbers.
+  for (const [k, v] of p) p.set(k, v + 100);
+  const r = await applyPipeline(sw, compiled, p);
+  t.true(r.sent);
+  t.true(r.added > 0);
+  const adds = sw.bundles[0]!.mods.flatMap((m) => (m.command === 'add' ? [m.flow] : []));
+  t.true(adds.every((f) => f.match.in_port === undefined || (f.match.in_port as number) > 100));
+});
