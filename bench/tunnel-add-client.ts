@@ -3,7 +3,7 @@
  * clients (100, 1,000, 10,000), with the wg-easy way measured side by side on the
  * same wireguard-go interface in the same run. Prints JSON on stdout.
  *
- *   node --import tsx bench/tunnel-add-client.ts [--adds 40] [--cli-adds 6] [--sizes 100,1000,10000]
+ *   node --import tsx bench/tunnel-add-client.ts [--adds 40] [--cli-adds 6] [--sizes 100,1000,10000] [--cli-js dist/src/cli/main.js]
  *
  * Per size N:
  * - in-process: ClientService.add() (keys, IPAM + INSERT in one IMMEDIATE tx,
@@ -39,6 +39,9 @@ const ADDS = Number(arg('adds', '40'));
 const CLI_ADDS = Number(arg('cli-adds', '6'));
 const SIZES = arg('sizes', '100,1000,10000').split(',').map(Number);
 const REPO = path.resolve(new URL('..', import.meta.url).pathname);
+// `--cli-js dist/src/cli/main.js` measures a compiled CLI (no tsx start-up); default: from source via tsx.
+const CLI_JS = arg('cli-js', '');
+const CLI = CLI_JS ? ['node', path.resolve(CLI_JS)] : ['node', '--import', 'tsx', path.join(REPO, 'src/cli/main.ts')];
 const root = process.getuid?.() === 0;
 
 function pct(xs: number[], p: number): number {
@@ -127,10 +130,10 @@ async function benchSize(n: number, scope: Scope, ns: string | null, iface: stri
   const env: Record<string, string> = ns ? {} : { PRIVROUTE_WG_SOCKET_DIR: path.join(dir, 'none') };
   for (let i = 0; i < CLI_ADDS; i++) {
     let t = performance.now();
-    await spawnArgv('local', ['node', '--import', 'tsx', path.join(REPO, 'src/cli/main.ts'), '--version'], { okCodes: [0, 1], env });
+    await spawnArgv('local', [...CLI, '--version'], { okCodes: [0, 1], env });
     base.push(performance.now() - t);
     t = performance.now();
-    const r = await spawnArgv('local', ['node', '--import', 'tsx', path.join(REPO, 'src/cli/main.ts'), '--config', cfgFile, '--state-dir', stateDir, 'add-client', `cli${i}`], { env, timeoutMs: 120_000 });
+    const r = await spawnArgv('local', [...CLI, '--config', cfgFile, '--state-dir', stateDir, 'add-client', `cli${i}`], { env, timeoutMs: 120_000 });
     cliRuns.push(performance.now() - t);
     if (ns && /warning/.test(r.stderr)) throw new Error(`cli add was not applied live: ${r.stderr}`);
   }
@@ -168,6 +171,7 @@ async function main() {
       bench: 'tunnel-add-client',
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, loadavg_1m: Number(loadavg()[0]!.toFixed(2)), node: process.version },
+      cli: CLI_JS ? `compiled: node ${CLI_JS}` : 'from source: node --import tsx src/cli/main.ts',
       live_interface: ns ? 'wireguard-go (UAPI) in a private namespace' : null,
       adds_per_size: { inprocess: ADDS, cli: CLI_ADDS, wg_easy: Math.min(ADDS, 20) },
       results,
