@@ -62,7 +62,8 @@ const indexes = new WeakMap<readonly Flow[], DesiredIndex>();
 
 function desiredIndex(desired: readonly Flow[]): DesiredIndex {
   let idx = indexes.get(desired);
-  if (idx) return idx;
+  // Cheap staleness guard for a list mutated after it was indexed (callers should not).
+  if (idx && idx.byKey.size === desired.length) return idx;
   idx = { byKey: new Map(), generation: 0 };
   for (const f of desired) {
     const key = flowKey(f);
