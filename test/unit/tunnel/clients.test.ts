@@ -3,8 +3,8 @@ import { InputError } from '../../../src/core/errors.js';
 import { ClientService, ensureGatewayKeys, GATEWAY_KEY_SECRET } from '../../../src/tunnel/clients.js';
 import { parseWgQuick } from '../../../src/tunnel/render.js';
 import { publicKeyOf } from '../../../src/tunnel/keys.js';
-import { FakeBackend } from './fake-backend.js';
-import { seedConfig, tmpStore } from './helpers.js';
+import { FakeBackend } from './_fake-backend.js';
+import { seedConfig, tmpStore } from './_helpers.js';
 
 function setup(t: Parameters<typeof tmpStore>[0], wg: Record<string, unknown> = {}, now = () => new Date('2026-01-10T12:00:00Z')) {
   const store = tmpStore(t);

@@ -2,7 +2,7 @@ import test from 'ava';
 import { FakeHostExec, REST } from '../../../src/host/fake.js';
 import { PreconditionError } from '../../../src/core/errors.js';
 import { ensureGateway, gatewayDesired, gatewayRules, planGateway, type GatewayObserved } from '../../../src/tunnel/gateway.js';
-import { seedConfig } from './helpers.js';
+import { seedConfig } from './_helpers.js';
 
 const d = gatewayDesired(seedConfig({ interface: 'wg0', mtu: 1420 }));
 
