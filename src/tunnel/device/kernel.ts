@@ -1,11 +1,15 @@
 /**
  * The kernel backend (Proxmox nodes with in-kernel WireGuard): drives `wg` through
  * a HostExec (`pct exec <ct> -- wg ...` in production). Secrets never go in argv:
- * the PSK and the private key are read by `wg` from `/dev/stdin`.
+ * the PSK and the private key are written to a 0600 file on the target, named to
+ * `wg`, and removed right after. Not `/dev/stdin`: wg fopen()s key files, and a
+ * HostExec's stdin is a socketpair (Node/libuv), which open() refuses with ENXIO
+ * ("fopen: No such device or address", measured against wireguard-go here).
  *
  * `wg` also controls wireguard-go through its socket, so this backend is
  * exercised against a real device in the integration tests too.
  */
+import { randomBytes } from 'node:crypto';
 import { ExecError, type HostExec } from '../../host/exec.js';
 import { isKeyB64, type KeyB64 } from '../keys.js';
 import { DeviceUnreachableError, type Device, type Peer, type PeerChanges, type PeerSpec, type WgBackend } from './model.js';
@@ -64,16 +68,32 @@ function checkIfname(iface: string): string {
 /** WgBackend running `wg` through a HostExec. */
 export class KernelBackend implements WgBackend {
   readonly label: string;
-  constructor(private readonly exec: HostExec, readonly iface: string) {
+  /**
+   * @param keyDir directory on the target for the short-lived 0600 key files
+   *   (tmpfs `/run` by default, so a key never reaches a disk).
+   */
+  constructor(private readonly exec: HostExec, readonly iface: string, private readonly keyDir = '/run') {
     checkIfname(iface);
     this.label = `kernel:${iface}@${exec.target}`;
   }
 
-  private async wg(args: string[], stdin?: string): Promise<string> {
+  /** Write `secret` to a fresh 0600 file on the target, run `fn(path)`, always remove the file. */
+  private async withKeyFile<T>(secret: string, fn: (file: string) => Promise<T>): Promise<T> {
+    const file = `${this.keyDir}/.privroute-wg-${randomBytes(8).toString('hex')}.key`;
+    await this.exec.writeFile(file, secret + '\n', 0o600);
     try {
-      return (await this.exec.run(['wg', ...args], stdin === undefined ? {} : { stdin })).stdout;
+      return await fn(file);
+    } finally {
+      await this.exec.run(['rm', '-f', file]).catch(() => undefined);
+    }
+  }
+
+  private async wg(args: string[]): Promise<string> {
+    try {
+      return (await this.exec.run(['wg', ...args])).stdout;
     } catch (e) {
-      if (e instanceof ExecError && /No such device|Unable to access interface/i.test(e.stderr)) {
+      // Only the interface lookup failure means "unreachable" (not e.g. an ENXIO on a key file).
+      if (e instanceof ExecError && /Unable to access interface/i.test(e.stderr)) {
         throw new DeviceUnreachableError(this.label, e.stderr.split('\n')[0] ?? 'no such device', e);
       }
       throw e;
@@ -87,14 +107,13 @@ export class KernelBackend implements WgBackend {
   async setPeer(p: PeerSpec): Promise<void> {
     if (!isKeyB64(p.publicKey)) throw new Error('malformed peer public key');
     const args = ['set', this.iface, 'peer', p.publicKey];
-    // The PSK only ever travels on stdin; /dev/null clears it (wg rejects an empty stdin:
-    // "Invalid length key in key file", measured).
-    args.push('preshared-key', p.presharedKey ? '/dev/stdin' : '/dev/null');
-    args.push('persistent-keepalive', String(p.persistentKeepalive ?? 0));
-    if (p.endpoint !== undefined) args.push('endpoint', p.endpoint);
+    const rest = ['persistent-keepalive', String(p.persistentKeepalive ?? 0)];
+    if (p.endpoint !== undefined) rest.push('endpoint', p.endpoint);
     // `allowed-ips` with a list replaces the peer's set (wg semantics), "" clears it.
-    args.push('allowed-ips', p.allowedIps.join(','));
-    await this.wg(args, p.presharedKey ? p.presharedKey + '\n' : undefined);
+    rest.push('allowed-ips', p.allowedIps.join(','));
+    // /dev/null clears the PSK (an empty file is rejected: "Invalid length key in key file").
+    if (!p.presharedKey) await this.wg([...args, 'preshared-key', '/dev/null', ...rest]);
+    else await this.withKeyFile(p.presharedKey, (f) => this.wg([...args, 'preshared-key', f, ...rest]));
   }
 
   async removePeer(publicKey: KeyB64): Promise<void> {
@@ -102,13 +121,13 @@ export class KernelBackend implements WgBackend {
   }
 
   async applyChanges(c: PeerChanges): Promise<void> {
-    // Adds first. Each upsert is its own `wg set` because the PSK travels on stdin (one per call).
+    // Adds first. Each upsert is its own `wg set` (one PSK file each).
     for (const p of c.upsert) await this.setPeer(p);
     if (c.remove.length) await this.wg(['set', this.iface, ...c.remove.flatMap((k) => ['peer', k, 'remove'])]);
   }
 
   async setPrivateKey(privateKey: KeyB64): Promise<void> {
-    await this.wg(['set', this.iface, 'private-key', '/dev/stdin'], privateKey + '\n');
+    await this.withKeyFile(privateKey, (f) => this.wg(['set', this.iface, 'private-key', f]));
   }
 
   async setListenPort(port: number): Promise<void> {

@@ -180,11 +180,37 @@ t0('add-client (real CLI): config printed, PNG QR decodes to exactly it, .conf a
   t.true(a.rxBytes > 0);
 });
 
-t0('the kernel backend (wg through a HostExec) reads the same device as UAPI', async (t) => {
-  const viaWg = await new KernelBackend(gwExec, WG).get();
+t0('adding and disabling other clients leaves a live session untouched (no full rewrite)', async (t) => {
+  const alicePub = await clientPublicKey(aliceConf);
+  const gw = UserspaceBackend.forInterface(WG);
+  const before = (await gw.get()).peers.find((x) => x.publicKey === alicePub)!;
+  t.truthy(before.lastHandshake);
+  t.is((await cli('add-client', 'dave')).code, 0);
+  t.is((await cli('disable-client', 'bob')).code, 0);
+  const peers = (await gw.get()).peers;
+  const after = peers.find((x) => x.publicKey === alicePub)!;
+  t.is(after.lastHandshake!.getTime(), before.lastHandshake!.getTime(), 'same session');
+  t.true(after.rxBytes >= before.rxBytes, 'counters not reset');
+  t.is(await ping(), 0);
+  t.is((await cli('enable-client', 'bob')).code, 0);
+  t.is((await gw.get()).peers.length, peers.length + 1, 'bob back');
+  t.is((await cli('revoke-client', 'dave')).code, 0);
+});
+
+t0('the kernel backend (wg through a HostExec) reads the same device as UAPI and sets a PSK via a 0600 file', async (t) => {
+  const kb = new KernelBackend(gwExec, WG);
+  const viaWg = await kb.get();
   const viaUapi = await UserspaceBackend.forInterface(WG).get();
   t.is(viaWg.publicKey, viaUapi.publicKey);
   t.deepEqual(viaWg.peers.map((x) => x.publicKey).sort(), viaUapi.peers.map((x) => x.publicKey).sort());
+  const { generateClientKeys } = await import('../../../src/tunnel/keys.js');
+  const k = await generateClientKeys();
+  await kb.setPeer({ publicKey: k.publicKey, presharedKey: k.presharedKey, allowedIps: ['10.99.0.250/32'] });
+  const seen = (await UserspaceBackend.forInterface(WG).get()).peers.find((x) => x.publicKey === k.publicKey)!;
+  t.is(seen.presharedKey, k.presharedKey);
+  t.deepEqual(seen.allowedIps, ['10.99.0.250/32']);
+  await kb.removePeer(k.publicKey);
+  t.false((await kb.get()).peers.some((x) => x.publicKey === k.publicKey));
 });
 
 t0('revoke-client: the peer leaves the live interface; the client\'s next handshake and ping fail', async (t) => {

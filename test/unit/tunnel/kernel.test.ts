@@ -18,24 +18,49 @@ test('get parses `wg show <if> dump` run through the HostExec', async (t) => {
   fake.assertDone();
 });
 
-test('setPeer: PSK only on stdin, never in argv; allowed-ips replaced; no PSK -> /dev/null', async (t) => {
-  const fake = new FakeHostExec()
-    .on(['wg', 'set', 'wg0', 'peer', PK, 'preshared-key', '/dev/stdin', 'persistent-keepalive', '0', 'allowed-ips', '10.8.0.2/32,fd00::2/128'], ({ stdin }) => {
-      t.is(stdin?.toString(), PSK + '\n');
-    })
+/** A fake target that checks each key file: 0600, holding the secret, removed after use. */
+function keyFileFake(t: import('ava').ExecutionContext, secret: string) {
+  const fake = new FakeHostExec().on(['rm', '-f', /.+/], ({ captures: [f], fake }) => void fake.files.delete(f!), { times: 'any' });
+  const seen: string[] = [];
+  const check = (file: string) => {
+    const f = fake.files.get(file);
+    t.truthy(f, 'key file exists while wg runs');
+    t.is(f!.mode, 0o600);
+    t.is(f!.content.toString(), secret + '\n');
+    t.regex(file, /^\/run\/\.privroute-wg-[0-9a-f]{16}\.key$/);
+    seen.push(file);
+  };
+  return { fake, check, seen };
+}
+
+test('setPeer: PSK via a 0600 file removed afterwards, never in argv; allowed-ips replaced; no PSK -> /dev/null', async (t) => {
+  const { fake, check, seen } = keyFileFake(t, PSK);
+  fake
+    .on(['wg', 'set', 'wg0', 'peer', PK, 'preshared-key', /\/run\/.+/, 'persistent-keepalive', '0', 'allowed-ips', '10.8.0.2/32,fd00::2/128'], ({ captures: [f] }) => check(f!))
     .on(['wg', 'set', 'wg0', 'peer', OTHER, 'preshared-key', '/dev/null', 'persistent-keepalive', '25', 'allowed-ips', '10.8.0.3/32']);
   const b = new KernelBackend(fake, 'wg0');
   await b.setPeer({ publicKey: PK, presharedKey: PSK, allowedIps: ['10.8.0.2/32', 'fd00::2/128'] });
   await b.setPeer({ publicKey: OTHER, allowedIps: ['10.8.0.3/32'], persistentKeepalive: 25 });
   fake.assertDone();
-  for (const argv of fake.runs()) t.false(argv.includes(PSK));
+  t.is(seen.length, 1);
+  t.is(fake.files.size, 0, 'key file removed');
+  t.false(JSON.stringify(fake.runs()).includes(PSK));
 });
 
-test('setPrivateKey: key on stdin only', async (t) => {
-  const fake = new FakeHostExec().on(['wg', 'set', 'wg0', 'private-key', '/dev/stdin'], ({ stdin }) => void t.is(stdin?.toString(), PRIV + '\n'));
+test('the key file is removed even when wg fails', async (t) => {
+  const { fake } = keyFileFake(t, PSK);
+  fake.on(['wg', 'set', 'wg0', 'peer', PK, 'preshared-key', /.+/, REST], () => ({ code: 1, stderr: 'Invalid length key in key file\n' }));
+  await t.throwsAsync(new KernelBackend(fake, 'wg0').setPeer({ publicKey: PK, presharedKey: PSK, allowedIps: [] }));
+  t.is(fake.files.size, 0);
+});
+
+test('setPrivateKey: key via a 0600 file only', async (t) => {
+  const { fake, check } = keyFileFake(t, PRIV);
+  fake.on(['wg', 'set', 'wg0', 'private-key', /\/run\/.+/], ({ captures: [f] }) => check(f!));
   await new KernelBackend(fake, 'wg0').setPrivateKey(PRIV);
   fake.assertDone();
   t.false(JSON.stringify(fake.runs()).includes(PRIV));
+  t.is(fake.files.size, 0);
 });
 
 test('syncPeers over wg: adds before removes, removals batched, second run does nothing', async (t) => {
@@ -45,6 +70,7 @@ test('syncPeers over wg: adds before removes, removals batched, second run does 
   const order: string[] = [];
   const fake = new FakeHostExec()
     .on(['wg', 'show', 'wg0', 'dump'], () => dump(), { times: 'any' })
+    .on(['rm', '-f', /.+/], () => undefined, { times: 'any' })
     .on(['wg', 'set', 'wg0', 'peer', /.+/, 'preshared-key', REST], ({ captures }) => {
       order.push('add');
       peers.set(captures[0]!, captures.at(-1)!);
@@ -68,9 +94,12 @@ test('syncPeers over wg: adds before removes, removals batched, second run does 
   t.is(fake.runs().length, n + 1, 'only the dump ran');
 });
 
-test('a missing interface maps to DeviceUnreachableError', async (t) => {
+test('a missing interface maps to DeviceUnreachableError; a key-file error does not', async (t) => {
   const fake = new FakeHostExec().on(['wg', 'show', 'wg0', 'dump'], () => ({ code: 1, stderr: 'Unable to access interface: No such device\n' }));
   await t.throwsAsync(new KernelBackend(fake, 'wg0').get(), { instanceOf: DeviceUnreachableError });
+  const f2 = new FakeHostExec().on(['wg', 'set', 'wg0', 'private-key', /.+/], () => ({ code: 1, stderr: 'fopen: No such device or address\n' })).on(['rm', '-f', /.+/]);
+  const e = await t.throwsAsync(new KernelBackend(f2, 'wg0').setPrivateKey(PRIV));
+  t.false(e instanceof DeviceUnreachableError);
 });
 
 test('interface names are checked (no option injection)', (t) => {
