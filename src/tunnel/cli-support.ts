@@ -3,6 +3,7 @@
  * the service from the CLI context, write `--out` files, print warnings.
  * Kept here so the commands stay thin (parse, call, print).
  */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { CliContext } from '../cli/context.js';
 import { InputError } from '../core/errors.js';
@@ -35,7 +36,16 @@ export function checkOut(file: string | undefined): { file: string; kind: OutKin
   if (ext !== '.png' && ext !== '.conf') {
     throw new InputError({ path: '--out', value: file, expected: 'a file name ending in .png (QR image) or .conf (wg-quick config)' });
   }
-  return { file: path.resolve(file), kind: ext === '.png' ? 'png' : 'conf' };
+  const abs = path.resolve(file);
+  // Checked before the client is stored, so a bad path never leaves a stored client without its file.
+  let dirOk = false;
+  try {
+    dirOk = statSync(path.dirname(abs)).isDirectory();
+  } catch {
+    dirOk = false;
+  }
+  if (!dirOk) throw new InputError({ path: '--out', value: file, expected: `a file in an existing directory (${path.dirname(abs)} does not exist)` });
+  return { file: abs, kind: ext === '.png' ? 'png' : 'conf' };
 }
 
 /** Write the config or its QR PNG at 0600 (both hold the client's private key). */
