@@ -151,6 +151,7 @@ export class ClientService {
    * Duplicate name, bad name/expiry/DNS, missing endpoint: InputError, no change.
    */
   async add(name: string, opts: AddOptions = {}): Promise<AddResult> {
+    if (!this.wg.enabled) throw new InputError({ path: `${CFG}.enabled`, value: false, expected: 'true: clients need the WireGuard gateway enabled' });
     validateClientName(name);
     const expiresAt = opts.expires !== undefined ? parseExpires(opts.expires, this.now()) : null;
     const dns = opts.dns !== undefined ? parseDnsList(opts.dns) : null;

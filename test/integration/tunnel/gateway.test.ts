@@ -47,7 +47,7 @@ const clExec = new NetnsExec(CL);
 function config() {
   const md = readFileSync('/work/shared/seeds/privacy-router-tunnel.md', 'utf8');
   const json = JSON.parse(/```json\n([\s\S]*?)\n```/.exec(md)![1]!);
-  Object.assign(json.plugins.privacy_router.wireguard, { interface: WG, subnet: SUBNET, endpoint: '10.77.0.100:51820', persistent_keepalive: 0 });
+  Object.assign(json.plugins.privacy_router.wireguard, { interface: WG, subnet: SUBNET, subnet6: 'fd00:99::/64', endpoint: '10.77.0.100:51820', persistent_keepalive: 0 });
   return json;
 }
 
@@ -81,6 +81,7 @@ async function clientUp(text: string): Promise<UserspaceBackend> {
   await clExec.run(['ip', 'link', 'set', 'dev', CW, 'mtu', q.iface.MTU!, 'up']);
   // Only the gateway's tunnel address through the tunnel: the test never routes anything else.
   await clExec.run(['ip', 'route', 'add', '10.99.0.1/32', 'dev', CW]);
+  await clExec.run(['ip', '-6', 'route', 'add', 'fd00:99::1/128', 'dev', CW]);
   return dev;
 }
 
@@ -170,8 +171,11 @@ t0('add-client (real CLI): config printed, PNG QR decodes to exactly it, .conf a
   t.is(readFileSync(conf, 'utf8'), aliceConf);
   t.is(statSync(conf).mode & 0o777, 0o600);
 
+  t.regex(aliceConf, /^Address = 10\.99\.0\.3\/32, fd00:99::3\/128$/m);
   const dev = await clientUp(aliceConf);
   t.is(await ping(), 0, 'client reaches the gateway tunnel address');
+  const p6 = await clExec.run(['ping', '-6', '-c', '2', '-i', '0.3', '-W', '2', 'fd00:99::1'], { okCodes: [0, 1, 2] });
+  t.is(p6.code, 0, 'and its IPv6 tunnel address');
   t.truthy((await dev.get()).peers[0]!.lastHandshake);
   const list = JSON.parse((await cli('--json', 'list-clients')).stdout) as { device: string; clients: Array<{ name: string; lastHandshake: string | null; rxBytes: number }> };
   t.is(list.device, 'reachable');

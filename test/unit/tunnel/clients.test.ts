@@ -175,3 +175,9 @@ test('runner components: gateway-peers converges and then reports unchanged', as
   const [r2] = await runComponents([c]);
   t.is(r2!.status, 'unchanged');
 });
+
+test('add with wireguard disabled in config: InputError, nothing stored', async (t) => {
+  const { svc } = setup(t, { enabled: false });
+  await t.throwsAsync(svc.add('a'), { instanceOf: InputError, message: /wireguard\.enabled/ });
+  t.is(count(svc), 0);
+});
