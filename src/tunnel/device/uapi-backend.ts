@@ -44,8 +44,9 @@ export function uapiRequest(socketPath: string, request: string, timeoutMs = 500
     sock.on('connect', () => sock.write(request));
     sock.on('data', (d: string) => {
       buf += d;
-      // A reply ends with "errno=N\n\n"; get replies contain no other blank line.
-      if (buf.endsWith('\n\n') && /(^|\n)errno=-?\d+\n\n$/.test(buf)) finish(null, buf);
+      // A reply ends with "errno=N\n\n"; get replies contain no other blank line. Only the
+      // tail is tested: a 10k-peer reply is megabytes and arrives in many chunks.
+      if (buf.endsWith('\n\n') && /(^|\n)errno=-?\d+\n\n$/.test(buf.slice(-32))) finish(null, buf);
     });
     sock.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED' || e.code === 'ENOTSOCK') {
