@@ -52,7 +52,9 @@ export function gatewayComponent(ctx: InitContext): Component<GatewayState, GwCh
       if (changes.some((c) => c.kind === 'start')) {
         // Without -f wireguard-go daemonizes once the TUN exists; it lives as long as
         // the container (its interface), and exits when the interface is deleted.
-        await ct.run(['wireguard-go', d.iface], { env: { LOG_LEVEL: 'error' } });
+        // No LOG_LEVEL: with one set, the daemon keeps our stdout/stderr pipes open
+        // (and this call would never return); without, its stdio is /dev/null.
+        await ct.run(['wireguard-go', d.iface]);
         await untilReachable(() => backend.get(), `wireguard-go ${d.iface} in CT ${r.wireguard.container_id}`);
         // Re-plan: the interface now exists, its address/MTU/routes are next.
         await applyGateway(ct, planGateway(d, await observeGateway(ct, d)));

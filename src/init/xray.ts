@@ -25,7 +25,7 @@ export function xrayContext(ctx: InitContext): XrayContext & { close(): Promise<
 
 /** Describe a plan's pending steps. */
 export function xrayPlanChanges(p: XrayPlan): Change[] {
-  const out: Change[] = p.vps.steps.filter((s) => s.outcome !== 'unchanged').map((s) => ({ describe: `vps ${s.step}: ${s.detail ?? s.outcome}` }));
+  const out: Change[] = p.vps.steps.filter((s) => s.outcome === 'changed').map((s) => ({ describe: `vps ${s.step}: ${s.detail ?? s.outcome}` }));
   if (!p.client) out.push({ describe: 'client: create the XRay identity and configure CT101' });
   else {
     if (p.client.configChanged) out.push({ describe: 'client: write the engine config' });

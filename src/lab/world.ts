@@ -50,6 +50,8 @@ export interface World {
   webLog(): string;
   /** The DNS resolver's address and a name it answers. */
   dns: { server: string; name: string; answer: string };
+  /** Source addresses of the queries the resolver logged, in order. */
+  dnsQuerySources(): string[];
 }
 
 /**
@@ -81,12 +83,12 @@ export async function buildWorld(scope: Scope): Promise<World> {
   });
   await waitFor('web server', async () => (await inet.run(['ss', '-ltn'])).stdout.includes(':80 '));
   const dnsName = 'web.lab.test';
-  await startProcess(scope, {
+  const dnsd = await startProcess(scope, {
     name: 'dns',
     ns: inet.name,
     argv: [
       'dnsmasq', '--no-daemon', '--no-resolv', '--no-hosts', '--bind-interfaces',
-      `--listen-address=${web.v4}`, `--address=/${dnsName}/${web.v4}`, '--log-queries',
+      `--listen-address=${web.v4}`, `--address=/${dnsName}/${web.v4}`, '--log-queries', '--log-facility=-',
       `--pid-file=${scope.dir}/dnsmasq.pid`, '--user=root',
     ],
   });
@@ -102,5 +104,6 @@ export async function buildWorld(scope: Scope): Promise<World> {
     webUrl: `http://${web.v4}/`,
     webLog: () => httpd.log(),
     dns: { server: web.v4, name: dnsName, answer: web.v4 },
+    dnsQuerySources: () => [...dnsd.log().matchAll(/query\[\w+\] \S+ from (\S+)/g)].map((m) => m[1]!),
   };
 }

@@ -1,19 +1,61 @@
 /**
- * `privroute lab`: bring the whole chain up on this machine in namespaces
- * Not built yet: fails with NotImplementedError (exit 1), never fakes success.
+ * `privroute lab up|down|status`: the whole chain on this machine in network
+ * namespaces (see src/lab/lab.ts). `up` prints the proof: the exit address the
+ * web server saw, the VPS's view of its XRay peer, DNS through the chain.
  */
 import type { Command } from 'commander';
-import { NotImplementedError } from '../../core/errors.js';
-import { action } from '../context.js';
+import { InputError, OperationError } from '../../core/errors.js';
+import { action, type CliContext } from '../context.js';
+import { DEFAULT_LAB_PREFIX, labDown, labInfo, labUp } from '../../lab/lab.js';
+import { proveChain, type ChainProof } from '../../lab/proof.js';
+import { siteAddr } from '../../lab/world.js';
+
+/** Render a proof for humans. */
+export function proofText(p: ChainProof): string {
+  return [
+    `http client → web: ${p.http.ok ? 'OK' : 'FAILED'} (${p.http.status}); the web server saw ${p.http.exitAddress ?? 'nothing'} (the VPS is ${siteAddr('vps').v4})`,
+    `vps: XRay connection(s) from ${p.vpsPeers.join(', ') || 'nobody'} (the WARP edge is ${siteAddr('edge').v4})`,
+    `dns through the chain: ${p.dns.ok ? 'OK' : 'FAILED'} (${p.dns.answer || 'no answer'}); the resolver saw ${p.dns.resolverSawFrom.join(', ') || 'no query'}`,
+    `chain: ${p.ok ? 'PROVEN' : 'NOT PROVEN'}`,
+  ].join('\n');
+}
+
+async function up(ctx: CliContext, prefix: string, keep: boolean): Promise<void> {
+  const lab = await labUp({ prefix, keepOnFailure: keep, log: (l) => ctx.io.err.write(l + '\n') });
+  const proof = await proveChain(lab.world, { dnsServer: '10.13.13.1' });
+  const health = await lab.privroute(['plan'], { okCodes: [0, 1] });
+  ctx.output({ prefix, proof, plan: health.stdout.trim() }, () => `${proofText(proof)}\nplan after up: ${health.stdout.trim()}\nlab ${prefix} is up; "privroute lab down --prefix ${prefix}" removes it`);
+  if (!proof.ok) throw new OperationError('lab', 'the chain did not prove itself', { hint: `inspect the lab under /run/privroute-lab/${prefix}, then "privroute lab down --prefix ${prefix}"` });
+}
 
 /** Register `lab` on `program`. */
 export function register(program: Command): void {
   program
     .command('lab [action]')
     .description('the whole chain on this machine in namespaces: up, down or status')
+    .option('--prefix <name>', 'resource name prefix (lowercase letters and digits)', DEFAULT_LAB_PREFIX)
+    .option('--keep', 'on failure, leave the lab in place for inspection', false)
     .action(
-      action(() => {
-        throw new NotImplementedError('lab');
+      action(async (ctx, cmd) => {
+        const what = (cmd.args[0] ?? 'status') as string;
+        const prefix = cmd.opts<{ prefix: string }>().prefix;
+        if (!/^[a-z][a-z0-9]{1,5}$/.test(prefix)) throw new InputError({ path: '--prefix', value: prefix, expected: '2-6 lowercase letters/digits starting with a letter (interface names stay <= 15 chars)' });
+        if (what === 'up') return up(ctx, prefix, cmd.opts<{ keep: boolean }>().keep);
+        if (what === 'down') {
+          const removed = await labDown(prefix);
+          ctx.output({ prefix, removed }, () => (removed.length ? `removed:\n  ${removed.join('\n  ')}` : `no lab ${prefix} to remove`));
+          return;
+        }
+        if (what === 'status') {
+          const info = labInfo(prefix);
+          if (!info) {
+            ctx.output({ prefix, up: false }, () => `lab ${prefix} is not up`);
+            return;
+          }
+          ctx.output({ up: true, ...info }, () => `lab ${prefix} is up\nconfig: ${info.configFile}\nstate:  ${info.stateDir}\nrun "ip netns exec ${info.ns.node} privroute --config ${info.configFile} --state-dir ${info.stateDir} plan" for per-hop state`);
+          return;
+        }
+        throw new InputError({ path: 'lab <action>', value: what, expected: 'up, down or status' });
       }),
     );
 }

@@ -1,0 +1,84 @@
+/**
+ * The lab's client device: brings the wg-quick config that `privroute add-client`
+ * printed up in the client namespace, the way wg-quick would (wireguard-go,
+ * private key and peer over UAPI, address, MTU, default route into the tunnel).
+ * The client's only other link is the access port, so nothing it sends can
+ * reach anything except through the gateway.
+ */
+import { NetnsExec } from '../host/netns.js';
+import { UserspaceBackend } from '../tunnel/device/uapi-backend.js';
+import { startProcess, waitFor, type Proc, type Scope } from './harness/index.js';
+
+/** The fields of a wg-quick client config the lab needs. */
+export interface WgQuick {
+  privateKey: string;
+  addresses: string[];
+  dns: string[];
+  mtu: number | null;
+  peer: { publicKey: string; presharedKey?: string; allowedIps: string[]; endpoint: string; keepalive?: number };
+}
+
+/** Parse a wg-quick config with exactly one [Peer] (lab use: the config add-client printed). */
+export function parseWgQuick(text: string): WgQuick {
+  const sec: Record<'Interface' | 'Peer', Record<string, string>> = { Interface: {}, Peer: {} };
+  let cur: 'Interface' | 'Peer' | null = null;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const s = /^\[(Interface|Peer)\]$/.exec(line);
+    if (s) {
+      cur = s[1] as 'Interface' | 'Peer';
+      continue;
+    }
+    const kv = /^(\w+)\s*=\s*(.+)$/.exec(line);
+    if (!kv || !cur) throw new Error(`unexpected line in client config: ${raw}`);
+    sec[cur][kv[1]!.toLowerCase()] = kv[2]!.trim();
+  }
+  const list = (v?: string) => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  const i = sec.Interface;
+  const p = sec.Peer;
+  if (!i.privatekey || !p.publickey || !p.endpoint) throw new Error('client config lacks PrivateKey, PublicKey or Endpoint');
+  return {
+    privateKey: i.privatekey,
+    addresses: list(i.address),
+    dns: list(i.dns),
+    mtu: i.mtu ? Number(i.mtu) : null,
+    peer: {
+      publicKey: p.publickey,
+      presharedKey: p.presharedkey,
+      allowedIps: list(p.allowedips),
+      endpoint: p.endpoint,
+      keepalive: p.persistentkeepalive ? Number(p.persistentkeepalive) : undefined,
+    },
+  };
+}
+
+/** A client tunnel that is up. */
+export interface ClientTunnel {
+  iface: string;
+  proc: Proc;
+  conf: WgQuick;
+}
+
+/**
+ * Bring `confText` up as interface `iface` in namespace `ns`. Routes: the
+ * default (v4 and v6) into the tunnel; the endpoint stays reachable through the
+ * namespace's connected route on the access port.
+ */
+export async function bringUpClient(scope: Scope, ns: string, iface: string, confText: string): Promise<ClientTunnel> {
+  const conf = parseWgQuick(confText);
+  const exec = new NetnsExec(ns);
+  const proc = await startProcess(scope, { name: `client-${iface}`, ns, argv: ['wireguard-go', '-f', iface], env: { LOG_LEVEL: 'error' } });
+  const wg = UserspaceBackend.forInterface(iface);
+  await waitFor(`client wireguard-go ${iface}`, async () => (await wg.get().then(() => true, () => false)));
+  await wg.set({
+    privateKey: conf.privateKey,
+    peers: [{ kind: 'upsert', peer: { publicKey: conf.peer.publicKey, presharedKey: conf.peer.presharedKey, allowedIps: conf.peer.allowedIps, endpoint: conf.peer.endpoint, persistentKeepalive: conf.peer.keepalive } }],
+  });
+  for (const a of conf.addresses) await exec.run(['ip', ...(a.includes(':') ? ['-6'] : []), 'addr', 'add', a, 'dev', iface]);
+  if (conf.mtu) await exec.run(['ip', 'link', 'set', 'dev', iface, 'mtu', String(conf.mtu)]);
+  await exec.run(['ip', 'link', 'set', 'dev', iface, 'up']);
+  await exec.run(['ip', 'route', 'replace', 'default', 'dev', iface]);
+  await exec.run(['ip', '-6', 'route', 'replace', 'default', 'dev', iface]);
+  return { iface, proc, conf };
+}

@@ -1,0 +1,80 @@
+/**
+ * The lab's privroute config: the owner's seed example (accepted as-is) with the
+ * lab's facts layered on top — the netns runtime, the private OVS, the WARP API
+ * stand-in, the lab VPS reached over SSH with its pinned host key, the client
+ * access port, the `vless-tls` profile (Debian's v2ray cannot enforce REALITY:
+ * privroute refuses it there), and private file roots. Pure.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { siteAddr } from './world.js';
+
+/** Everything the lab knows when it writes the config. */
+export interface LabFacts {
+  prefix: string;
+  /** Private dir of the lab. */
+  dir: string;
+  ovs: { dbEndpoint: string; rundir: string };
+  warpApi: { url: string; caFile: string };
+  vps: { keyFile: string; hostKey: string };
+  /** Name of the client access port on the bridge. */
+  accessPort: string;
+}
+
+/** Where the seed example lives (a verbatim copy used by the config tests). */
+export function seedConfigPath(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  // src/lab → repo root is ../..; dist/src/lab → ../../..
+  for (const up of ['../..', '../../..']) {
+    const p = path.resolve(here, up, 'test/fixtures/config/seed.json');
+    try {
+      readFileSync(p);
+      return p;
+    } catch {
+      /* try the next */
+    }
+  }
+  throw new Error('seed config (test/fixtures/config/seed.json) not found next to the lab code');
+}
+
+/** wireguard-go interface names of the lab: machine-unique, <= 15 chars. */
+export function labIfnames(prefix: string): { gateway: string; warp: string; edge: string; client: string } {
+  return { gateway: `${prefix}wg`, warp: `${prefix}wrp`, edge: `${prefix}edg`, client: `${prefix}cli` };
+}
+
+/** The lab config (JSON-ready object). */
+export function labConfig(f: LabFacts): Record<string, unknown> {
+  const seed = JSON.parse(readFileSync(seedConfigPath(), 'utf8')) as { plugins: { privacy_router: Record<string, unknown> } };
+  const r = seed.plugins.privacy_router as Record<string, any>;
+  const names = labIfnames(f.prefix);
+  const vps = siteAddr('vps').v4;
+  r.ovs = { db: f.ovs.dbEndpoint, rundir: f.ovs.rundir, openflow: null, datapath_type: 'netdev', fail_mode: 'secure' };
+  r.runtime = { kind: 'netns', netns_prefix: `${f.prefix}-ct`, node_netns: null, template: null, storage: 'local-lvm' };
+  r.wireguard = {
+    ...r.wireguard,
+    interface: names.gateway,
+    endpoint: '10.77.0.100:51820',
+    access_port: f.accessPort,
+    backend: 'userspace',
+  };
+  r.warp = { ...r.warp, api_base: f.warpApi.url, api_ca_file: f.warpApi.caFile, tunnel_interface: names.warp };
+  r.xray = {
+    ...r.xray,
+    vps_address: vps,
+    profile: 'vless-tls',
+    upstream_dns: siteAddr('inet').v4,
+    probe_url: `http://${siteAddr('inet').v4}/`,
+    files_root: path.join(f.dir, 'ct101-files'),
+  };
+  r.vps = {
+    ...r.vps,
+    xray_server: vps,
+    ssh: { host: vps, port: 22, user: 'root', key_file: f.vps.keyFile, host_key: f.vps.hostKey },
+    engine_install: 'present',
+    engine_binary: '/usr/bin/v2ray',
+    firewall: 'none',
+    files_root: path.join(f.dir, 'vps-files'),
+  };
+  return seed;
+}

@@ -1,0 +1,194 @@
+/**
+ * `privroute lab`: the whole appliance on one Linux machine, in network
+ * namespaces, never touching the machine's own interfaces, routes or firewall.
+ *
+ * up:   the world (wan, edge, VPS, internet with web + DNS, client), a private
+ *       OVS inside the node namespace, the container namespaces, the VPS's real
+ *       sshd, the WARP edge (real wireguard-go) and its API stand-in; then the
+ *       REAL `privroute init` runs inside the node namespace, `add-client` makes
+ *       a client, and the client namespace brings that config up.
+ * down: removes everything the lab recorded (processes by pid, namespaces, run
+ *       dirs), also after a crash.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { spawnArgv } from '../host/local.js';
+import { NetnsExec } from '../host/netns.js';
+import { LAB_ROOT, Scope, createNetns, killGroup, startOvs, startProcess, sweepStale, waitFor, type OvsInstance } from './harness/index.js';
+import { bringUpClient, type ClientTunnel } from './client-device.js';
+import { labConfig, labIfnames } from './lab-config.js';
+import { cliArgv, scriptArgv } from './self.js';
+import { startSshd } from './sshd.js';
+import { startWarpEdge, startTraceServer, type WarpEdge } from './standins/warp-edge.js';
+import { buildWorld, siteAddr, type World } from './world.js';
+
+/** Default lab prefix (`privroute lab up` without --prefix). */
+export const DEFAULT_LAB_PREFIX = 'prlab';
+/** The client access port's name on the bridge. */
+export const ACCESS_PORT = 'access0';
+/** Container ids the lab's config declares. */
+const CONTAINERS = [100, 101, 200, 201];
+
+/** What a running lab is made of (also persisted as lab.json in its dir). */
+export interface Lab {
+  prefix: string;
+  dir: string;
+  scope: Scope;
+  world: World;
+  ovs: OvsInstance;
+  edge: WarpEdge;
+  configFile: string;
+  stateDir: string;
+  client: ClientTunnel;
+  /** Run the privroute CLI inside the node namespace (as the node would). */
+  privroute(args: string[], opts?: { okCodes?: number[] }): Promise<{ stdout: string; stderr: string; code: number }>;
+  /** Move the access port into the client namespace again (after an OVS restart re-created it on the node). */
+  reattachAccess(): Promise<void>;
+}
+
+/** Options of {@link labUp}. */
+export interface LabUpOptions {
+  prefix?: string;
+  /** Leave a lab that failed to come up in place for inspection (remove it with labDown). */
+  keepOnFailure?: boolean;
+  /** Progress lines (one per step). */
+  log?: (line: string) => void;
+}
+
+/** Bring the lab up. On failure everything made so far is removed and the error rethrown. */
+export async function labUp(o: LabUpOptions = {}): Promise<Lab> {
+  const prefix = o.prefix ?? DEFAULT_LAB_PREFIX;
+  const log = o.log ?? (() => {});
+  await sweepStale(prefix);
+  const scope = new Scope(prefix);
+  try {
+    return await build(scope, log);
+  } catch (e) {
+    if (!o.keepOnFailure) {
+      await stopProductProcesses(prefix, scope.dir);
+      await scope.close();
+    }
+    throw e;
+  }
+}
+
+async function step<T>(log: (l: string) => void, name: string, fn: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  try {
+    const r = await fn();
+    log(`ok   ${name} (${Date.now() - t0} ms)`);
+    return r;
+  } catch (e) {
+    log(`FAIL ${name}: ${(e as Error).message.split('\n')[0]}`);
+    throw e;
+  }
+}
+
+async function build(scope: Scope, log: (l: string) => void): Promise<Lab> {
+  const { prefix, dir } = scope;
+  const names = labIfnames(prefix);
+  const world = await step(log, 'world: wan, edge, vps, internet (web + dns), client', () => buildWorld(scope));
+  // The client reaches the appliance only through the access port.
+  await world.client.run(['ip', 'link', 'del', 'dev', 'up0']);
+  const ovs = await step(log, 'node: private ovsdb-server + ovs-vswitchd (userspace datapath)', () => startOvs(scope, { ns: world.node.name }));
+  // Container namespaces are made on the host (a namespace made from inside another is not enterable).
+  await step(log, 'containers: namespaces for CT ' + CONTAINERS.join(', '), async () => {
+    for (const id of CONTAINERS) await createNetns(scope, `ct${id}`);
+  });
+  const sshd = await step(log, 'vps: real sshd', () => startSshd(scope, { ns: world.vps.name, name: 'vps-sshd', listenAddress: siteAddr('vps').v4, port: 22 }));
+  const edgeAddr = siteAddr('edge').v4;
+  const edge = await step(log, 'warp edge: wireguard-go peer (stand-in for Cloudflare)', () =>
+    startWarpEdge(scope, { ns: world.edge.name, iface: names.edge, listenPort: 2408, address4: '172.16.0.1/24', egressIf: 'up0' }),
+  );
+  await startTraceServer(scope, { ns: world.inet.name, host: siteAddr('inet').v4, port: 8080, egress: [edgeAddr], name: 'trace' });
+  const warpApi = await step(log, 'warp API stand-in (HTTPS, TLS 1.2)', () => startWarpApi(scope, world.edge.name, edgeAddr, edge.publicKey, names.edge));
+  const configFile = path.join(dir, 'config.json');
+  const stateDir = path.join(dir, 'state');
+  writeFileSync(
+    configFile,
+    JSON.stringify(labConfig({ prefix, dir, ovs: { dbEndpoint: ovs.dbEndpoint, rundir: ovs.rundir }, warpApi, vps: { keyFile: sshd.keyFile, hostKey: sshd.hostKeyFingerprint }, accessPort: ACCESS_PORT }), null, 2),
+    { mode: 0o600 },
+  );
+  const privroute = (args: string[], opts: { okCodes?: number[] } = {}) =>
+    spawnArgv(`netns:${world.node.name}`, ['ip', 'netns', 'exec', world.node.name, ...cliArgv(), '--config', configFile, '--state-dir', stateDir, ...args], { timeoutMs: 300_000, okCodes: opts.okCodes });
+  // What privroute itself starts (wireguard-go, v2ray) outlives the CLI: stop it by name at lab down.
+  scope.defer('processes started by privroute', async () => void (await stopProductProcesses(prefix, dir)));
+  const init = await step(log, 'privroute init (inside the node namespace)', () => privroute(['init']));
+  for (const l of init.stderr.split('\n').filter(Boolean)) log(`     ${l}`);
+  const reattachAccess = async () => {
+    const inNode = await world.node.run(['ip', 'link', 'show', 'dev', ACCESS_PORT], { okCodes: [0, 1] });
+    if (inNode.code !== 0) return;
+    await world.client.run(['ip', 'link', 'del', 'dev', ACCESS_PORT], { okCodes: [0, 1] });
+    await world.node.run(['ip', 'link', 'set', 'dev', ACCESS_PORT, 'netns', world.client.name]);
+    await world.client.run(['ip', 'addr', 'add', '10.77.0.2/24', 'dev', ACCESS_PORT]);
+    await world.client.run(['ip', 'link', 'set', 'dev', ACCESS_PORT, 'up']);
+  };
+  await reattachAccess();
+  const confFile = path.join(dir, 'client.conf');
+  await step(log, 'privroute add-client lab-client', () => privroute(['add-client', 'lab-client', '--out', confFile]));
+  const client = await step(log, 'client device: wireguard-go with the printed config', () => bringUpClient(scope, world.client.name, names.client, readFileSync(confFile, 'utf8')));
+  writeFileSync(path.join(dir, 'lab.json'), JSON.stringify({ prefix, configFile, stateDir, ns: Object.fromEntries(['wan', 'node', 'edge', 'vps', 'inet', 'client'].map((k) => [k, (world as any)[k].name])) }, null, 2));
+  return { prefix, dir, scope, world, ovs, edge, configFile, stateDir, client, privroute, reattachAccess };
+}
+
+/** Run the WARP API stand-in as a process in the edge namespace; returns its URL and CA file. */
+async function startWarpApi(scope: Scope, ns: string, host: string, peerPublicKey: string, edgeIface: string): Promise<{ url: string; caFile: string }> {
+  const cfgFile = path.join(scope.dir, 'warp-api.json');
+  const apiDir = path.join(scope.dir, 'warp-api');
+  mkdirSync(apiDir, { recursive: true, mode: 0o700 });
+  writeFileSync(cfgFile, JSON.stringify({ dir: apiDir, host, port: 443, peerPublicKey, endpoint: { host: `${host}:2408`, v4: `${host}:0` }, poolV4: '172.16.0.', edgeInterface: edgeIface }));
+  const proc = await startProcess(scope, { name: 'warp-api', ns, argv: [...scriptArgv('lab/standins/warp-api'), '--config', cfgFile] });
+  let info: { url: string; caFile: string } | undefined;
+  await waitFor('warp API stand-in', () => {
+    const line = proc.log().split('\n').find((l) => l.startsWith('{'));
+    if (line) info = JSON.parse(line) as { url: string; caFile: string };
+    return info !== undefined;
+  }, 20_000);
+  return info!;
+}
+
+/**
+ * Stop what `privroute init` started inside the lab — wireguard-go for the lab's
+ * own interface names, and engines whose argv points into the lab's dir — by
+ * exact argv match (never a broad pattern), then remove the control sockets
+ * wireguard-go leaves behind.
+ */
+export async function stopProductProcesses(prefix: string, dir: string): Promise<number> {
+  const names = new Set(Object.values(labIfnames(prefix)));
+  let n = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number)) {
+    if (pid === process.pid) continue;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    } catch {
+      continue;
+    }
+    const wg = /(^|\/)wireguard-go$/.test(argv[0] ?? '') && names.has(argv.at(-1) ?? '');
+    const ours = argv.slice(1).some((a) => a.startsWith(dir + '/'));
+    if (wg || (ours && /(^|\/)(v2ray|xray|privroute-xray)$/.test(argv[0] ?? ''))) {
+      killGroup(pid, 'SIGKILL');
+      n++;
+    }
+  }
+  for (const nm of names) rmSync(`/var/run/wireguard/${nm}.sock`, { force: true });
+  return n;
+}
+
+/** Tear a lab down by prefix (works after a crash: everything was recorded on disk). */
+export async function labDown(prefix = DEFAULT_LAB_PREFIX): Promise<string[]> {
+  const stopped = await stopProductProcesses(prefix, path.join(LAB_ROOT, prefix));
+  const removed = await sweepStale(prefix);
+  return stopped ? [`${stopped} process(es) started by privroute`, ...removed] : removed;
+}
+
+/** The persisted description of a lab, or null if none is up. */
+export function labInfo(prefix = DEFAULT_LAB_PREFIX): { prefix: string; configFile: string; stateDir: string; ns: Record<string, string> } | null {
+  const f = path.join(LAB_ROOT, prefix, 'lab.json');
+  return existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) : null;
+}
+
+/** A NetnsExec for a lab namespace role. */
+export function labNs(prefix: string, role: string): NetnsExec {
+  return new NetnsExec(`${prefix}-${role}`);
+}
