@@ -33,9 +33,10 @@ export function canonMac(v: string): string {
   return mask && mask !== 'ff:ff:ff:ff:ff:ff' ? `${mac}/${mask}` : mac!;
 }
 
-/** Canonical IPv4/IPv6 address or prefix; a full-length prefix is written as a plain address. */
+// An already canonical dotted-quad IPv4 (no leading zeros), optionally with a numeric prefix.
 const DOTTED = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\/(?:3[0-2]|[12]?\d))?$/;
 
+/** Canonical IPv4/IPv6 address or prefix; a full-length prefix is written as a plain address. Pure; throws on an unparsable address. */
 export function canonIp(v: string): string {
   // Fast path: canonical dotted-quad IPv4, optionally with a numeric prefix.
   const fast = DOTTED.exec(v);
