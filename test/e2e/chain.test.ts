@@ -1,0 +1,140 @@
+/**
+ * End to end: the whole chain in the lab, then each hop taken down in turn.
+ * While a hop is down nothing from the client may reach the internet except
+ * through the VPS (tcpdump counts of 0, each capture proven live by a control
+ * packet), IPv6 included; `privroute init` then repairs the hop and the chain
+ * proves itself again.
+ */
+import test from 'ava';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { labDown, labUp, type Lab } from '../../src/lab/lab.js';
+import { proveChain, type ChainProof } from '../../src/lab/proof.js';
+import { labIfnames } from '../../src/lab/lab-config.js';
+import { siteAddr } from '../../src/lab/world.js';
+import { sleep, uniquePrefix } from '../../src/lab/harness/index.js';
+import { binarySkipReason, hasTun, rootSkipReason, skipUnless } from '../helpers/env.js';
+import { captureLeaks, clientTraffic, type Capture } from './witness.js';
+
+const skip = skipUnless(
+  rootSkipReason(),
+  hasTun() ? null : 'needs /dev/net/tun',
+  binarySkipReason('ovs-vswitchd', 'wireguard-go', 'v2ray', 'sshd', 'tcpdump', 'dnsmasq', 'curl', 'dig'),
+);
+const t = skip ? test.skip : test.serial;
+const prefix = uniquePrefix('e');
+let lab: Lab;
+
+const ND = 'icmp6 and ip6[40] >= 130 and ip6[40] <= 143';
+const VPS = siteAddr('vps');
+const EDGE = siteAddr('edge');
+const NODE = siteAddr('node');
+
+test.before(async () => {
+  if (skip) return;
+  lab = await labUp({ prefix, log: (l) => process.stderr.write(`[lab ${prefix}] ${l}\n`) });
+});
+
+test.after.always(async () => {
+  if (!skip) await labDown(prefix);
+});
+
+/** Prove the chain, retrying while WireGuard re-handshakes after a repair. */
+async function proveEventually(): Promise<ChainProof> {
+  let p = await proveChain(lab.world, { dnsServer: '10.13.13.1', timeoutSec: 4 });
+  for (let i = 0; i < 12 && !p.ok; i++) {
+    await sleep(2500);
+    p = await proveChain(lab.world, { dnsServer: '10.13.13.1', timeoutSec: 4 });
+  }
+  return p;
+}
+
+/** The three witnesses: the internet, the VPS, and the node's uplink. */
+async function witnesses(): Promise<Capture[]> {
+  const w = lab.world;
+  return [
+    // Nothing but the VPS may reach the internet namespace.
+    await captureLeaks(lab.scope, w.inet, 'up0', `(ip and not src host ${VPS.v4}) or (ip6 and not src host ${VPS.v6} and not (${ND}))`, w.wan, siteAddr('inet').v4),
+    // The VPS must never see the node's own address on its XRay port (the WARP hop bypassed).
+    await captureLeaks(lab.scope, w.vps, 'up0', `src host ${NODE.v4} and tcp port 443`, w.wan, VPS.v4),
+    // The node's uplink carries no chain or client address, and nothing of the node's own but
+    // WireGuard and the API to the WARP edge and SSH to the VPS.
+    await captureLeaks(
+      lab.scope, w.wan, `wn-node`,
+      `(ip and (src net 10.0.0.0/8 or (src host ${NODE.v4} and not (dst host ${EDGE.v4} and (udp port 2408 or tcp port 443 or icmp)) and not (dst host ${VPS.v4} and tcp port 22)))) or (ip6 and not (${ND}))`,
+      w.node, siteAddr('node', 1).v4,
+    ),
+  ];
+}
+
+async function assertNoLeak(tt: import('ava').ExecutionContext, caps: Capture[]): Promise<void> {
+  const names = ['internet', 'vps', 'node uplink'];
+  for (const [i, c] of caps.entries()) {
+    const r = await c.finish();
+    tt.true(r.control >= 1, `${names[i]} capture saw its control packet`);
+    tt.is(r.leaks, 0, `${names[i]}: leaked packets:\n${r.lines.join('\n')}`);
+  }
+}
+
+/** Kill a process by exact argv match (our lab's unique names) or by pid file. */
+function killWireguardGo(iface: string): number {
+  let n = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      if (/wireguard-go$/.test(argv[0] ?? '') && argv.at(-1) === iface) {
+        process.kill(Number(pid), 'SIGKILL');
+        n++;
+      }
+    } catch {
+      /* gone */
+    }
+  }
+  return n;
+}
+function killPidFile(file: string): void {
+  process.kill(Number(readFileSync(file, 'utf8').trim()), 'SIGKILL');
+}
+
+t('the chain works: web sees the VPS, the VPS sees the WARP edge, DNS goes through the chain', async (tt) => {
+  const p = await proveEventually();
+  tt.true(p.http.ok, `http ${p.http.status}`);
+  tt.is(p.http.exitAddress, VPS.v4);
+  tt.true(p.vpsPeers.includes(EDGE.v4), `VPS peers: ${p.vpsPeers.join(', ')}`);
+  tt.true(p.dns.ok, `dns answer ${p.dns.answer}`);
+  tt.true(p.dns.resolverSawFrom.length > 0 && p.dns.resolverSawFrom.every((a) => a === VPS.v4), `resolver saw ${p.dns.resolverSawFrom.join(', ')}`);
+  const plan = await lab.privroute(['plan']);
+  tt.regex(plan.stdout, /nothing to change/);
+});
+
+t('with every hop up, client UDP, ICMP and IPv6 still never leave except through the VPS', async (tt) => {
+  const caps = await witnesses();
+  await clientTraffic(lab.world.client);
+  await assertNoLeak(tt, caps);
+});
+
+const faults: [string, () => Promise<void>][] = [
+  ['the WireGuard gateway', async () => void killWireguardGo(labIfnames(prefix).gateway)],
+  ['the XRay client', async () => killPidFile(path.join(lab.dir, 'ct101-files/run/privroute-xray-client.pid'))],
+  ['the WARP tunnel', async () => void killWireguardGo(labIfnames(prefix).warp)],
+  ['the VPS engine', async () => killPidFile(path.join(lab.dir, 'vps-files/run/privroute-xray.pid'))],
+  ['ovs-vswitchd (restart)', () => lab.ovs.restartVswitchd()],
+];
+
+for (const [hop, inflict] of faults) {
+  t(`${hop} down: nothing leaks; privroute init repairs it`, async (tt) => {
+    const caps = await witnesses();
+    await inflict();
+    await sleep(300);
+    const during = await clientTraffic(lab.world.client);
+    tt.false(during.httpOk, 'traffic must fail closed while the hop is down');
+    await assertNoLeak(tt, caps);
+    const init = await lab.privroute(['init'], { okCodes: [0, 1] });
+    tt.is(init.code, 0, `init must converge:\n${init.stderr}`);
+    await lab.reattachAccess();
+    const p = await proveEventually();
+    tt.true(p.ok, `after init: ${JSON.stringify(p)}`);
+    const again = await lab.privroute(['plan']);
+    tt.regex(again.stdout, /nothing to change/, 'a second look finds the node converged');
+  });
+}

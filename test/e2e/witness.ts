@@ -1,0 +1,60 @@
+/**
+ * Leak witnesses for the e2e tests: tcpdump captures started inside a lab
+ * namespace, proven live by a control packet, and read back inside the same
+ * namespace; plus the traffic a client (or a misbehaving path) would send.
+ */
+import path from 'node:path';
+import { NetnsExec } from '../../src/host/netns.js';
+import { startProcess, waitFor, type Proc, type Scope } from '../../src/lab/harness/index.js';
+import { siteAddr } from '../../src/lab/world.js';
+
+/** A running capture. */
+export interface Capture {
+  /** Stop after the control packet arrived; returns packet counts. */
+  finish(): Promise<{ leaks: number; control: number; lines: string[] }>;
+}
+
+let seq = 0;
+
+/**
+ * Capture packets arriving (`-Q in`) on `iface` in `ns` that match `leakFilter`,
+ * plus a control packet (UDP to port 9 from the wan router) that proves the
+ * capture saw traffic up to the moment it is stopped.
+ */
+export async function captureLeaks(scope: Scope, ns: NetnsExec, iface: string, leakFilter: string, controlFrom: NetnsExec, controlTo: string): Promise<Capture> {
+  const pcap = path.join(scope.dir, `cap-${++seq}.pcap`);
+  const filter = `(${leakFilter}) or (udp dst port 9)`;
+  const proc: Proc = await startProcess(scope, { name: `tcpdump-${seq}`, ns: ns.name, argv: ['tcpdump', '-i', iface, '-Q', 'in', '-n', '-U', '--immediate-mode', '-w', pcap, filter] });
+  await waitFor('tcpdump listening', () => /listening on/.test(proc.log()), 10_000);
+  return {
+    async finish() {
+      // The control packet: once it is in the file, everything before it is too.
+      await waitFor('control packet captured', async () => {
+        await controlFrom.run(['python3', '-c', `import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.sendto(b'control',('${controlTo}',9))`]);
+        const r = await ns.run(['tcpdump', '-r', pcap, '-n', 'udp dst port 9'], { okCodes: [0, 1] });
+        return r.stdout.trim() !== '';
+      }, 10_000);
+      await proc.stop();
+      const all = (await ns.run(['tcpdump', '-r', pcap, '-n', `(${leakFilter}) and not (udp dst port 9)`], { okCodes: [0, 1] })).stdout.split('\n').filter(Boolean);
+      const control = (await ns.run(['tcpdump', '-r', pcap, '-n', 'udp dst port 9'], { okCodes: [0, 1] })).stdout.split('\n').filter(Boolean).length;
+      return { leaks: all.length, control, lines: all.slice(0, 10) };
+    },
+  };
+}
+
+/** What the client tries while a hop is down: TCP, UDP (DNS direct and random), ICMP, over IPv4 and IPv6. */
+export async function clientTraffic(client: NetnsExec): Promise<{ httpOk: boolean }> {
+  const web = siteAddr('inet');
+  const http = await client.run(['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '3', `http://${web.v4}/`], { okCodes: [0, 6, 7, 28, 52, 56] });
+  const tries: string[][] = [
+    ['dig', '+short', '+time=1', '+tries=1', `@${web.v4}`, 'web.lab.test'],
+    ['dig', '+short', '+time=1', '+tries=1', '@10.13.13.1', 'web.lab.test'],
+    ['ping', '-c', '2', '-i', '0.2', '-W', '1', web.v4],
+    ['python3', '-c', `import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);[s.sendto(b'leak?',('${web.v4}',p)) for p in (53,123,443,5000)]`],
+    ['curl', '-sS', '-o', '/dev/null', '--max-time', '2', `http://[${web.v6}]/`],
+    ['ping', '-6', '-c', '2', '-i', '0.2', '-W', '1', web.v6],
+    ['python3', '-c', `import socket;s=socket.socket(socket.AF_INET6,socket.SOCK_DGRAM);s.sendto(b'leak?',('${web.v6}',53))`],
+  ];
+  for (const argv of tries) await client.run(argv, { okCodes: [0, 1, 2, 6, 7, 9, 28, 52, 56] });
+  return { httpOk: http.stdout === '200' };
+}
