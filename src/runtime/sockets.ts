@@ -12,6 +12,7 @@
 import type { HostExec } from '../host/exec.js';
 import type { Change, Component } from '../core/runner.js';
 import { OperationError } from '../core/errors.js';
+import { parseIpAddrJson, type LinkState } from '../net/links.js';
 
 /** Where one socket must end up. */
 export interface SocketPlacement {
@@ -32,12 +33,10 @@ export interface SocketHost {
   netnsTarget(id: number): Promise<string>;
 }
 
-/** Observed state of one link inside a container. */
-export interface LinkState {
-  up: boolean;
-  mtu: number;
-  addrs: string[]; // "10.77.0.100/24", "fd00::1/64"
-}
+/** Observed state of one link inside a container (shared with the other observers). */
+export type { LinkState };
+/** `ip -j addr show` parser (global-scope addresses only); lives in src/net/links.ts. */
+export { parseIpAddrJson };
 
 export interface SocketsObserved {
   /** Socket names currently present in the node's namespace. */
@@ -53,27 +52,6 @@ export type SocketChange = Change &
     | { op: 'configure'; socket: SocketPlacement; addAddrs: string[]; setMtu: boolean; setUp: boolean }
     | { op: 'missing'; socket: SocketPlacement }
   );
-
-interface IpJsonLink {
-  ifname: string;
-  mtu: number;
-  flags?: string[];
-  addr_info?: { family: string; local: string; prefixlen: number; scope?: string }[];
-}
-
-/** Parse `ip -j addr show` output into per-link state (global-scope addresses only). */
-export function parseIpAddrJson(json: string): Map<string, LinkState> {
-  const out = new Map<string, LinkState>();
-  const links = JSON.parse(json || '[]') as IpJsonLink[];
-  for (const l of links) {
-    out.set(l.ifname, {
-      up: (l.flags ?? []).includes('UP'),
-      mtu: l.mtu,
-      addrs: (l.addr_info ?? []).filter((a) => a.scope !== 'link' && a.scope !== 'host').map((a) => `${a.local}/${a.prefixlen}`),
-    });
-  }
-  return out;
-}
 
 /** Pure: desired placements + observed state → ordered changes (orphans first, then moves, then config). */
 export function reconcileSockets(desired: readonly SocketPlacement[], obs: SocketsObserved): SocketChange[] {

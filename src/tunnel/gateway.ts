@@ -25,6 +25,7 @@ import { PreconditionError } from '../core/errors.js';
 import type { HostExec } from '../host/exec.js';
 import { addressPlan, portByRole } from '../flows/addressing.js';
 import { addressSpace, gatewayAddresses } from './ipam.js';
+import { parseIpAddrJson } from '../net/links.js';
 
 /** Policy-routing table (and rule priority) for traffic arriving from clients. */
 export const GATEWAY_TABLE = 100;
@@ -125,21 +126,11 @@ export interface GatewayObserved {
   rulePresent: boolean[];
 }
 
-interface IpAddrJson {
-  ifname: string;
-  mtu: number;
-  flags?: string[];
-  addr_info?: Array<{ family: string; local: string; prefixlen: number }>;
-}
-
 /** Read CT100's state. Read-only. */
 export async function observeGateway(exec: HostExec, d: GatewayDesired): Promise<GatewayObserved> {
   const link = await exec.run(['ip', '-j', 'addr', 'show', 'dev', d.iface], { okCodes: [0, 1] });
-  let parsed: GatewayObserved['link'] = null;
-  if (link.code === 0) {
-    const j = (JSON.parse(link.stdout || '[]') as IpAddrJson[])[0];
-    if (j) parsed = { mtu: j.mtu, up: (j.flags ?? []).includes('UP'), addrs: (j.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`) };
-  }
+  // Only global addresses are reported: the desired ones are global, the kernel's link-local fe80:: is not ours.
+  const parsed: GatewayObserved['link'] = link.code === 0 ? (parseIpAddrJson(link.stdout).get(d.iface) ?? null) : null;
   const sysctl = async (k: string) => (await exec.run(['sysctl', '-n', k])).stdout.trim();
   const rules = (await exec.run(['ip', '-4', 'rule', 'show'])).stdout.split('\n').filter(Boolean);
   const routes = (await exec.run(['ip', '-4', 'route', 'show', 'table', String(d.table)], { okCodes: [0, 2] })).stdout.split('\n').filter(Boolean);

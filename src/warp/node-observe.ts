@@ -4,6 +4,7 @@
  * sysctls, and the tunnel's UAPI state. Parsed into {@link WarpNodeObserved}.
  */
 import type { HostExec } from '../host/exec.js';
+import { parseIpAddrJson, type LinkState } from '../net/links.js';
 import { desiredFirewall, iptablesCmd, BLACKHOLE_METRIC, type PolicyRoute, type WarpNodeSpec } from './node-spec.js';
 import type { UapiDevice, UapiSet } from './uapi.js';
 
@@ -15,11 +16,7 @@ export interface WgControl {
 }
 
 /** One link as `ip -j addr` shows it. `addrs` are CIDRs of both families. */
-export interface LinkState {
-  up: boolean;
-  mtu: number;
-  addrs: string[];
-}
+export type { LinkState };
 
 /** What was found on the node. `uapi` holds the private key: never log this object. */
 export interface WarpNodeObserved {
@@ -36,24 +33,9 @@ export interface WarpNodeObserved {
   endpoint: string;
 }
 
-interface IpAddrJson {
-  ifname: string;
-  flags?: string[];
-  mtu?: number;
-  addr_info?: { family: string; local: string; prefixlen: number; scope?: string }[];
-}
-
-/** Parse `ip -j addr show` into links by name (pure). Link-local IPv6 is left out (the kernel adds it). */
+/** Parse `ip -j addr show` into links by name (pure). Link-local IPv6 is left out (the kernel adds it); every other address is kept, so a stray one is seen (and pruned as stale). */
 export function parseLinks(json: string): Map<string, LinkState> {
-  const m = new Map<string, LinkState>();
-  for (const l of JSON.parse(json || '[]') as IpAddrJson[]) {
-    m.set(l.ifname, {
-      up: (l.flags ?? []).includes('UP'),
-      mtu: l.mtu ?? 0,
-      addrs: (l.addr_info ?? []).filter((a) => !(a.family === 'inet6' && a.scope === 'link')).map((a) => `${a.local}/${a.prefixlen}`),
-    });
-  }
-  return m;
+  return parseIpAddrJson(json, (a) => !(a.family === 'inet6' && a.scope === 'link'));
 }
 
 /** Parse `ip -j route show table T` into the policy routes privroute manages (pure). */

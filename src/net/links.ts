@@ -1,0 +1,46 @@
+/**
+ * Links as `ip -j addr show` prints them, parsed once for every component that
+ * observes interfaces (sockets, the gateway, warp0). Pure.
+ */
+
+/** One link's observed state. `addrs` are CIDRs of both families ("10.77.0.100/24", "fd00::1/64"). */
+export interface LinkState {
+  up: boolean;
+  mtu: number;
+  addrs: string[];
+}
+
+/** One address of `ip -j addr` (the fields privroute reads). */
+export interface IpAddrInfo {
+  family: string;
+  local: string;
+  prefixlen: number;
+  scope?: string;
+}
+
+interface IpJsonLink {
+  ifname: string;
+  mtu?: number;
+  flags?: string[];
+  addr_info?: IpAddrInfo[];
+}
+
+/** Keeps global-scope addresses: link- and host-scope ones are the kernel's, never desired state. */
+export const globalScope = (a: IpAddrInfo): boolean => a.scope !== 'link' && a.scope !== 'host';
+
+/**
+ * Parse `ip -j addr show` output into per-link state by name. Pure; throws on
+ * non-JSON. `keep` selects the addresses reported (default: {@link globalScope}).
+ * A missing MTU reads as 0.
+ */
+export function parseIpAddrJson(json: string, keep: (a: IpAddrInfo) => boolean = globalScope): Map<string, LinkState> {
+  const out = new Map<string, LinkState>();
+  for (const l of JSON.parse(json || '[]') as IpJsonLink[]) {
+    out.set(l.ifname, {
+      up: (l.flags ?? []).includes('UP'),
+      mtu: l.mtu ?? 0,
+      addrs: (l.addr_info ?? []).filter(keep).map((a) => `${a.local}/${a.prefixlen}`),
+    });
+  }
+  return out;
+}
