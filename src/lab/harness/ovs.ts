@@ -7,10 +7,10 @@
  * ovs-vsctl / ovs-ofctl / ovs-appctl are exposed as test WITNESSES only; the
  * product speaks OVSDB and OpenFlow itself (src/ovs).
  */
-import { mkdirSync, existsSync, readFileSync } from 'node:fs';
+import { mkdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { spawnArgv } from '../../host/local.js';
-import { procStartTime, startProcess, waitFor, type Proc } from './process.js';
+import { procGone, startProcess, waitFor, type Proc } from './process.js';
 import type { Scope } from './scope.js';
 
 const SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
@@ -104,7 +104,7 @@ export async function startOvs(scope: Scope, o: { ns: string }): Promise<OvsInst
       const old = vswitchd!;
       process.kill(old.pid, 'SIGKILL');
       // Poll (a timer keeps the event loop alive; the unref'd child's exit event alone may not).
-      await waitFor('killed ovs-vswitchd to exit', () => procStartTime(old.pid) === null || isZombie(old.pid));
+      await waitFor('killed ovs-vswitchd to exit', () => procGone(old.pid));
       await old.stop();
       await startVswitchd();
     },
@@ -114,13 +114,4 @@ export async function startOvs(scope: Scope, o: { ns: string }): Promise<OvsInst
     },
   };
   return inst;
-}
-
-/** True if `pid` is a zombie (exited, not yet reaped). */
-function isZombie(pid: number): boolean {
-  try {
-    return /State:\s+Z/.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return true;
-  }
 }

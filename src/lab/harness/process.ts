@@ -32,15 +32,29 @@ export interface StartOptions {
   stdinFile?: string;
 }
 
-/** Process start time in clock ticks (field 22 of /proc/PID/stat), or null if gone. */
-export function procStartTime(pid: number): string | null {
+/** The fields of /proc/PID/stat after `comm` ([0] state, [1] ppid, [19] start time), or null if there is no such pid. */
+function statFields(pid: number | string): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // comm may contain spaces/parens: split after the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null;
   }
+}
+
+/** Process start time in clock ticks (field 22 of /proc/PID/stat), or null if gone. */
+export function procStartTime(pid: number): string | null {
+  return statFields(pid)?.[19] ?? null;
+}
+
+/**
+ * True when `pid` no longer runs: absent, or a zombie awaiting its reaper (an
+ * unref'd child, or PID 1 in a container that does not always reap). Reads /proc only.
+ */
+export function procGone(pid: number | string): boolean {
+  const f = statFields(pid);
+  return f === null || f[0] === 'Z';
 }
 
 /** Start a process registered with `scope` (stopped at scope close). */

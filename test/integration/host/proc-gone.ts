@@ -1,15 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { waitFor } from '../../../src/lab/harness/index.js';
+import { procGone, waitFor } from '../../../src/lab/harness/index.js';
 
 /** True when `pid` no longer runs (absent, or a zombie: PID 1 here does not always reap). */
-export function gone(pid: number | string): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
-}
+export const gone = procGone;
 
 /** Resolve true once `pid` is gone, false if it is still running after 5 s. */
 export async function becomesGone(pid: number | string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import test from 'ava';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { spawnArgv } from '../../../src/host/local.js';
-import { Scope, uniquePrefix, createNetns, vethPair, startOvs, startProcess, sweepStale, waitFor } from '../../../src/lab/harness/index.js';
+import { Scope, uniquePrefix, createNetns, vethPair, startOvs, startProcess, sweepStale, waitFor, procGone as gone } from '../../../src/lab/harness/index.js';
 import { rootSkipReason, binarySkipReason, skipUnless } from '../../helpers/env.js';
 
 const skip = skipUnless(rootSkipReason(), binarySkipReason('ovs-vswitchd', 'ovsdb-server'));
@@ -49,15 +49,6 @@ async function netnsList(): Promise<string> {
     await scope.close();
   }
 });
-
-/** True if the pid no longer runs (absent, or a zombie awaiting its reaper). */
-function gone(pid: number): boolean {
-  try {
-    return /State:\s+Z/.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return true;
-  }
-}
 
 (skip ? test.skip : test.serial)('sweepStale removes what a killed run left behind', async (t) => {
   const prefix = uniquePrefix('hs');
