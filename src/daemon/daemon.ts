@@ -1,0 +1,107 @@
+/**
+ * `privroute daemon` as a library: the scheduler (jobs serialized), the status
+ * HTTP server, and the metrics, wired together. Start order: validate the
+ * schedules and the listen address, read the token file (refused if group/world
+ * readable), listen, start cron, run one health job at once. `stop()` stops
+ * cron, waits for the running job, closes the server.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config/types.js';
+import { parseHostPort } from '../config/formats.js';
+import { componentLogger } from '../core/logger.js';
+import { InputError } from '../core/errors.js';
+import type { StateStore } from '../state/store.js';
+import { activeClients, listClients } from '../tunnel/client-repo.js';
+import { productionJobs, type DaemonState } from './jobs.js';
+import { DaemonMetrics } from './metrics.js';
+import { Scheduler, type JobRecord, type JobSpec } from './scheduler.js';
+import { startStatusServer, type StatusServer } from './server.js';
+import { readTokenFile } from './token.js';
+
+/** Options of {@link startDaemon}. */
+export interface DaemonOptions {
+  config: Config;
+  store: StateStore;
+  logger: Logger;
+  /** Override the jobs (tests); default {@link productionJobs}. */
+  jobs?: (state: DaemonState) => JobSpec[];
+  /** Override daemon.listen (tests: 127.0.0.1:0). */
+  listen?: string;
+  /** Run the health job once at start (default true). */
+  healthAtStart?: boolean;
+  warpTraceUrl?: string;
+}
+
+/** A running daemon. */
+export interface Daemon {
+  scheduler: Scheduler;
+  server: StatusServer;
+  metrics: DaemonMetrics;
+  state: DaemonState;
+  /** The /status document. */
+  statusDocument(): unknown;
+  stop(): Promise<void>;
+}
+
+/** Start the daemon; see the module comment. Throws InputError/PreconditionError before listening on bad input. */
+export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
+  const log = componentLogger('daemon', o.logger);
+  const d = o.config.plugins.privacy_router.daemon;
+  const listen = o.listen ?? d.listen;
+  const hp = parseHostPort(listen);
+  if (!hp) throw new InputError({ path: 'plugins.privacy_router.daemon.listen', value: listen, expected: 'host:port, e.g. 127.0.0.1:9477' });
+  const token = d.token_file ? readTokenFile(d.token_file) : null;
+  const state: DaemonState = { lastHealth: null, status: null, macRotation: null };
+  const jobs = o.jobs ? o.jobs(state) : productionJobs({ config: o.config, store: o.store, logger: log, state, warpTraceUrl: o.warpTraceUrl });
+  const metrics = new DaemonMetrics(jobs.map((j) => j.name));
+  const clientGauge = () => {
+    try {
+      metrics.clients.set({ state: 'total' }, listClients(o.store.db).length);
+      metrics.clients.set({ state: 'active' }, activeClients(o.store.db, new Date().toISOString()).length);
+    } catch (e) {
+      log.warn({ err: e }, 'cannot count clients');
+    }
+  };
+  const scheduler = new Scheduler(jobs, {
+    logger: log,
+    onRun: (rec: JobRecord, ok: boolean) => {
+      metrics.recordRun(rec.name, ok);
+      if (rec.name === 'health') {
+        metrics.converged.set(state.lastHealth?.converged ? 1 : 0);
+        if (state.status) metrics.recordStatus(state.status);
+      }
+      clientGauge();
+    },
+  });
+  clientGauge();
+  const statusDocument = () =>
+    state.status === null
+      ? null
+      : {
+          ...state.status,
+          daemon: {
+            lastHealth: state.lastHealth && { at: state.lastHealth.at, converged: state.lastHealth.converged, components: state.lastHealth.components.map((c) => ({ name: c.name, status: c.status, detail: c.detail })) },
+            macRotation: state.macRotation ?? { available: null, reason: 'not tried yet' },
+            jobs: scheduler.jobs(),
+          },
+        };
+  const server = await startStatusServer(
+    {
+      healthy: () => state.lastHealth === null ? { ok: false, detail: 'no health run yet' } : { ok: state.lastHealth.converged, detail: state.lastHealth.converged ? `converged at ${state.lastHealth.at}` : `not converged at ${state.lastHealth.at}` },
+      status: statusDocument,
+      metrics: () => metrics.render(),
+    },
+    { host: hp.host, port: hp.port, token },
+  );
+  log.info({ listen: `${server.address.address}:${server.address.port}`, auth: token !== null, jobs: jobs.map((j) => `${j.name}=${j.cron}`) }, 'daemon started');
+  scheduler.start();
+  if ((o.healthAtStart ?? true) && jobs.some((j) => j.name === 'health')) void scheduler.trigger('health');
+  return {
+    scheduler, server, metrics, state, statusDocument,
+    async stop() {
+      await scheduler.stop();
+      await server.close();
+      log.info('daemon stopped');
+    },
+  };
+}

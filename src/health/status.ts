@@ -1,0 +1,84 @@
+/**
+ * `privroute status` as data: every enabled hop checked (concurrently; all
+ * read-only), a hop whose check throws reported as failed with the message,
+ * then the protections with the engine facts the XRay check verified. Also the
+ * human rendering. Changes nothing.
+ */
+import type { Protection, ProtectionFacts } from '../flows/protections.js';
+import type { InitContext } from '../init/context.js';
+import { flowsHealth } from './flows.js';
+import { gatewayHealth } from './gateway.js';
+import { ovsHealth } from './ovs.js';
+import { hopFailed, hopFrom, type HopHealth, type HopName, type StatusReport } from './types.js';
+import { warpHopHealth } from './warp.js';
+import { xrayHopHealth } from './xray.js';
+
+/** Options of {@link collectStatus}. */
+export interface StatusOptions {
+  /** WARP trace page override (default Cloudflare's; the lab passes its stand-in). */
+  warpTraceUrl?: string;
+  /** Clock (tests). */
+  now?: () => Date;
+}
+
+/** Run `fn`; a throw becomes a failed hop with the message. */
+export async function guarded(hop: HopName, fn: () => Promise<HopHealth>): Promise<HopHealth> {
+  try {
+    return await fn();
+  } catch (e) {
+    return hopFailed(hop, e);
+  }
+}
+
+/** The netmaker hop: never claimed, since the integration does not exist. */
+export function netmakerHealth(): HopHealth {
+  return hopFrom('netmaker', [{ name: 'netmaker.joined', ok: false, detail: 'not joined: Netmaker integration not built' }], '');
+}
+
+/** Collect the status of every enabled hop. Never throws for a hop failure. */
+export async function collectStatus(ctx: InitContext, o: StatusOptions = {}): Promise<StatusReport> {
+  const r = ctx.config.plugins.privacy_router;
+  let facts: ProtectionFacts = {};
+  const xray = r.xray.enabled
+    ? guarded('xray', async () => {
+        const x = await xrayHopHealth(ctx);
+        facts = x.facts;
+        return x.hop;
+      })
+    : undefined;
+  const others = await Promise.all([
+    guarded('ovs', () => ovsHealth(ctx)),
+    r.wireguard.enabled ? guarded('gateway', () => gatewayHealth(ctx.config, ctx.store)) : undefined,
+    r.warp.enabled ? guarded('warp', () => warpHopHealth(ctx, o.warpTraceUrl)) : undefined,
+    xray,
+  ]);
+  // Protections need the engine facts, so flows are judged after the XRay check.
+  let protections: Protection[] = [];
+  const flows = await guarded('flows', async () => {
+    const f = await flowsHealth(ctx, facts);
+    protections = f.protections;
+    return f.hop;
+  });
+  const [ovs, gateway, warp, xr] = others;
+  const hops = [ovs, flows, gateway, warp, xr, r.netmaker.enabled ? netmakerHealth() : undefined].filter((h): h is HopHealth => h !== undefined);
+  return { ok: hops.every((h) => h.ok), at: (o.now?.() ?? new Date()).toISOString(), hops, protections };
+}
+
+const MARK: Record<Protection['status'], string> = { enforced: 'enforced   ', delegated: 'delegated  ', unavailable: 'UNAVAILABLE' };
+
+/** Human rendering of a status (pure). */
+export function renderStatus(s: StatusReport): string {
+  const lines = [s.ok ? 'status: every hop healthy' : `status: NOT healthy (${s.hops.filter((h) => !h.ok).map((h) => h.hop).join(', ')} failed)`];
+  for (const h of s.hops) {
+    lines.push(`${h.ok ? 'ok  ' : 'FAIL'} ${h.hop.padEnd(8)} ${h.detail}`);
+    if (!h.ok) for (const c of h.checks.filter((c) => !c.ok)) if (c.detail !== h.detail) lines.push(`       ${c.name}: ${c.detail}`);
+  }
+  if (s.protections.length) {
+    lines.push('protections:');
+    for (const p of s.protections) {
+      const why = p.status === 'delegated' ? ` (by ${p.hop})` : p.status === 'unavailable' && p.reason ? ` — ${p.reason}` : '';
+      lines.push(`  ${MARK[p.status]} ${p.name}${why}`);
+    }
+  }
+  return lines.join('\n');
+}
