@@ -18,7 +18,7 @@ import type { ServiceManagerKind, ServiceSpec } from './service/types.js';
 import type { EngineInfo, StepReport, XrayMaterial, XrayProfile } from './types.js';
 import { applyClientNet, observeClientNet, planClientNet, type ClientNetDesired, type NetChange } from './client-net.js';
 import { ensureEngineConfig, ensureFile, readText } from './vps/files.js';
-import { listenersOn } from './vps/observe.js';
+import { waitListening } from './vps/observe.js';
 import { Steps } from './vps/step.js';
 
 /** Paths in the container. `root` prefixes them (lab namespaces share this filesystem). */
@@ -169,18 +169,13 @@ export async function applyClient(exec: HostExec, d: ClientDesired, opts: { list
   if (restart) await steps.run('run', () => mgr.restart(exec, spec));
   steps.note('run', restart ? 'changed' : 'unchanged', restart ? `restarted ${spec.name}` : `${spec.name} active`);
 
-  await steps.run('listen', async () => {
-    const deadline = Date.now() + (opts.listenTimeoutMs ?? 10_000);
-    for (;;) {
-      const st = await mgr.status(exec, spec);
-      const ls = await listenersOn(exec, d.socksPort);
-      if (st.active && ls.some((l) => l.processes.some((p) => p.pid === st.pid))) return;
-      if (Date.now() > deadline) {
-        throw new PreconditionError(`${spec.name} does not listen on 127.0.0.1:${d.socksPort}`, `look at ${d.layout.logFile} (or journalctl -u ${spec.name}) in the container`);
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  });
+  await steps.run('listen', () =>
+    waitListening(exec, d.socksPort, () => mgr.status(exec, spec), {
+      timeoutMs: opts.listenTimeoutMs ?? 10_000,
+      intervalMs: 200,
+      onTimeout: () => new PreconditionError(`${spec.name} does not listen on 127.0.0.1:${d.socksPort}`, `look at ${d.layout.logFile} (or journalctl -u ${spec.name}) in the container`),
+    }),
+  );
   steps.note('listen', 'unchanged', `SOCKS on 127.0.0.1:${d.socksPort}`);
   return { engine, steps: steps.reports, unchanged: steps.reports.every((s) => s.outcome !== 'changed') };
 }

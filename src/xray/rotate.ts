@@ -38,7 +38,7 @@ import type { EngineInfo, RotationReport, XrayMaterial } from './types.js';
 import { vpsDesiredFromConfig } from './vps/desired.js';
 import { ensureEngineConfig } from './vps/files.js';
 import { vpsLayout, type VpsLayout } from './vps/layout.js';
-import { listenersOn } from './vps/observe.js';
+import { waitListening } from './vps/observe.js';
 import { renderVpsConfig, vpsServiceSpec, type VpsDesired } from './vps/provision.js';
 import { Steps } from './vps/step.js';
 
@@ -195,7 +195,7 @@ async function updateServer(exec: HostExec, d: VpsDesired, engine: EngineInfo, m
   methods.server = 'restart';
   const spec = vpsServiceSpec(d, engine);
   await serviceManager(d.service).restart(exec, spec);
-  await waitListening(exec, d.port, () => serviceManager(d.service).status(exec, spec));
+  await waitListening(exec, d.port, () => serviceManager(d.service).status(exec, spec), afterRestart(d.port));
 }
 
 /** Rewrite the client config, then switch the running engine live (v2ray + vless-tls) or by restart. */
@@ -223,15 +223,10 @@ async function updateClient(exec: HostExec, d: ClientDesired, engine: EngineInfo
   methods.client = 'restart';
   const spec = clientServiceSpec(d, engine);
   await serviceManager(d.service).restart(exec, spec);
-  await waitListening(exec, d.socksPort, () => serviceManager(d.service).status(exec, spec));
+  await waitListening(exec, d.socksPort, () => serviceManager(d.service).status(exec, spec), afterRestart(d.socksPort));
 }
 
-async function waitListening(exec: HostExec, port: number, status: () => Promise<{ active: boolean; pid: number | null }>): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const st = await status();
-    if (st.active && (await listenersOn(exec, port)).some((l) => l.processes.some((p) => p.pid === st.pid))) return;
-    if (Date.now() > deadline) throw new Error(`the engine did not listen on ${port}/tcp after the restart`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Wait options after a restart: 10 s, polled every 100 ms. */
+function afterRestart(port: number): Parameters<typeof waitListening>[3] {
+  return { timeoutMs: 10_000, intervalMs: 100, onTimeout: () => new Error(`the engine did not listen on ${port}/tcp after the restart`) };
 }

@@ -59,3 +59,27 @@ export async function listenersOn(exec: HostExec, port: number): Promise<Listene
   const r = await exec.run(['ss', '-ltnpH']);
   return parseSsListeners(r.stdout).filter((l) => l.port === port);
 }
+
+/**
+ * Poll until `status()` reports the service active and its main pid holds a TCP
+ * listener on `port` (another process on the port does not count). Read-only.
+ * Polls every `intervalMs` (through `sleep`, injectable for tests); once
+ * `timeoutMs` has passed, throws what `onTimeout` builds from the last status and
+ * the last listeners on the port (for a message naming who holds it).
+ */
+export async function waitListening(
+  exec: HostExec,
+  port: number,
+  status: () => Promise<{ active: boolean; pid: number | null }>,
+  o: { timeoutMs: number; intervalMs: number; sleep?: (ms: number) => Promise<void>; onTimeout: (st: { active: boolean; pid: number | null }, ls: Listener[]) => Error },
+): Promise<void> {
+  const deadline = Date.now() + o.timeoutMs;
+  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  for (;;) {
+    const st = await status();
+    const ls = await listenersOn(exec, port);
+    if (st.active && ls.some((l) => l.processes.some((p) => p.pid === st.pid))) return;
+    if (Date.now() > deadline) throw o.onTimeout(st, ls);
+    await sleep(o.intervalMs);
+  }
+}

@@ -21,7 +21,7 @@ import { ensureEngineConfig, ensureFile } from './files.js';
 import { ensureFirewall } from './firewall.js';
 import { ensureEngine } from './install.js';
 import type { VpsLayout } from './layout.js';
-import { listenersOn, observeFacts, type HostFacts } from './observe.js';
+import { listenersOn, observeFacts, waitListening, type HostFacts } from './observe.js';
 import { Steps } from './step.js';
 
 /** Everything provisioning needs, resolved from config + state by the caller. */
@@ -147,22 +147,20 @@ export async function provisionVps(exec: HostExec, d: VpsDesired, opts: Provisio
   if (restart) await steps.run('run', () => mgr.restart(exec, spec));
   steps.note('run', restart ? 'changed' : 'unchanged', restart ? `restarted ${spec.name}` : `${spec.name} active`);
 
-  await steps.run('listen', async () => {
-    const deadline = Date.now() + (opts.listenTimeoutMs ?? 10_000);
-    for (;;) {
-      const st = await mgr.status(exec, spec);
-      const ls = await listenersOn(exec, d.port);
-      if (st.active && ls.some((l) => l.processes.some((p) => p.pid === st.pid))) return;
-      if (Date.now() > deadline) {
+  await steps.run('listen', () =>
+    waitListening(exec, d.port, () => mgr.status(exec, spec), {
+      timeoutMs: opts.listenTimeoutMs ?? 10_000,
+      intervalMs: 200,
+      sleep,
+      onTimeout: (st, ls) => {
         const who = ls.flatMap((l) => l.processes.map((p) => `${p.name}/${p.pid}`)).join(', ');
-        throw new PreconditionError(
+        return new PreconditionError(
           `${spec.name} is ${st.active ? `running (pid ${st.pid})` : 'not running'} but does not listen on ${d.port}/tcp${who ? ` (held by ${who})` : ''}`,
           `look at the engine log (${mgr.kind === 'process' ? d.layout.logFile : `journalctl -u ${spec.name}`}) on the VPS`,
         );
-      }
-      await sleep(200);
-    }
-  });
+      },
+    }),
+  );
   steps.note('listen', 'unchanged', `${spec.name} listens on ${d.port}/tcp`);
 
   return { target: exec.target, facts, engine, steps: steps.reports, unchanged: steps.reports.every((s) => s.outcome !== 'changed') };
