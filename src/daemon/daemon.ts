@@ -7,7 +7,6 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
-import { parseHostPort } from '../config/formats.js';
 import { componentLogger } from '../core/logger.js';
 import { InputError } from '../core/errors.js';
 import type { StateStore } from '../state/store.js';
@@ -43,12 +42,20 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
+/** `host:port` or `[v6]:port`; port 0 = any free port (tests). null if malformed. */
+export function parseListen(v: string): { host: string; port: number } | null {
+  const m = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})$/.exec(v.trim());
+  if (!m) return null;
+  const port = Number(m[3]);
+  return port <= 65535 ? { host: (m[1] ?? m[2])!, port } : null;
+}
+
 /** Start the daemon; see the module comment. Throws InputError/PreconditionError before listening on bad input. */
 export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   const log = componentLogger('daemon', o.logger);
   const d = o.config.plugins.privacy_router.daemon;
   const listen = o.listen ?? d.listen;
-  const hp = parseHostPort(listen);
+  const hp = parseListen(listen);
   if (!hp) throw new InputError({ path: 'plugins.privacy_router.daemon.listen', value: listen, expected: 'host:port, e.g. 127.0.0.1:9477' });
   const token = d.token_file ? readTokenFile(d.token_file) : null;
   const state: DaemonState = { lastHealth: null, status: null, macRotation: null };
