@@ -31,7 +31,9 @@
  * Prints ONE JSON object on stdout (progress on stderr). Targets: chain/one-hop ≥ 0.5,
  * no-op init ≤ 2 s. The lab is always torn down (labDown in finally).
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { NetnsExec } from '../src/host/netns.js';
@@ -67,6 +69,67 @@ interface Iperf {
   mbit_s: number;
   retransmits: number | null;
   server_saw: string | null;
+  /** CPU during the run, % of one core per process group (CT100/CT101/node/lab stand-ins/others). */
+  cpu_pct?: Record<string, number>;
+}
+
+/** CPU ticks (user+system, 1/100 s) per labelled lab process, and the machine's busy ticks. */
+interface CpuSample {
+  procs: Map<string, number>;
+  machineBusy: number;
+}
+
+/** Label a process of this lab by its argv (null: not ours). */
+function labelOf(argv: string[], dir: string, ifnames: Record<string, string>): string | null {
+  const exe = path.basename(argv[0] ?? '');
+  if (exe === 'wireguard-go') {
+    const role = Object.entries(ifnames).find(([, n]) => n === argv.at(-1))?.[0];
+    return role ? `wireguard-go ${role}` : null;
+  }
+  if (/^(v2ray|xray)$/.test(exe)) {
+    const cfg = argv.find((a) => a.startsWith(dir + '/')) ?? '';
+    return cfg.includes('/vps-files/') ? 'v2ray vps' : cfg.includes('/ct101-files/') ? 'v2ray ct101' : null;
+  }
+  // ovs-vswitchd's paths come as `unix:<dir>/...` and `--pidfile=<dir>/...`.
+  if (exe === 'ovs-vswitchd' && argv.some((a) => a.includes(dir + '/'))) return 'ovs-vswitchd';
+  // The raw-bridge baseline's own OVS lives in the sibling scope dir `<dir>r`.
+  if (exe === 'ovs-vswitchd' && argv.some((a) => a.includes(dir + 'r/'))) return 'ovs-vswitchd (raw bridge)';
+  if (exe === 'iperf3') return 'iperf3 (both ends)';
+  return null;
+}
+
+function cpuSample(dir: string, ifnames: Record<string, string>): CpuSample {
+  const procs = new Map<string, number>();
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const label = labelOf(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean), dir, ifnames);
+      if (!label) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      procs.set(label, (procs.get(label) ?? 0) + Number(f[11]) + Number(f[12]));
+    } catch {
+      /* the process exited meanwhile */
+    }
+  }
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0);
+  return { procs, machineBusy: cpu.reduce((a, b) => a + b, 0) - idle };
+}
+
+/** CPU used between two samples, as % of one core per label, plus everything else on the machine. */
+function cpuUse(a: CpuSample, b: CpuSample, seconds: number): Record<string, number> {
+  const pct = (ticks: number) => Math.round(ticks / seconds);
+  const out: Record<string, number> = {};
+  let ours = 0;
+  for (const [k, v] of b.procs) {
+    const d = v - (a.procs.get(k) ?? 0);
+    ours += d;
+    out[k] = pct(d);
+  }
+  out['all lab processes above'] = pct(ours);
+  out['rest of the machine'] = pct(b.machineBusy - a.machineBusy - ours);
+  out['machine capacity'] = cpus().length * 100;
+  return out;
 }
 
 /** Start a persistent iperf3 server bound to `addr` in `ns` (stopped at scope close). */
@@ -222,6 +285,7 @@ try {
   const mtuOk = underlayMtu >= wgMtu + 60;
   out.mtu = { gateway_wg: wgMtu, ct100_underlay: underlayMtu, underlay_needed_v4_endpoint: wgMtu + 60, underlay_needed_v6_endpoint: wgMtu + 80, ok: mtuOk };
 
+  const ifnames = labIfnames(prefix);
   const passes: Record<string, Record<string, Record<'up' | 'down', Iperf[]>>> = {};
   const pass = async (label: string, names: string[]) => {
     const runs: Record<string, Record<'up' | 'down', Iperf[]>> = (passes[label] = {});
@@ -229,7 +293,10 @@ try {
       for (const dir of ['up', 'down'] as const) {
         for (const name of names) {
           const { ns, addr, port } = all[name]!;
+          const c0 = cpuSample(lab!.dir, ifnames);
+          const t0 = performance.now();
           const r = await iperf(ns, addr, port, dir === 'down');
+          r.cpu_pct = cpuUse(c0, cpuSample(lab!.dir, ifnames), (performance.now() - t0) / 1000);
           (runs[name] ??= { up: [], down: [] })[dir].push(r);
           log(`${label} ${name} ${dir}: ${r.mbit_s} Mbit/s (server saw ${r.server_saw})`);
         }
