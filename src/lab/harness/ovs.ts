@@ -10,7 +10,7 @@
 import { mkdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { spawnArgv } from '../../host/local.js';
-import { procGone, startProcess, waitFor, type Proc } from './process.js';
+import { startProcess, waitFor, waitGone, type Proc } from './process.js';
 import type { Scope } from './scope.js';
 
 const SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
@@ -104,7 +104,7 @@ export async function startOvs(scope: Scope, o: { ns: string }): Promise<OvsInst
       const old = vswitchd!;
       process.kill(old.pid, 'SIGKILL');
       // Poll (a timer keeps the event loop alive; the unref'd child's exit event alone may not).
-      await waitFor('killed ovs-vswitchd to exit', () => procGone(old.pid));
+      await waitGone(old.pid, 'killed ovs-vswitchd');
       await old.stop();
       await startVswitchd();
     },

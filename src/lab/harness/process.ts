@@ -14,7 +14,13 @@ export interface Proc {
   readonly pid: number;
   readonly name: string;
   readonly logFile: string;
-  /** Resolves with the exit code (null if killed by a signal). */
+  /**
+   * Resolves with the exit code (null if killed by a signal). The child is unref'd
+   * (a lab may outlive the CLI that started it), so this promise alone does not
+   * keep the event loop alive: with nothing else pending, awaiting it can hang
+   * (ava: "Promise returned by test never resolved"). To wait for an exit, use
+   * {@link waitGone}, which polls.
+   */
   readonly exited: Promise<number | null>;
   /** SIGTERM the group, SIGKILL after 3 s; resolves once it is gone. Idempotent. */
   stop(): Promise<void>;
@@ -55,6 +61,15 @@ export function procStartTime(pid: number): string | null {
 export function procGone(pid: number | string): boolean {
   const f = statFields(pid);
   return f === null || f[0] === 'Z';
+}
+
+/**
+ * Resolve once `pid` is gone ({@link procGone}); throws `timed out ... waiting for
+ * <what> to exit` after `timeoutMs`. Polls /proc, so it keeps the event loop alive
+ * (unlike awaiting an unref'd child's exit event). Reads only.
+ */
+export function waitGone(pid: number | string, what: string, timeoutMs = 10_000): Promise<void> {
+  return waitFor(`${what} (pid ${pid}) to exit`, () => procGone(pid), timeoutMs);
 }
 
 /** Start a process registered with `scope` (stopped at scope close). */

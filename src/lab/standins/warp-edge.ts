@@ -15,7 +15,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Scope } from '../harness/scope.js';
-import { startProcess, waitFor, type Proc } from '../harness/process.js';
+import { startProcess, waitFor, waitGone, type Proc } from '../harness/process.js';
 import { NetnsExec } from '../../host/netns.js';
 import { generateKeyPair, type WgKeyPair } from '../../warp/keys.js';
 import { UapiClient } from '../../warp/uapi.js';
@@ -72,7 +72,7 @@ export async function startWarpEdge(scope: Scope, o: WarpEdgeOptions): Promise<W
     proc: await launch(),
     kill: async () => {
       process.kill(edge.proc.pid, 'SIGKILL');
-      await edge.proc.exited;
+      await waitGone(edge.proc.pid, `edge ${o.iface} wireguard-go`);
       await edge.proc.stop();
       await waitFor(`edge ${o.iface} gone`, async () => !(await uapi.alive()));
     },

@@ -15,7 +15,7 @@ import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawnArgv } from '../../../src/host/local.js';
 import { NetnsExec } from '../../../src/host/netns.js';
-import { createNetns, Scope, startOvs, startProcess, uniquePrefix, waitFor, type Proc } from '../../../src/lab/harness/index.js';
+import { createNetns, Scope, startOvs, startProcess, uniquePrefix, waitFor, waitGone, type Proc } from '../../../src/lab/harness/index.js';
 import { validateConfig } from '../../../src/config/validate.js';
 import { StateStore } from '../../../src/state/store.js';
 import { ClientService } from '../../../src/tunnel/clients.js';
@@ -245,7 +245,7 @@ t0('gateway restart: wireguard-go killed and restarted empty, the init steps res
   const want = (await UserspaceBackend.forInterface(WG).get()).peers.map((x) => x.publicKey).sort();
   t.is(want.length, 2, 'bob and carol');
   process.kill(gwProc!.pid, 'SIGKILL');
-  await gwProc!.exited;
+  await waitGone(gwProc!.pid, 'killed wireguard-go');
   rmSync(uapiSocketPath(WG), { force: true });
   gwProc = await startWg(GW, WG);
   t.deepEqual((await UserspaceBackend.forInterface(WG).get()).peers, [], 'a new wireguard-go starts empty');

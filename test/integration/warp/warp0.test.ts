@@ -17,7 +17,7 @@ import test from 'ava';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { rootSkipReason, binarySkipReason, skipUnless } from '../../helpers/env.js';
-import { Scope, uniquePrefix, createNetns, vethPair, startOvs, startProcess, waitFor, type Proc } from '../../../src/lab/harness/index.js';
+import { Scope, uniquePrefix, createNetns, vethPair, startOvs, startProcess, waitFor, waitGone, type Proc } from '../../../src/lab/harness/index.js';
 import { NetnsExec } from '../../../src/host/netns.js';
 import { validateConfig } from '../../../src/config/validate.js';
 import type { Config } from '../../../src/config/types.js';
@@ -259,7 +259,7 @@ test.serial('rotation: new device, old deleted at the API, traffic resumes on th
   const pinger = await startProcess(l.scope, { name: 'rotation-ping', ns: `${l.p}-xray`, argv: ['ping', '-n', '-i', '0.02', '-c', '150', '-W', '1', WEB] });
   await waitFor('pinger running', () => /bytes from/.test(pinger.log()));
   const r = await rotateWarpFromConfig(l.ctx);
-  await pinger.exited;
+  await waitGone(pinger.pid, 'rotation ping', 30_000);
   const stats = /(\d+) packets transmitted, (\d+) received/.exec(pinger.log());
   if (stats) t.log(`rotation disruption: ${Number(stats[1]) - Number(stats[2])} of ${stats[1]} echo requests lost at 20 ms spacing`);
   t.is(r.oldDeviceId, old.deviceId);
