@@ -101,6 +101,22 @@ function chainsOf(d: NfDesired): { family: NfFamily; table: NfTable; chain: stri
   return [...seen.values()];
 }
 
+/** argv asking whether `r` is present exactly as written (`iptables -C`: exit 0 present, 1 absent); no ownership comment is added. */
+export function checkArgv(r: NfRule): string[] {
+  return [iptablesBin(r.family), '-w', '-t', r.table, '-C', r.chain, ...r.spec];
+}
+
+/**
+ * For components that still install rules check-then-add (without an ownership
+ * comment, so they cannot be pruned): whether each rule is present, in order.
+ * Read-only; one `iptables -C` per rule.
+ */
+export async function observeRulesPresent(exec: HostExec, rules: readonly NfRule[]): Promise<boolean[]> {
+  const out: boolean[] = [];
+  for (const r of rules) out.push((await exec.run(checkArgv(r), { okCodes: [0, 1] })).code === 0);
+  return out;
+}
+
 /** Read the chains `desired` touches. Read-only. */
 export async function observeNetfilter(exec: HostExec, desired: NfDesired): Promise<NfObserved> {
   const out: NfObserved = new Map();

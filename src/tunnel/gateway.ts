@@ -26,6 +26,7 @@ import type { HostExec } from '../host/exec.js';
 import { addressPlan, portByRole } from '../flows/addressing.js';
 import { addressSpace, gatewayAddresses } from './ipam.js';
 import { parseIpAddrJson } from '../net/links.js';
+import { observeRulesPresent, type NfRule } from '../net/netfilter.js';
 
 /** Policy-routing table (and rule priority) for traffic arriving from clients. */
 export const GATEWAY_TABLE = 100;
@@ -88,24 +89,21 @@ export function wireguardGoCommand(iface: string): { argv: string[]; env: Record
   return { argv: ['wireguard-go', '-f', iface], env: { LOG_LEVEL: 'error' } };
 }
 
-/** One iptables rule: table, chain and the rule spec (as for -A/-C). */
-export interface FwRule {
-  table: 'filter' | 'mangle' | 'nat';
-  chain: string;
-  spec: string[];
-}
+/** One iptables rule (IPv4 only here: client IPv6 is not forwarded): the shared netfilter rule shape. */
+export type FwRule = NfRule & { family: 4 };
 
 /** The firewall rules CT100 must hold (pure, in apply order). */
 export function gatewayRules(d: GatewayDesired): FwRule[] {
   const dnat = (proto: 'udp' | 'tcp'): FwRule => ({
     table: 'nat',
+    family: 4,
     chain: 'PREROUTING',
     spec: ['-i', d.iface, '-d', `${d.gatewayIp4}/32`, '-p', proto, '-m', proto, '--dport', '53', '-j', 'DNAT', '--to-destination', d.xrayIp]
   });
   return [
-    { table: 'filter', chain: 'FORWARD', spec: ['-i', d.iface, '-o', d.socketIf, '-s', d.clientSubnet4, '-j', 'ACCEPT'] },
-    { table: 'filter', chain: 'FORWARD', spec: ['-i', d.socketIf, '-o', d.iface, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'] },
-    { table: 'mangle', chain: 'FORWARD', spec: ['-i', d.iface, '-p', 'tcp', '-m', 'tcp', '--tcp-flags', 'SYN,RST', 'SYN', '-j', 'TCPMSS', '--set-mss', String(d.mss)] },
+    { family: 4, table: 'filter', chain: 'FORWARD', spec: ['-i', d.iface, '-o', d.socketIf, '-s', d.clientSubnet4, '-j', 'ACCEPT'] },
+    { family: 4, table: 'filter', chain: 'FORWARD', spec: ['-i', d.socketIf, '-o', d.iface, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'] },
+    { family: 4, table: 'mangle', chain: 'FORWARD', spec: ['-i', d.iface, '-p', 'tcp', '-m', 'tcp', '--tcp-flags', 'SYN,RST', 'SYN', '-j', 'TCPMSS', '--set-mss', String(d.mss)] },
     dnat('udp'),
     dnat('tcp'),
   ];
@@ -135,10 +133,7 @@ export async function observeGateway(exec: HostExec, d: GatewayDesired): Promise
   const rules = (await exec.run(['ip', '-4', 'rule', 'show'])).stdout.split('\n').filter(Boolean);
   const routes = (await exec.run(['ip', '-4', 'route', 'show', 'table', String(d.table)], { okCodes: [0, 2] })).stdout.split('\n').filter(Boolean);
   const fwd = (await exec.run(['iptables', '-w', '-S', 'FORWARD'])).stdout.split('\n');
-  const present: boolean[] = [];
-  for (const r of gatewayRules(d)) {
-    present.push((await exec.run(['iptables', '-w', '-t', r.table, '-C', r.chain, ...r.spec], { okCodes: [0, 1] })).code === 0);
-  }
+  const present = await observeRulesPresent(exec, gatewayRules(d));
   return {
     link: parsed,
     ipForward: await sysctl('net.ipv4.ip_forward'),

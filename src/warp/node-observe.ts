@@ -5,6 +5,7 @@
  */
 import type { HostExec } from '../host/exec.js';
 import { parseIpAddrJson, type LinkState } from '../net/links.js';
+import { observeRulesPresent } from '../net/netfilter.js';
 import { desiredFirewall, iptablesCmd, BLACKHOLE_METRIC, type PolicyRoute, type WarpNodeSpec } from './node-spec.js';
 import type { UapiDevice, UapiSet } from './uapi.js';
 
@@ -71,11 +72,7 @@ export async function observeWarpNode(exec: HostExec, wg: WgControl, spec: WarpN
   };
   const routes = [...parsePolicyRoutes(await tableJson(4), 4, spec.tunnel), ...parsePolicyRoutes(await tableJson(6), 6, spec.tunnel)];
   const policy = async (f: 4 | 6): Promise<string> => /^-P FORWARD (\w+)/m.exec(await out([iptablesCmd(f), '-w', '-S', 'FORWARD']))?.[1] ?? 'unknown';
-  const rulesPresent: boolean[] = [];
-  for (const r of desiredFirewall(spec)) {
-    const res = await exec.run([iptablesCmd(r.family), '-w', '-t', r.table, '-C', r.chain, ...r.spec], { okCodes: [0, 1] });
-    rulesPresent.push(res.code === 0);
-  }
+  const rulesPresent = await observeRulesPresent(exec, desiredFirewall(spec));
   const sysctl = async (k: string): Promise<string> => (await out(['sysctl', '-n', k])).trim();
   const uapi = (await wg.alive()) ? await wg.get() : null;
   return {

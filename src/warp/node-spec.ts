@@ -16,6 +16,7 @@ import ipaddr from 'ipaddr.js';
 import type { Config } from '../config/types.js';
 import { InputError } from '../core/errors.js';
 import { addressPlan, portByRole } from '../flows/addressing.js';
+import { iptablesBin, type NfRule } from '../net/netfilter.js';
 import type { WarpTunnelModel } from './profile.js';
 
 /** Marks every iptables rule privroute's WARP hop owns. */
@@ -41,13 +42,8 @@ export interface WarpNodeSpec {
   model: WarpTunnelModel;
 }
 
-/** One iptables rule: family, table, chain, and the rule spec (without -A/-I/-C). */
-export interface FwRule {
-  family: 4 | 6;
-  table: 'filter' | 'nat' | 'mangle';
-  chain: string;
-  spec: string[];
-}
+/** One iptables rule: family, table, chain, and the rule spec (without -A/-I/-C); the shared netfilter rule shape. */
+export type FwRule = NfRule;
 
 /** A route in the policy table, as data. */
 export interface PolicyRoute {
@@ -115,10 +111,8 @@ export function desiredPolicyRoutes(s: WarpNodeSpec): PolicyRoute[] {
   return r;
 }
 
-/** argv prefix for a family's iptables. */
-export function iptablesCmd(family: 4 | 6): string {
-  return family === 4 ? 'iptables' : 'ip6tables';
-}
+/** argv prefix for a family's iptables (the shared {@link iptablesBin}). */
+export const iptablesCmd = iptablesBin;
 
 /** argv adding one policy-table route. */
 export function routeArgv(s: WarpNodeSpec, r: PolicyRoute): string[] {
