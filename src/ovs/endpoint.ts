@@ -38,3 +38,17 @@ export function connectSocket(ep: Endpoint, step: string, timeoutMs: number): Pr
     });
   });
 }
+
+/**
+ * End `sock` gracefully (FIN), destroying it if the peer has not closed within
+ * 1 s; resolves once it is closed (at once if already destroyed). The timer is
+ * unref'd: it never keeps the process alive.
+ */
+export function closeSocket(sock: net.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    if (sock.destroyed) return resolve();
+    sock.once('close', () => resolve());
+    sock.end();
+    setTimeout(() => sock.destroy(), 1000).unref();
+  });
+}

@@ -15,7 +15,7 @@ import {
   OFP_HEADER_LEN, parseHeader, type Features, type OfMessage,
 } from './messages.js';
 import { decodeError, OpenFlowError, type OfErrorInfo } from './errors.js';
-import { connectSocket, parseEndpoint } from '../endpoint.js';
+import { closeSocket, connectSocket, parseEndpoint } from '../endpoint.js';
 
 /** Receives errors for xids in [first, last] that have no pending request. */
 export interface ErrorSink {
@@ -169,12 +169,7 @@ export class OfConnection {
 
   /** Close the socket; pending requests reject. */
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.sock.destroyed) return resolve();
-      this.sock.once('close', () => resolve());
-      this.sock.end();
-      setTimeout(() => this.sock.destroy(), 1000).unref();
-    });
+    return closeSocket(this.sock);
   }
 
   private fail(e: Error): void {

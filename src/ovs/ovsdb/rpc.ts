@@ -5,7 +5,7 @@
  */
 import type net from 'node:net';
 import { OperationError } from '../../core/errors.js';
-import { connectSocket, parseEndpoint } from '../endpoint.js';
+import { closeSocket, connectSocket, parseEndpoint } from '../endpoint.js';
 import { JsonStream } from './json-stream.js';
 import { isMutating, type Operation } from './datum.js';
 
@@ -141,12 +141,7 @@ export class OvsdbClient {
 
   /** Close the connection; pending requests reject. */
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.sock.destroyed) return resolve();
-      this.sock.once('close', () => resolve());
-      this.sock.end();
-      setTimeout(() => this.sock.destroy(), 1000).unref();
-    });
+    return closeSocket(this.sock);
   }
 
   private fail(e: Error): void {
