@@ -23,11 +23,14 @@ import { detectServiceManager } from './service/detect.js';
 export interface XrayContext {
   config: Config;
   store: StateStore;
+  /** The VPS (SshExec with the pinned host key). */
   vps: HostExec;
+  /** CT101 (the container runtime's HostExec). */
   container: HostExec;
-  /** Default: detected on each end (systemd if running, else process). */
+  /** Service managers; default: detected on each end (systemd if running, else process). */
   vpsService?: ServiceManagerKind;
   clientService?: ServiceManagerKind;
+  /** Path overrides (lab). */
   vpsLayout?: VpsLayout;
   clientLayout?: ClientLayout;
   rand?: RandomSource;

@@ -24,39 +24,26 @@ import { redactText } from '../core/logger.js';
 import type { HostExec } from '../host/exec.js';
 import type { StateStore } from '../state/store.js';
 import { addInboundUser, addTlsOutbound, removeInboundUser, removeOutbound } from './api/handler.js';
-import { clientDesiredFromConfig, clientLayout, clientRenderInput, clientServiceSpec, type ClientDesired, type ClientLayout } from './client.js';
+import { clientDesiredFromConfig, clientLayout, clientRenderInput, clientServiceSpec, type ClientDesired } from './client.js';
 import { assertProfileSupported, detectEngine } from './engine.js';
 import { outboundTag, serialize, TAGS } from './render/common.js';
 import { renderClient } from './render/client.js';
-import { cryptoRandom, newShortId, newUser, type RandomSource } from './secrets.js';
+import { cryptoRandom, newShortId, newUser } from './secrets.js';
 import { serviceManager } from './service/process.js';
 import { detectServiceManager } from './service/detect.js';
 import { containerExecFromConfig, vpsExecFromConfig } from './connect.js';
-import type { ServiceManagerKind } from './service/types.js';
 import { finishRotation, requireMaterial, saveMaterial, startRotation } from './state.js';
 import type { EngineInfo, RotationReport, XrayMaterial } from './types.js';
 import { vpsDesiredFromConfig } from './vps/desired.js';
 import { ensureEngineConfig } from './vps/files.js';
-import { vpsLayout, type VpsLayout } from './vps/layout.js';
+import { vpsLayout } from './vps/layout.js';
 import { waitListening } from './vps/observe.js';
 import { renderVpsConfig, vpsServiceSpec, type VpsDesired } from './vps/provision.js';
 import { Steps } from './vps/step.js';
+import type { XrayContext } from './init.js';
 
-/** What `rotate xray` needs (built by the CLI from its context). */
-export interface XrayRotateContext {
-  config: Config;
-  store: StateStore;
-  /** The VPS (SshExec with the pinned host key). */
-  vps: HostExec;
-  /** CT101 (the container runtime's HostExec). */
-  container: HostExec;
-  /** Service managers; default: detected on each end (systemd if running, else process). */
-  vpsService?: ServiceManagerKind;
-  clientService?: ServiceManagerKind;
-  /** Path overrides (lab). */
-  vpsLayout?: VpsLayout;
-  clientLayout?: ClientLayout;
-  rand?: RandomSource;
+/** What `rotate xray` needs (built by the CLI from its context): the init context and a logger. */
+export interface XrayRotateContext extends XrayContext {
   log?: Logger;
 }
 
