@@ -51,14 +51,17 @@ export async function healthJob(d: JobDeps): Promise<{ converged: boolean; chang
   const ic = initContext(d.config, d.store, d.logger);
   const components = await runComponents(applianceComponents(ic));
   const ok = converged(components);
-  d.state.lastHealth = { at: new Date().toISOString(), converged: ok, components };
-  d.state.status = await collectStatus(initContext(d.config, d.store, d.logger), { warpTraceUrl: d.warpTraceUrl });
+  const at = new Date().toISOString();
+  // Status first, then both published together: /healthz never turns 200 before /status has the run's status.
+  const status = await collectStatus(initContext(d.config, d.store, d.logger), { warpTraceUrl: d.warpTraceUrl });
+  d.state.status = status;
+  d.state.lastHealth = { at, converged: ok, components };
   const changes = components.reduce((n, r) => n + (r.status === 'changed' ? r.changes.length : 0), 0);
   if (!ok) {
     const bad = components.filter((r) => r.status === 'failed' || r.status === 'skipped').map((r) => `${r.name}: ${r.detail ?? r.status}`);
     throw new Error(`not converged: ${bad.join('; ')}`);
   }
-  return { converged: ok, changes, statusOk: d.state.status.ok };
+  return { converged: ok, changes, statusOk: status.ok };
 }
 
 /** The production job list for `config.daemon.schedules`. */
