@@ -5,7 +5,8 @@
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import type { CliContext } from '../cli/context.js';
+import type { Command } from 'commander';
+import { action, type CliContext } from '../cli/context.js';
 import { InputError } from '../core/errors.js';
 import { writeFileAtomic } from '../host/local.js';
 import { backendFromConfig } from './backend.js';
@@ -58,4 +59,23 @@ export async function writeOut(out: { file: string; kind: OutKind }, configText:
 export async function printConfig(ctx: CliContext, configText: string, qr: boolean): Promise<void> {
   ctx.io.out.write(configText);
   if (qr) ctx.io.out.write('\n' + (await qrTerminal(configText)) + '\n');
+}
+
+/**
+ * Register `<op>-client <name>` (revoke, disable, enable): one ClientService
+ * mutation on one peer, its result printed (table or --json), then any warning
+ * (e.g. the interface was unreachable and init will apply the change).
+ */
+export function registerPeerCommand(program: Command, op: 'revoke' | 'disable' | 'enable', description: string): void {
+  const done = { revoke: 'revoked', disable: 'disabled', enable: 'enabled' }[op];
+  program
+    .command(`${op}-client <name>`)
+    .description(description)
+    .action(
+      action(async (ctx, cmd) => {
+        const r = await clientService(ctx)[op](cmd.args[0]!);
+        ctx.output(r, () => `client ${r.name}: ${done}${r.applied === 'applied' ? ' (live interface updated)' : ''}`);
+        warn(ctx, r.warning);
+      }),
+    );
 }
