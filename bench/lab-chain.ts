@@ -27,6 +27,11 @@
  * went through every hop). Order is interleaved (chain, one hop, raw, per direction and
  * repetition) so background load hits every path alike.
  *
+ * CPU: around every iperf3 run the bench reads /proc for the lab's processes (by exact
+ * argv: the lab's wireguard-go interface names, engines whose config is in the lab dir,
+ * its ovs-vswitchd) and the machine's total, and reports % of one core per process, the
+ * rest of the machine, and core-seconds per Gbit moved (all lab processes / node side only).
+ *
  * usage (root): node --import tsx bench/lab-chain.ts [--prefix lb1234] [--seconds 5] [--reps 1] [--cli-reps 3]
  * Prints ONE JSON object on stdout (progress on stderr). Targets: chain/one-hop ≥ 0.5,
  * no-op init ≤ 2 s. The lab is always torn down (labDown in finally).
@@ -310,7 +315,26 @@ try {
     return d > 0 ? r3(med(label, a, dir) / d) : null;
   };
   await pass('as_configured', Object.keys(all));
+  // CPU cost per Gbit moved (core-seconds), from the per-process samples: less sensitive to
+  // background load than Mbit/s, since a CPU-bound path's rate is what its CPU share allows.
+  // `node_side` counts only what runs on a real node (gateway + WARP wireguard-go, CT101's
+  // engine, ovs-vswitchd); the client device, WARP edge and VPS are lab stand-ins.
+  const NODE_SIDE = ['wireguard-go gateway', 'wireguard-go warp', 'v2ray ct101', 'ovs-vswitchd', 'ovs-vswitchd (raw bridge)'];
+  const cost = (label: string, name: string, dir: 'up' | 'down', which: 'lab' | 'node_side') => {
+    const xs = passes[label]![name]![dir]
+      .filter((r) => r.mbit_s > 0 && r.cpu_pct)
+      .map((r) => {
+        const pct = which === 'lab' ? r.cpu_pct!['all lab processes above']! : NODE_SIDE.reduce((a, k) => a + (r.cpu_pct![k] ?? 0), 0);
+        return pct / 100 / (r.mbit_s / 1000);
+      });
+    return xs.length ? Math.round(median(xs) * 10) / 10 : null;
+  };
+  const costs = (label: string, name: string) => ({
+    lab: { up: cost(label, name, 'up', 'lab'), down: cost(label, name, 'down', 'lab') },
+    node_side: { up: cost(label, name, 'up', 'node_side'), down: cost(label, name, 'down', 'node_side') },
+  });
   const summary = (label: string, base = label) => ({
+    cpu_core_s_per_gbit: Object.fromEntries(Object.keys(passes[label]!).map((n) => [n, costs(label, n)])),
     throughput_mbit_s: Object.fromEntries(Object.keys(passes[label]!).map((n) => [n, { up: med(label, n, 'up'), down: med(label, n, 'down') }])),
     chain_over_one_wg_hop: { up: ratio(label, 'chain', 'one_wg_hop', 'up'), down: ratio(label, 'chain', 'one_wg_hop', 'down') },
     one_wg_hop_over_raw_bridge: { up: ratio(label, 'one_wg_hop', 'raw_bridge', 'up', base), down: ratio(label, 'one_wg_hop', 'raw_bridge', 'down', base) },
