@@ -78,6 +78,8 @@ export function productionJobs(d: JobDeps): JobSpec[] {
       return report;
     },
     rotate_mac: async () => {
+      // Once found unavailable, not retried (each attempt would disturb the chain) until a restart.
+      if (d.state.macRotation?.available === false) throw new Error(`MAC rotation unavailable (${d.state.macRotation.reason}); not retried until the daemon restarts`);
       const m: MacRotation = await rotateMacs(d.config, d.store, d.logger);
       d.state.macRotation = { available: m.rotated, at: new Date().toISOString(), ...(m.reason ? { reason: m.reason } : {}) };
       if (!m.rotated) throw new Error(`MAC rotation unavailable: ${m.reason}`);

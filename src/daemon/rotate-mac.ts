@@ -4,7 +4,9 @@
  * components run (OVSDB sets the new MACs, flows are recompiled for them), then
  * the MACs actually in use are read back. If init does not converge or a port
  * does not carry its new MAC, the old salt is restored and init run again, and
- * the rotation is reported unavailable with the reason — never claimed.
+ * the rotation is reported unavailable with the reason — never claimed. Ports
+ * ovs-vswitchd cannot see (sockets moved into containers) make it unavailable
+ * before anything is touched.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -14,6 +16,8 @@ import { applianceComponents, initContext, type InitContext } from '../init/inde
 import { OvsdbClient } from '../ovs/ovsdb/rpc.js';
 import { bridgePorts, observeSwitch } from '../ovs/ovsdb/state.js';
 import type { StateStore } from '../state/store.js';
+import type { HostExec } from '../host/exec.js';
+import { socketPlacements } from '../init/sockets.js';
 
 /** kv key the address plan reads. */
 export const MAC_SALT_KEY = 'mac_salt';
@@ -27,15 +31,50 @@ export interface MacRotation {
   reason?: string;
 }
 
-/** Ports whose MAC in use (OVSDB Interface.mac_in_use) differs from the plan. */
+/** The MAC of link `name` as `exec` sees it (`ip -j link`), or null if it is not there. */
+async function linkMac(exec: HostExec, name: string): Promise<string | null> {
+  const r = await exec.run(['ip', '-j', 'link', 'show', 'dev', name], { okCodes: [0, 1] });
+  if (r.code !== 0) return null;
+  const links = JSON.parse(r.stdout || '[]') as { address?: string }[];
+  return links[0]?.address?.toLowerCase() ?? null;
+}
+
+/**
+ * Ports whose MAC in use differs from the plan. The MAC is read where the port
+ * lives: OVSDB Interface.mac_in_use while vswitchd sees the device; for a socket
+ * moved into its container (vswitchd no longer sees it there) the link inside
+ * the container; otherwise the link on the node. `inUse` null = not visible.
+ */
 export async function macMismatches(ctx: InitContext): Promise<MacRotation['ports']> {
+  const r = ctx.config.plugins.privacy_router;
+  const c = await OvsdbClient.connect(r.ovs.db);
+  let ports: Map<string, { mac_in_use?: string }>;
+  try {
+    ports = new Map((bridgePorts(await observeSwitch(c), r.bridge_name) ?? []).map((p) => [p.name, p]));
+  } finally {
+    await c.close();
+  }
+  const inContainer = new Map(socketPlacements(ctx).map((p) => [p.name, p.containerId]));
+  const out: MacRotation['ports'] = [];
+  for (const p of ctx.topology.ports) {
+    const want = p.mac.toLowerCase();
+    let inUse = ports.get(p.name)?.mac_in_use?.toLowerCase() || null;
+    if (!inUse) {
+      const ct = inContainer.get(p.name);
+      inUse = await linkMac(ct !== undefined ? ctx.runtime.exec(ct) : ctx.node, p.name).catch(() => null);
+    }
+    if (inUse !== want) out.push({ name: p.name, want, inUse });
+  }
+  return out;
+}
+
+/** Plan ports whose device ovs-vswitchd does not see (no mac_in_use in OVSDB). */
+export async function portsOutsideVswitchd(ctx: InitContext): Promise<string[]> {
   const r = ctx.config.plugins.privacy_router;
   const c = await OvsdbClient.connect(r.ovs.db);
   try {
     const ports = new Map((bridgePorts(await observeSwitch(c), r.bridge_name) ?? []).map((p) => [p.name, p]));
-    return ctx.topology.ports
-      .map((p) => ({ name: p.name, want: p.mac.toLowerCase(), inUse: ports.get(p.name)?.mac_in_use?.toLowerCase() ?? null }))
-      .filter((p) => p.want !== p.inUse);
+    return ctx.topology.ports.filter((p) => !ports.get(p.name)?.mac_in_use).map((p) => p.name);
   } finally {
     await c.close();
   }
@@ -47,6 +86,14 @@ function failedNames(reports: ComponentReport[]): string {
 
 /** Rotate the MACs; see the module comment. Rejects only if even the rollback fails. */
 export async function rotateMacs(config: Config, store: StateStore, logger?: Logger, rand: () => string = () => randomBytes(6).toString('hex')): Promise<MacRotation> {
+  // Measured in the lab: a socket moved into its container keeps its MAC when
+  // Interface.mac changes (vswitchd no longer sees the device there, mac_in_use is
+  // empty). Rotating then would only recompile the flows for MACs nobody has — an
+  // outage — so it is refused up front with nothing changed.
+  const unseen = await portsOutsideVswitchd(initContext(config, store, logger));
+  if (unseen.length) {
+    return { rotated: false, ports: [], reason: `ports ${unseen.join(', ')} are outside ovs-vswitchd's view (moved into their container/namespace), so OVSDB cannot change their MAC; nothing was changed` };
+  }
   const old = store.getKv(MAC_SALT_KEY) ?? '';
   const next = rand();
   store.setKv(MAC_SALT_KEY, next);
@@ -57,7 +104,7 @@ export async function rotateMacs(config: Config, store: StateStore, logger?: Log
   if (!converged(reports)) reason = `init with the new MACs did not converge (${failedNames(reports)})`;
   else {
     ports = await macMismatches(ctx);
-    if (ports.length) reason = `OVSDB did not apply the new MAC on ${ports.map((p) => `${p.name} (in use ${p.inUse ?? 'none'}, want ${p.want})`).join(', ')}`;
+    if (ports.length) reason = `the new MAC is not in use on ${ports.map((p) => `${p.name} (${p.inUse ? `still ${p.inUse}` : 'link not visible to privroute'}, want ${p.want})`).join(', ')}`;
   }
   if (!reason) return { rotated: true, ports: ctx.topology.ports.map((p) => ({ name: p.name, want: p.mac, inUse: p.mac })) };
   logger?.warn({ reason }, 'MAC rotation unavailable: restoring the previous MACs');

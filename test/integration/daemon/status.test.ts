@@ -173,6 +173,7 @@ t('rotate_mac: new MACs applied through OVSDB and the flows follow, or reported 
     for (const [name, mac] of a) tt.not(mac, b.get(name), `${name} has a new MAC`);
   } else {
     tt.truthy(r.reason);
+    tt.is(r.salt, '', 'the MAC salt is unchanged');
     tt.deepEqual([...a.entries()], [...b.entries()], 'the old MACs are restored');
   }
 });
