@@ -18,6 +18,7 @@ import { bridgePorts, observeSwitch } from '../ovs/ovsdb/state.js';
 import type { StateStore } from '../state/store.js';
 import type { HostExec } from '../host/exec.js';
 import { socketPlacements } from '../init/sockets.js';
+import { macRotationCapability } from '../health/capabilities.js';
 
 /** kv key the address plan reads. */
 export const MAC_SALT_KEY = 'mac_salt';
@@ -68,18 +69,6 @@ export async function macMismatches(ctx: InitContext): Promise<MacRotation['port
   return out;
 }
 
-/** Plan ports whose device ovs-vswitchd does not see (no mac_in_use in OVSDB). */
-export async function portsOutsideVswitchd(ctx: InitContext): Promise<string[]> {
-  const r = ctx.config.plugins.privacy_router;
-  const c = await OvsdbClient.connect(r.ovs.db);
-  try {
-    const ports = new Map((bridgePorts(await observeSwitch(c), r.bridge_name) ?? []).map((p) => [p.name, p]));
-    return ctx.topology.ports.filter((p) => !ports.get(p.name)?.mac_in_use).map((p) => p.name);
-  } finally {
-    await c.close();
-  }
-}
-
 function failedNames(reports: ComponentReport[]): string {
   return reports.filter((r) => r.status === 'failed' || r.status === 'skipped').map((r) => `${r.name}: ${r.detail ?? r.status}`).join('; ');
 }
@@ -90,10 +79,8 @@ export async function rotateMacs(config: Config, store: StateStore, logger?: Log
   // Interface.mac changes (vswitchd no longer sees the device there, mac_in_use is
   // empty). Rotating then would only recompile the flows for MACs nobody has — an
   // outage — so it is refused up front with nothing changed.
-  const unseen = await portsOutsideVswitchd(initContext(config, store, logger));
-  if (unseen.length) {
-    return { rotated: false, ports: [], reason: `ports ${unseen.join(', ')} are outside ovs-vswitchd's view (moved into their container/namespace), so OVSDB cannot change their MAC; nothing was changed` };
-  }
+  const cap = await macRotationCapability(initContext(config, store, logger));
+  if (!cap.available) return { rotated: false, ports: [], reason: `${cap.reason}; nothing was changed` };
   const old = store.getKv(MAC_SALT_KEY) ?? '';
   const next = rand();
   store.setKv(MAC_SALT_KEY, next);

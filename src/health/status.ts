@@ -6,6 +6,7 @@
  */
 import type { Protection, ProtectionFacts } from '../flows/protections.js';
 import type { InitContext } from '../init/context.js';
+import { macRotationCapability } from './capabilities.js';
 import { flowsHealth } from './flows.js';
 import { gatewayHealth } from './gateway.js';
 import { ovsHealth } from './ovs.js';
@@ -61,7 +62,8 @@ export async function collectStatus(ctx: InitContext, o: StatusOptions = {}): Pr
   });
   const [ovs, gateway, warp, xr] = others;
   const hops = [ovs, flows, gateway, warp, xr, r.netmaker.enabled ? netmakerHealth() : undefined].filter((h): h is HopHealth => h !== undefined);
-  return { ok: hops.every((h) => h.ok), at: (o.now?.() ?? new Date()).toISOString(), hops, protections };
+  const macRotation = await macRotationCapability(ctx).catch((e: Error) => ({ available: null, reason: `cannot check: ${e.message.split('\n')[0]}` }));
+  return { ok: hops.every((h) => h.ok), at: (o.now?.() ?? new Date()).toISOString(), hops, protections, capabilities: { macRotation } };
 }
 
 const MARK: Record<Protection['status'], string> = { enforced: 'enforced   ', delegated: 'delegated  ', unavailable: 'UNAVAILABLE' };
@@ -80,5 +82,7 @@ export function renderStatus(s: StatusReport): string {
       lines.push(`  ${MARK[p.status]} ${p.name}${why}`);
     }
   }
+  const mac = s.capabilities?.macRotation;
+  if (mac && mac.available !== true) lines.push(`MAC rotation: UNAVAILABLE — ${mac.reason ?? 'unknown'}`);
   return lines.join('\n');
 }

@@ -28,6 +28,8 @@ export interface StatusReport {
   hops: HopHealth[];
   /** The protections the config requests, with their real status (see src/flows/protections.ts). */
   protections: Protection[];
+  /** Whether rotations that depend on this node's layout can work (null = could not be checked). */
+  capabilities: { macRotation: { available: boolean | null; reason?: string } };
 }
 
 /** Build a hop record from its checks: ok iff all checks are ok; detail = the failed checks, else `okDetail`. */

@@ -37,7 +37,7 @@ function setup(t: import('ava').ExecutionContext, tokenMode = 0o600) {
   return { config, store, logger, lines, tokenFile };
 }
 
-const okStatus = (): StatusReport => ({ ok: true, at: new Date().toISOString(), hops: [{ hop: 'ovs', ok: true, detail: 'fine', checks: [] }, { hop: 'gateway', ok: false, detail: 'down', checks: [] }], protections: [] });
+const okStatus = (): StatusReport => ({ ok: true, at: new Date().toISOString(), hops: [{ hop: 'ovs', ok: true, detail: 'fine', checks: [] }, { hop: 'gateway', ok: false, detail: 'down', checks: [] }], protections: [], capabilities: { macRotation: { available: true } } });
 
 /** Jobs whose health outcome the test controls. */
 function fakeJobs(outcome: { converge: boolean }) {

@@ -137,6 +137,7 @@ test('render: FAIL lines for failed hops, protections with their honest status',
       { id: 'padding', name: 'packet padding', requestedBy: 'x', status: 'unavailable', reason: 'OpenFlow cannot pad' },
       { id: 'mimic', name: 'protocol mimicry', requestedBy: 'x', status: 'delegated', hop: 'xray (vless-reality-vision)' },
     ],
+    capabilities: { macRotation: { available: false, reason: 'ports internal_100 are outside ovs-vswitchd\'s view' } },
   };
   const out = renderStatus(s).split('\n');
   t.is(out[0], 'status: NOT healthy (gateway failed)');
@@ -146,5 +147,7 @@ test('render: FAIL lines for failed hops, protections with their honest status',
   t.true(out.some((l) => /enforced +table-miss drop$/.test(l)));
   t.true(out.some((l) => /UNAVAILABLE packet padding — OpenFlow cannot pad/.test(l)));
   t.true(out.some((l) => /delegated +protocol mimicry \(by xray/.test(l)));
-  t.is(renderStatus({ ...s, ok: true, hops: [s.hops[0]!], protections: [] }).split('\n')[0], 'status: every hop healthy');
+  t.is(out.at(-1), "MAC rotation: UNAVAILABLE — ports internal_100 are outside ovs-vswitchd's view");
+  const healthy = renderStatus({ ...s, ok: true, hops: [s.hops[0]!], protections: [], capabilities: { macRotation: { available: true } } });
+  t.is(healthy, 'status: every hop healthy\nok   ovs      bridge ovsbr0: fail_mode secure, 7 port(s) present');
 });
