@@ -18,7 +18,8 @@ export const DEFAULTS = {
   ovs_rundir: '/var/run/openvswitch',
   netns_prefix: 'privroute-ct',
   chain_subnet: '10.77.0.0/24',
-  chain_mtu: 1420,
+  // >= wg_mtu + 80: the gateway's encrypted packets to clients cross the chain network.
+  chain_mtu: 1500,
   mesh_subnet: '10.78.0.0/24',
   wg_container_id: 100,
   wg_socket: 'internal_100',

@@ -42,6 +42,17 @@ export function semanticProblems(r: RouterConfig, ok: WellFormed): InputProblem[
   }
   const meshSockets = new Set(good(r.socket_networking.mesh_sockets, ok.mesh_sockets).map(([s]) => s.name));
 
+  // CT100's socket carries the gateway's encrypted WireGuard packets to the clients:
+  // each is the inner packet + 80 bytes (IPv6 endpoint; 60 for IPv4). A smaller
+  // socket MTU fragments them, and the pipeline drops fragments: downloads black-hole.
+  if (r.wireguard.enabled && Number.isInteger(r.chain_network.mtu) && Number.isInteger(r.wireguard.mtu) && r.chain_network.mtu < r.wireguard.mtu + 80) {
+    out.push({
+      path: P('chain_network.mtu'),
+      value: r.chain_network.mtu,
+      expected: `expected at least wireguard.mtu + 80 = ${r.wireguard.mtu + 80} (the gateway's encrypted packets cross this network), or lower wireguard.mtu to ${r.chain_network.mtu - 80}`,
+    });
+  }
+
   // Node-side names must not collide: they all live on the same host / bridge.
   const nodeNames: [string, unknown][] = [
     ['bridge_name', r.bridge_name], ['warp.interface', r.warp.interface], ['warp.tunnel_interface', r.warp.tunnel_interface],

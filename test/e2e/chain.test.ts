@@ -6,7 +6,8 @@
  * proves itself again.
  */
 import test from 'ava';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { labDown, labUp, type Lab } from '../../src/lab/lab.js';
 import { proveChain, type ChainProof } from '../../src/lab/proof.js';
@@ -105,6 +106,13 @@ t('the chain works: web sees the VPS, the VPS sees the WARP edge, DNS goes throu
   tt.true(p.dns.resolverSawFrom.length > 0 && p.dns.resolverSawFrom.every((a) => a === VPS.v4), `resolver saw ${p.dns.resolverSawFrom.join(', ')}`);
   const plan = await lab.privroute(['plan']);
   tt.regex(plan.stdout, /nothing to change/);
+});
+
+t('a 2 MiB download passes whole (full-size packets are not black-holed on any hop)', async (tt) => {
+  // The web root is the lab dir: full-MTU segments must cross every hop towards the client.
+  writeFileSync(path.join(lab.scope.dir, 'big.bin'), randomBytes(2 * 1024 * 1024));
+  const r = await lab.world.client.run(['curl', '-sS', '-o', '/dev/null', '-w', '%{size_download}', '--max-time', '30', `http://${siteAddr('inet').v4}/big.bin`], { okCodes: [0, 28] });
+  tt.is(r.stdout, String(2 * 1024 * 1024));
 });
 
 t('with every hop up, client UDP, ICMP and IPv6 still never leave except through the VPS', async (tt) => {

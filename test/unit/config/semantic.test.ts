@@ -13,6 +13,7 @@ function problemsAfter(mutate: (r: any) => void): { path: string; value?: unknow
 
 const cases: [string, (r: any) => void, string, RegExp][] = [
   ['function route to an undeclared socket', (r) => (r.openflow.function_routing[0].target_socket = 'internal_299'), 'openflow.function_routing[0].target_socket', /declared/],
+  ['a chain network too small for the gateway\'s encrypted packets', (r) => (r.chain_network = { mtu: 1420 }), 'chain_network.mtu', /at least wireguard.mtu \+ 80 = 1500/],
   ['two containers sharing an id', (r) => (r.containers[1].id = 200), 'containers[1].id', /unique container id/],
   ['two sockets sharing a name', (r) => (r.socket_networking.mesh_sockets[1].name = 'internal_200'), 'socket_networking.mesh_sockets[1].name', /not used by another socket/],
   ['flow matching an unknown port', (r) => (r.openflow.privacy_flows[0].match_fields.in_port = 'eth9'), 'openflow.privacy_flows[0].match_fields.in_port', /declared port/],

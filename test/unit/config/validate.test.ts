@@ -20,7 +20,7 @@ test('defaults fill every added field', (t) => {
   t.is(r.ovs.rundir, '/var/run/openvswitch');
   t.is(r.ovs.datapath_type, 'system');
   t.is(r.ovs.fail_mode, 'secure');
-  t.deepEqual(r.chain_network, { subnet: '10.77.0.0/24', subnet6: null, mtu: 1420 });
+  t.deepEqual(r.chain_network, { subnet: '10.77.0.0/24', subnet6: null, mtu: 1500 });
   t.is(r.mesh_network.subnet, '10.78.0.0/24');
   t.is(r.wireguard.subnet, '10.13.13.0/24');
   t.is(r.wireguard.interface, 'wg0');
