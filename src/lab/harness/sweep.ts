@@ -40,18 +40,24 @@ async function killRecorded(dir: string): Promise<number> {
 }
 
 /**
- * Sweep stale scopes. With `prefix`, only scopes/namespaces starting with it;
+ * Sweep stale scopes. With `prefix`, the scope named exactly that and the
+ * namespaces `<prefix>-*`; without, every scope whose owner process is dead,
+ * except persistent labs (`lab.json`, removed by `privroute lab down`);
  * without, every scope under LAB_ROOT whose owner process is dead. Returns what was removed.
  */
 export async function sweepStale(prefix?: string): Promise<string[]> {
   const removed: string[] = [];
   if (existsSync(LAB_ROOT)) {
     for (const name of readdirSync(LAB_ROOT)) {
-      if (prefix && !name.startsWith(prefix)) continue;
+      // Exact scope name: prefix `pr` must not sweep the scope `pr1a2b` of another run.
+      if (prefix && name !== prefix) continue;
       const dir = path.join(LAB_ROOT, name);
       const ownerFile = path.join(dir, 'owner');
       const owner = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8')) : NaN;
       if (!prefix && Number.isInteger(owner) && owner !== process.pid && alive(owner)) continue;
+      // A lab brought up by `privroute lab up` outlives its CLI on purpose: only
+      // `privroute lab down --prefix P` (or an explicit prefix) removes it.
+      if (!prefix && existsSync(path.join(dir, 'lab.json'))) continue;
       const killed = await killRecorded(dir);
       if (killed) removed.push(`${name}: ${killed} process(es)`);
       const nsFile = path.join(dir, 'netns');
@@ -69,7 +75,7 @@ export async function sweepStale(prefix?: string): Promise<string[]> {
     const { stdout } = await spawnArgv('local', ['ip', 'netns', 'list']);
     for (const line of stdout.split('\n')) {
       const ns = line.split(' ')[0];
-      if (ns && ns.startsWith(prefix)) {
+      if (ns && (ns === prefix || ns.startsWith(`${prefix}-`))) {
         await deleteNetns(ns);
         removed.push(`netns ${ns}`);
       }
