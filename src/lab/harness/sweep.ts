@@ -42,8 +42,8 @@ async function killRecorded(dir: string): Promise<number> {
 /**
  * Sweep stale scopes. With `prefix`, the scope named exactly that and the
  * namespaces `<prefix>-*`; without, every scope whose owner process is dead,
- * except persistent labs (`lab.json`, removed by `privroute lab down`);
- * without, every scope under LAB_ROOT whose owner process is dead. Returns what was removed.
+ * except persistent labs (`lab.json`, removed by `privroute lab down`).
+ * Returns what was removed.
  */
 export async function sweepStale(prefix?: string): Promise<string[]> {
   const removed: string[] = [];
