@@ -59,7 +59,8 @@ export interface LabUpOptions {
 export async function labUp(o: LabUpOptions = {}): Promise<Lab> {
   const prefix = o.prefix ?? DEFAULT_LAB_PREFIX;
   const log = o.log ?? (() => {});
-  await sweepStale(prefix);
+  // A previous lab with this prefix (also one that crashed) goes first, with what privroute started in it.
+  await labDown(prefix);
   const scope = new Scope(prefix);
   try {
     return await build(scope, log);
