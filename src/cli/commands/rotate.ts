@@ -4,13 +4,16 @@
  * - `warp` (src/warp/service.ts): new key + new device, WARP+ license re-applied,
  *   tunnel swapped (key + peer in one UAPI set), old device deleted; a `rotations`
  *   row records it. The daemon's cron job calls the same function.
- * - `xray` is dispatched to `runRotateXray(ctx)` in src/xray/rotate.ts (owned by
- *   the xray component); until that module exists it fails with NotImplementedError.
- * - `mac`: not built yet (NotImplementedError, exit 1; never fakes success).
+ * - `xray` (src/xray/rotate.ts): lockstep — the new UUID is added on the VPS,
+ *   the client switched, then the old one removed.
+ * - `mac`: not built (NotImplementedError, exit 1; never fakes success): sockets
+ *   moved into containers keep their MAC when OVSDB's Interface.mac changes
+ *   (measured), so `privroute status` reports MAC rotation as unavailable.
  */
 import type { Command } from 'commander';
 import { InputError, NotImplementedError } from '../../core/errors.js';
 import { rotateWarpFromConfig } from '../../warp/service.js';
+import { runRotateXray } from '../../xray/rotate.js';
 import { action, type CliContext } from '../context.js';
 
 const KINDS = ['warp', 'xray', 'mac'] as const;
@@ -31,21 +34,6 @@ export async function rotateWarpCommand(ctx: CliContext): Promise<void> {
   );
 }
 
-/** `rotate xray`: the xray component's function, when it exists. */
-async function rotateXrayCommand(ctx: CliContext): Promise<void> {
-  // A variable specifier: the module is written by another component and may not exist yet.
-  const spec = '../../xray/rotate.js';
-  let mod: { runRotateXray?: (ctx: CliContext) => Promise<void> };
-  try {
-    mod = (await import(spec)) as typeof mod;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes('xray/rotate')) throw new NotImplementedError('rotate xray');
-    throw e;
-  }
-  if (typeof mod.runRotateXray !== 'function') throw new NotImplementedError('rotate xray');
-  await mod.runRotateXray(ctx);
-}
-
 /** Register `rotate` on `program`. */
 export function register(program: Command): void {
   program
@@ -55,7 +43,7 @@ export function register(program: Command): void {
       action(async (ctx, cmd) => {
         const what = cmd.args[0];
         if (what === 'warp') return rotateWarpCommand(ctx);
-        if (what === 'xray') return rotateXrayCommand(ctx);
+        if (what === 'xray') return runRotateXray(ctx);
         if (what === 'mac') throw new NotImplementedError('rotate mac');
         throw new InputError({ path: 'rotate <what>', value: what, expected: `one of ${KINDS.join(', ')}` });
       }),
