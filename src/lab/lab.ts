@@ -10,11 +10,11 @@
  * down: removes everything the lab recorded (processes by pid, namespaces, run
  *       dirs), also after a crash.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawnArgv } from '../host/local.js';
 import { NetnsExec } from '../host/netns.js';
-import { LAB_ROOT, Scope, createNetns, killGroup, startOvs, startProcess, sweepStale, waitFor, type OvsInstance } from './harness/index.js';
+import { LAB_ROOT, Scope, createNetns, isWireguardGoFor, killGroup, pidsWhere, startOvs, startProcess, sweepStale, waitFor, type OvsInstance } from './harness/index.js';
 import { bringUpClient, type ClientTunnel } from './client-device.js';
 import { labConfig, labIfnames } from './lab-config.js';
 import { cliArgv, scriptArgv } from './self.js';
@@ -155,25 +155,13 @@ async function startWarpApi(scope: Scope, ns: string, host: string, peerPublicKe
  * wireguard-go leaves behind.
  */
 export async function stopProductProcesses(prefix: string, dir: string): Promise<number> {
-  const names = new Set(Object.values(labIfnames(prefix)));
-  let n = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number)) {
-    if (pid === process.pid) continue;
-    let argv: string[];
-    try {
-      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-    } catch {
-      continue;
-    }
-    const wg = /(^|\/)wireguard-go$/.test(argv[0] ?? '') && names.has(argv.at(-1) ?? '');
-    const ours = argv.slice(1).some((a) => a.startsWith(dir + '/'));
-    if (wg || (ours && /(^|\/)(v2ray|xray|privroute-xray)$/.test(argv[0] ?? ''))) {
-      killGroup(pid, 'SIGKILL');
-      n++;
-    }
-  }
+  const names = Object.values(labIfnames(prefix));
+  const wg = names.map(isWireguardGoFor);
+  const engine = (argv: string[]) => /(^|\/)(v2ray|xray|privroute-xray)$/.test(argv[0] ?? '') && argv.slice(1).some((a) => a.startsWith(dir + '/'));
+  const pids = pidsWhere((argv) => engine(argv) || wg.some((m) => m(argv)));
+  for (const pid of pids) killGroup(pid, 'SIGKILL');
   for (const nm of names) rmSync(`/var/run/wireguard/${nm}.sock`, { force: true });
-  return n;
+  return pids.length;
 }
 
 /** Tear a lab down by prefix (works after a crash: everything was recorded on disk). */

@@ -6,14 +6,14 @@
  * proves itself again.
  */
 import test from 'ava';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { labDown, labUp, type Lab } from '../../src/lab/lab.js';
 import { proveChain, type ChainProof } from '../../src/lab/proof.js';
 import { labIfnames } from '../../src/lab/lab-config.js';
 import { siteAddr } from '../../src/lab/world.js';
-import { sleep, uniquePrefix } from '../../src/lab/harness/index.js';
+import { isWireguardGoFor, pidsWhere, sleep, uniquePrefix } from '../../src/lab/harness/index.js';
 import { binarySkipReason, hasTun, rootSkipReason, skipUnless } from '../helpers/env.js';
 import { captureLeaks, clientTraffic, type Capture } from './witness.js';
 
@@ -79,19 +79,9 @@ async function assertNoLeak(tt: import('ava').ExecutionContext, caps: Capture[])
 
 /** Kill a process by exact argv match (our lab's unique names) or by pid file. */
 function killWireguardGo(iface: string): number {
-  let n = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      if (/wireguard-go$/.test(argv[0] ?? '') && argv.at(-1) === iface) {
-        process.kill(Number(pid), 'SIGKILL');
-        n++;
-      }
-    } catch {
-      /* gone */
-    }
-  }
-  return n;
+  const pids = pidsWhere(isWireguardGoFor(iface));
+  for (const pid of pids) process.kill(pid, 'SIGKILL');
+  return pids.length;
 }
 function killPidFile(file: string): void {
   process.kill(Number(readFileSync(file, 'utf8').trim()), 'SIGKILL');

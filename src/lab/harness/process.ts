@@ -5,7 +5,7 @@
  * so a stale sweep can kill it safely after a crash without hitting a reused PID.
  */
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { openSync, closeSync, readdirSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Scope } from './scope.js';
 
@@ -155,4 +155,24 @@ export async function waitFor(what: string, fn: () => Promise<boolean> | boolean
     }
     await sleep(50);
   }
+}
+
+/** PIDs whose argv (from /proc/PID/cmdline) satisfies `pred`; this process excluded. */
+export function pidsWhere(pred: (argv: string[]) => boolean): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    try {
+      const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      if (argv.length && pred(argv)) out.push(Number(d));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return out;
+}
+
+/** Matches wireguard-go serving exactly interface `iface` (with or without -f): exact, never a pattern. */
+export function isWireguardGoFor(iface: string): (argv: string[]) => boolean {
+  return (argv) => /(^|\/)wireguard-go$/.test(argv[0] ?? '') && argv.at(-1) === iface;
 }

@@ -9,11 +9,11 @@
  * it gracefully.
  */
 import test from 'ava';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { labDown, labUp, type Lab } from '../../../src/lab/lab.js';
 import { labIfnames } from '../../../src/lab/lab-config.js';
 import { siteAddr } from '../../../src/lab/world.js';
-import { procGone, startProcess, uniquePrefix, waitFor } from '../../../src/lab/harness/index.js';
+import { isWireguardGoFor, pidsWhere, procGone, startProcess, uniquePrefix, waitFor } from '../../../src/lab/harness/index.js';
 import { cliArgv } from '../../../src/lab/self.js';
 import type { StatusReport } from '../../../src/health/types.js';
 import { binarySkipReason, hasTun, rootSkipReason, skipUnless } from '../../helpers/env.js';
@@ -48,19 +48,9 @@ function statusOf(stdout: string): StatusReport {
 
 /** Kill wireguard-go for exactly this interface (argv match, our unique name). */
 function killWireguardGo(iface: string): number {
-  let n = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      if (/wireguard-go$/.test(argv[0] ?? '') && argv.at(-1) === iface) {
-        process.kill(Number(pid), 'SIGKILL');
-        n++;
-      }
-    } catch {
-      /* gone */
-    }
-  }
-  return n;
+  const pids = pidsWhere(isWireguardGoFor(iface));
+  for (const pid of pids) process.kill(pid, 'SIGKILL');
+  return pids.length;
 }
 
 /** Is netmaker enabled in the lab's config? (The seed enables it; privroute has no Netmaker integration.) */
