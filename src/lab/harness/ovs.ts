@@ -107,6 +107,15 @@ export async function startOvs(scope: Scope, o: { ns: string }): Promise<OvsInst
       await waitGone(old.pid, 'killed ovs-vswitchd');
       await old.stop();
       await startVswitchd();
+      // The control socket comes first; each bridge's OpenFlow socket only once the
+      // new daemon has read the database. Callers expect a usable switch.
+      const bridges = (await vsctl(['list-br'])).split('\n').filter(Boolean);
+      for (const b of bridges) {
+        await waitFor(`bridge ${b} OpenFlow socket after restart`, async () => {
+          await run(['ovs-ofctl', '-O', 'OpenFlow13', 'show', b]);
+          return true;
+        });
+      }
     },
     stop: async () => {
       await vswitchd?.stop();
