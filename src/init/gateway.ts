@@ -1,69 +1,52 @@
 /**
- * The `gateway` component: CT100's WireGuard interface (wireguard-go started in
- * the container when the userspace backend is used), its hardening (policy
- * routing, FORWARD DROP, MSS clamp, DNS to the chain), the zero-config server
- * key and listen port, and the peers matching the store (expired clients left out).
+ * The gateway as init components, over the tunnel module's own components
+ * (src/tunnel/components.ts):
+ *
+ * - `gateway`: CT100's WireGuard interface and hardening (policy routing, FORWARD
+ *   DROP, MSS clamp, DNS to the chain). The one step the tunnel module leaves to
+ *   the orchestrator — running wireguard-go for the userspace backend — is done
+ *   here: started in the container, then the rest of the plan is applied.
+ * - `gateway-peers`: the zero-config server key, the listen port, and the peers
+ *   matching the store (disabled and expired clients left out).
  */
 import type { Change, Component } from '../core/runner.js';
-import { ensureGatewayKeys, ClientService, GATEWAY_KEY_SECRET } from '../tunnel/clients.js';
-import { backendFromConfig } from '../tunnel/backend.js';
-import { diffPeers, isNoop, type Device } from '../tunnel/device/model.js';
-import { applyGateway, gatewayDesired, observeGateway, planGateway, type GatewayChange, type GatewayObserved } from '../tunnel/gateway.js';
 import { OperationError } from '../core/errors.js';
+import { ClientService } from '../tunnel/clients.js';
+import { backendFromConfig } from '../tunnel/backend.js';
+import { gatewayNetComponent, gatewayPeersComponent } from '../tunnel/components.js';
+import { applyGateway, gatewayDesired, observeGateway, planGateway, type GatewayChange, type GatewayObserved } from '../tunnel/gateway.js';
 import type { InitContext } from './context.js';
 
-interface GatewayState {
-  net: GatewayObserved;
-  device: Device | null;
-}
+type GwChange = Change & { start: boolean; change?: GatewayChange };
 
-type GwChange = Change & ({ kind: 'start' } | { kind: 'net'; change: GatewayChange } | { kind: 'device' });
-
-/** The component. */
-export function gatewayComponent(ctx: InitContext): Component<GatewayState, GwChange> {
+/** The two gateway components, in order. */
+export function gatewayComponents(ctx: InitContext): Component[] {
   const r = ctx.config.plugins.privacy_router;
   const ct = ctx.runtime.exec(r.wireguard.container_id);
   const d = gatewayDesired(ctx.config);
   const backend = backendFromConfig(ctx.config);
-  const service = new ClientService(ctx.store, ctx.config, backend);
-  return {
+  const net = gatewayNetComponent(ct, d, ['sockets']);
+  const gateway: Component<GatewayObserved, GwChange> = {
     name: 'gateway',
     dependsOn: ['sockets'],
-    async observe() {
-      const net = await observeGateway(ct, d);
-      return { net, device: net.link ? await backend.get() : null };
-    },
-    reconcile(o) {
-      const out: GwChange[] = [];
-      for (const c of planGateway(d, o.net)) {
-        // The one step the tunnel module leaves to the orchestrator: running wireguard-go.
-        if (c.precondition) out.push({ kind: 'start', describe: `start wireguard-go ${d.iface} in CT ${r.wireguard.container_id}` });
-        else out.push({ kind: 'net', change: c, describe: c.describe });
-      }
-      const peers = diffPeers(service.desiredPeers(), o.device?.peers ?? []);
-      const keyOk = o.device !== null && o.device.listenPort === r.wireguard.listen_port && o.device.privateKey === ctx.store.getSecret(GATEWAY_KEY_SECRET);
-      if (!o.device || !keyOk || !isNoop(peers)) {
-        out.push({ kind: 'device', describe: `device: server key/listen port ${keyOk ? 'ok' : 'set'}, peers +${peers.upsert.length - peers.updatedKeys.length} ~${peers.updatedKeys.length} -${peers.remove.length}` });
-      }
-      return out;
-    },
+    observe: () => net.observe(),
+    reconcile: (o) =>
+      net.reconcile(o).map((c) =>
+        c.precondition ? { start: true, describe: `start wireguard-go ${d.iface} in CT ${r.wireguard.container_id}` } : { start: false, change: c, describe: c.describe },
+      ),
     async apply(changes) {
-      await ensureGatewayKeys(ctx.store);
-      if (changes.some((c) => c.kind === 'start')) {
-        // Without -f wireguard-go daemonizes once the TUN exists; it lives as long as
-        // the container (its interface), and exits when the interface is deleted.
-        // No LOG_LEVEL: with one set, the daemon keeps our stdout/stderr pipes open
-        // (and this call would never return); without, its stdio is /dev/null.
-        await ct.run(['wireguard-go', d.iface]);
-        await untilReachable(() => backend.get(), `wireguard-go ${d.iface} in CT ${r.wireguard.container_id}`);
-        // Re-plan: the interface now exists, its address/MTU/routes are next.
-        await applyGateway(ct, planGateway(d, await observeGateway(ct, d)));
-      } else {
-        await applyGateway(ct, changes.filter((c) => c.kind === 'net').map((c) => (c as { change: GatewayChange }).change));
-      }
-      await service.syncPeers();
+      if (!changes.some((c) => c.start)) return applyGateway(ct, changes.map((c) => c.change!));
+      // Without -f wireguard-go daemonizes once the TUN exists; it lives as long as its
+      // interface. No LOG_LEVEL: with one set, the daemon keeps our stdout/stderr pipes
+      // open (this call would never return); without, its stdio is /dev/null.
+      await ct.run(['wireguard-go', d.iface]);
+      await untilReachable(() => backend.get(), `wireguard-go ${d.iface} in CT ${r.wireguard.container_id}`);
+      // Re-plan: the interface now exists; its address, MTU and routes are next.
+      await applyGateway(ct, planGateway(d, await observeGateway(ct, d)));
     },
   };
+  const peers = gatewayPeersComponent(new ClientService(ctx.store, ctx.config, backend), backend, ['gateway']);
+  return [gateway as Component, peers as Component];
 }
 
 /** Poll `probe` until it resolves (the daemon's control socket appears), up to 10 s. */

@@ -5,7 +5,8 @@
  *    │
  *    ├──► warp ───────────────┐
  *    ▼                        ▼
- *   containers ─► sockets ─► gateway, xray (VPS over SSH + CT101)
+ *   containers ─► sockets ─► gateway ─► gateway-peers
+ *                            └──────► xray (VPS over SSH + CT101)
  *
  * `privroute init` applies them; `privroute plan` only observes and reconciles.
  */
@@ -14,7 +15,7 @@ import { warpComponent } from '../warp/component.js';
 import { containersComponent } from './containers.js';
 import type { InitContext } from './context.js';
 import { flowsComponent } from './flows.js';
-import { gatewayComponent } from './gateway.js';
+import { gatewayComponents } from './gateway.js';
 import { ovsComponent } from './ovs.js';
 import { initSocketsComponent } from './sockets.js';
 import { xrayComponent } from './xray.js';
@@ -27,7 +28,7 @@ export function applianceComponents(ctx: InitContext): Component[] {
   const list: Component[] = [ovsComponent(ctx), containersComponent(ctx) as Component, initSocketsComponent(ctx)];
   if (r.openflow.enabled) list.push(flowsComponent(ctx));
   if (r.warp.enabled) list.push(warpComponent({ config: ctx.config, store: ctx.store, logger: ctx.logger, exec: ctx.node }) as Component);
-  if (r.wireguard.enabled) list.push(gatewayComponent(ctx) as Component);
+  if (r.wireguard.enabled) list.push(...gatewayComponents(ctx));
   if (r.xray.enabled) {
     const x = xrayComponent(ctx) as Component;
     // Without WARP the XRay egress has no underlay dependency to wait for.
