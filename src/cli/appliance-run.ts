@@ -7,6 +7,7 @@
 import { formatDuration } from '../core/progress.js';
 import { runComponents, converged, type ComponentReport } from '../core/runner.js';
 import { OperationError } from '../core/errors.js';
+import { requireFields } from '../config/require.js';
 import { applianceComponents, initContext } from '../init/index.js';
 import type { CliContext } from './context.js';
 
@@ -25,9 +26,12 @@ export function reportLine(r: ComponentReport): string {
 /** Run init (apply) or plan; prints progress and the result. */
 export async function runAppliance(ctx: CliContext, mode: 'init' | 'plan'): Promise<ComponentReport[]> {
   const config = ctx.config; // InputError (exit 2) before anything else
+  // Fields without a safe default that the enabled hops need: checked up front, so a
+  // missing VPS key never leaves a half-built node behind (exit 2, nothing touched).
+  if (config.plugins.privacy_router.xray.enabled) requireFields(config, ['xray.vps_address', 'vps.ssh.key_file', 'vps.ssh.host_key'], mode);
   const store = ctx.store({ create: mode === 'init' });
   const ic = initContext(config, store, ctx.logger);
-  const components = applianceComponents(ic);
+  const components = applianceComponents(ic); // compiles flows etc.: bad input throws here, still before any change
   const quiet = ctx.opts.json;
   const reports = await runComponents(components, {
     planOnly: mode === 'plan',
