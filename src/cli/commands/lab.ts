@@ -9,6 +9,8 @@ import { action, type CliContext } from '../context.js';
 import { DEFAULT_LAB_PREFIX, labDown, labInfo, labUp } from '../../lab/lab.js';
 import { proveChain, type ChainProof } from '../../lab/proof.js';
 import { siteAddr } from '../../lab/world.js';
+import { cliArgv } from '../../lab/self.js';
+import { spawnArgv } from '../../host/local.js';
 
 /** Render a proof for humans. */
 export function proofText(p: ChainProof): string {
@@ -55,7 +57,9 @@ export function register(program: Command): void {
             ctx.output({ prefix, up: false }, () => `lab ${prefix} is not up`);
             return;
           }
-          ctx.output({ up: true, ...info }, () => `lab ${prefix} is up\nconfig: ${info.configFile}\nstate:  ${info.stateDir}\nrun "ip netns exec ${info.ns.node} privroute --config ${info.configFile} --state-dir ${info.stateDir} plan" for per-hop state`);
+          // Each hop, as the node sees it: `privroute status` run inside the lab's node namespace.
+          const st = await spawnArgv(`netns:${info.ns.node}`, ['ip', 'netns', 'exec', info.ns.node, ...cliArgv(), '--config', info.configFile, '--state-dir', info.stateDir, 'status', '--warp-trace-url', `http://${siteAddr('inet').v4}:8080/cdn-cgi/trace`], { okCodes: [0, 1], timeoutMs: 120_000 });
+          ctx.output({ up: true, ...info, status: st.stdout.trim() }, () => `lab ${prefix} is up\nconfig: ${info.configFile}\nstate:  ${info.stateDir}\n\n${st.stdout.trim()}`);
           return;
         }
         throw new InputError({ path: 'lab <action>', value: what, expected: 'up, down or status' });
