@@ -7,6 +7,7 @@
  */
 import { NetnsExec } from '../host/netns.js';
 import { UserspaceBackend } from '../tunnel/device/uapi-backend.js';
+import { parseWgQuick } from '../tunnel/render.js';
 import { startProcess, waitFor, type Proc, type Scope } from './harness/index.js';
 
 /** The fields of a wg-quick client config the lab needs. */
@@ -18,37 +19,23 @@ export interface WgQuick {
   peer: { publicKey: string; presharedKey?: string; allowedIps: string[]; endpoint: string; keepalive?: number };
 }
 
-/** Parse a wg-quick config with exactly one [Peer] (lab use: the config add-client printed). */
-export function parseWgQuick(text: string): WgQuick {
-  const sec: Record<'Interface' | 'Peer', Record<string, string>> = { Interface: {}, Peer: {} };
-  let cur: 'Interface' | 'Peer' | null = null;
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#')) continue;
-    const s = /^\[(Interface|Peer)\]$/.exec(line);
-    if (s) {
-      cur = s[1] as 'Interface' | 'Peer';
-      continue;
-    }
-    const kv = /^(\w+)\s*=\s*(.+)$/.exec(line);
-    if (!kv || !cur) throw new Error(`unexpected line in client config: ${raw}`);
-    sec[cur][kv[1]!.toLowerCase()] = kv[2]!.trim();
-  }
+/** The typed view of a wg-quick client config with exactly one [Peer] (the config add-client printed). */
+export function parseClientConfig(text: string): WgQuick {
+  const { iface: i, peers } = parseWgQuick(text);
+  const p = peers[0];
+  if (!i.PrivateKey || !p?.PublicKey || !p.Endpoint || peers.length !== 1) throw new Error('client config lacks PrivateKey, or exactly one [Peer] with PublicKey and Endpoint');
   const list = (v?: string) => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
-  const i = sec.Interface;
-  const p = sec.Peer;
-  if (!i.privatekey || !p.publickey || !p.endpoint) throw new Error('client config lacks PrivateKey, PublicKey or Endpoint');
   return {
-    privateKey: i.privatekey,
-    addresses: list(i.address),
-    dns: list(i.dns),
-    mtu: i.mtu ? Number(i.mtu) : null,
+    privateKey: i.PrivateKey,
+    addresses: list(i.Address),
+    dns: list(i.DNS),
+    mtu: i.MTU ? Number(i.MTU) : null,
     peer: {
-      publicKey: p.publickey,
-      presharedKey: p.presharedkey,
-      allowedIps: list(p.allowedips),
-      endpoint: p.endpoint,
-      keepalive: p.persistentkeepalive ? Number(p.persistentkeepalive) : undefined,
+      publicKey: p.PublicKey,
+      presharedKey: p.PresharedKey,
+      allowedIps: list(p.AllowedIPs),
+      endpoint: p.Endpoint,
+      keepalive: p.PersistentKeepalive ? Number(p.PersistentKeepalive) : undefined,
     },
   };
 }
@@ -66,7 +53,7 @@ export interface ClientTunnel {
  * namespace's connected route on the access port.
  */
 export async function bringUpClient(scope: Scope, ns: string, iface: string, confText: string): Promise<ClientTunnel> {
-  const conf = parseWgQuick(confText);
+  const conf = parseClientConfig(confText);
   const exec = new NetnsExec(ns);
   const proc = await startProcess(scope, { name: `client-${iface}`, ns, argv: ['wireguard-go', '-f', iface], env: { LOG_LEVEL: 'error' } });
   const wg = UserspaceBackend.forInterface(iface);

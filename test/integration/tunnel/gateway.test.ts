@@ -246,6 +246,9 @@ t0('gateway restart: wireguard-go killed and restarted empty, the init steps res
   t.is(want.length, 2, 'bob and carol');
   process.kill(gwProc!.pid, 'SIGKILL');
   await waitGone(gwProc!.pid, 'killed wireguard-go');
+  // The kernel unregisters the dead daemon's TUN asynchronously; a new wireguard-go
+  // with the same name fails while it still exists.
+  await waitFor(`${WG} TUN gone`, async () => (await spawnArgv('local', ['ip', '-n', GW, 'link', 'show', 'dev', WG], { okCodes: [0, 1] })).code !== 0);
   rmSync(uapiSocketPath(WG), { force: true });
   gwProc = await startWg(GW, WG);
   t.deepEqual((await UserspaceBackend.forInterface(WG).get()).peers, [], 'a new wireguard-go starts empty');
