@@ -109,13 +109,7 @@ export async function observeSwitch(client: OvsdbClient): Promise<ObservedSwitch
 }
 
 /** A bridge's port as privroute sees it: port row + its (first) interface. */
-export interface BridgePortView {
-  name: string;
-  type: string;
-  ofport?: number;
-  mac_in_use?: string;
-  mac?: string;
-  external_ids: Record<string, string>;
+export interface BridgePortView extends Omit<ObservedInterface, 'uuid'> {
   portUuid: string;
   interfaceUuid?: string;
 }
