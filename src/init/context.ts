@@ -30,6 +30,15 @@ export function nodeExecFor(config: Config): HostExec {
   return ns ? new NetnsExec(ns) : new LocalExec();
 }
 
+/**
+ * The address plan every entry point uses (init, plan, status, flows, daemon):
+ * the config's ports plus the access port, MACs under the stored rotation salt.
+ * `store` null = no store yet (before the first init): the initial MACs. Read-only.
+ */
+export function applianceTopology(config: Config, store: Pick<StateStore, 'getKv'> | null): Topology {
+  return addressPlan(config, { accessPort: config.plugins.privacy_router.wireguard.access_port ?? undefined, macSalt: store?.getKv('mac_salt') ?? '' });
+}
+
 /** Build the context (pure apart from constructing executors; touches nothing). */
 export function initContext(config: Config, store: StateStore, logger?: Logger): InitContext {
   const r = config.plugins.privacy_router;
@@ -40,6 +49,6 @@ export function initContext(config: Config, store: StateStore, logger?: Logger):
     logger,
     node,
     runtime: createRuntime(r.runtime, node),
-    topology: addressPlan(config, { accessPort: r.wireguard.access_port ?? undefined, macSalt: store.getKv('mac_salt') ?? '' }),
+    topology: applianceTopology(config, store),
   };
 }
