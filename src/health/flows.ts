@@ -8,8 +8,8 @@
 import type { ApplyReport } from '../flows/apply.js';
 import { cookieHex } from '../flows/cookie.js';
 import { protections, type Protection, type ProtectionFacts } from '../flows/protections.js';
-import { compileFor, observeFlowState } from '../init/flows.js';
-import type { InitContext } from '../init/context.js';
+import { compileFor, observeFlowState } from '../appliance/flows.js';
+import type { ApplianceContext } from '../appliance/context.js';
 import { hopFrom, type HopHealth } from './types.js';
 
 /** Judge a dry-run report (pure). */
@@ -49,7 +49,7 @@ export function verifiedProtections(list: Protection[], report: ApplyReport | nu
 }
 
 /** Flows health plus the verified protections. Never throws: a failure is a failed hop. */
-export async function flowsHealth(ctx: InitContext, facts: ProtectionFacts = {}): Promise<{ hop: HopHealth; protections: Protection[] }> {
+export async function flowsHealth(ctx: ApplianceContext, facts: ProtectionFacts = {}): Promise<{ hop: HopHealth; protections: Protection[] }> {
   const compiled = compileFor(ctx);
   const listed = protections(ctx.config, compiled, facts);
   try {

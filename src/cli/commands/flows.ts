@@ -14,8 +14,8 @@ import { protections, type Protection } from '../../flows/protections.js';
 import { invert, nameFlowPorts, type ApplyReport } from '../../flows/apply.js';
 import type { FlowDiff } from '../../flows/reconcile.js';
 import { flowText } from '../../flows/text.js';
-import { applianceTopology } from '../../init/context.js';
-import { applyFlows, compileFor, observeFlowState, planFlows } from '../../init/flows.js';
+import { applianceTopology } from '../../topology/topology.js';
+import { applyFlows, compileFor, observeFlowState, planFlows } from '../../appliance/flows.js';
 import type { Flow } from '../../ovs/flow.js';
 import { action, type CliContext } from '../context.js';
 

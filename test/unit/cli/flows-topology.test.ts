@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../../src/cli/program.js';
 import { loadConfig } from '../../../src/config/load.js';
-import { addressPlan } from '../../../src/flows/addressing.js';
+import { addressPlan } from '../../../src/topology/addressing.js';
 import { compilePipeline } from '../../../src/flows/compile.js';
 import { flowText } from '../../../src/flows/text.js';
 import { StateStore } from '../../../src/state/store.js';

@@ -15,8 +15,8 @@ import type { FlowChange, MeterChange } from '../flows/reconcile.js';
 import { bridgeOfports, missingPorts } from '../flows/switch-state.js';
 import { flowText } from '../flows/text.js';
 import { OpenFlowClient } from '../ovs/openflow/client.js';
-import type { Topology } from '../flows/addressing.js';
-import type { InitContext } from './context.js';
+import type { Topology } from '../topology/addressing.js';
+import type { ApplianceContext } from './context.js';
 
 /** The switch as the flows component sees it. */
 export interface FlowsObserved {
@@ -88,7 +88,7 @@ export async function applyFlows(config: Config, changes: readonly FlowsChange[]
 }
 
 /** The component: observe = {@link observeFlowState}, plan = {@link planFlows}, apply = {@link applyFlows}. */
-export function flowsComponent(ctx: InitContext): Component<FlowsObserved, FlowsChange> {
+export function flowsComponent(ctx: ApplianceContext): Component<FlowsObserved, FlowsChange> {
   const compiled = compileFor(ctx);
   return {
     name: 'flows',

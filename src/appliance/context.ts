@@ -11,10 +11,11 @@ import { NetnsExec } from '../host/netns.js';
 import type { StateStore } from '../state/store.js';
 import { createRuntime } from '../runtime/index.js';
 import type { ContainerRuntime } from '../runtime/types.js';
-import { addressPlan, type Topology } from '../flows/addressing.js';
+import type { Topology } from '../topology/addressing.js';
+import { applianceTopology } from '../topology/topology.js';
 
 /** The per-run context of the appliance composition. */
-export interface InitContext {
+export interface ApplianceContext {
   config: Config;
   store: StateStore;
   logger?: Logger;
@@ -30,17 +31,8 @@ export function nodeExecFor(config: Config): HostExec {
   return ns ? new NetnsExec(ns) : new LocalExec();
 }
 
-/**
- * The address plan every entry point uses (init, plan, status, flows, daemon):
- * the config's ports plus the access port, MACs under the stored rotation salt.
- * `store` null = no store yet (before the first init): the initial MACs. Read-only.
- */
-export function applianceTopology(config: Config, store: Pick<StateStore, 'getKv'> | null): Topology {
-  return addressPlan(config, { accessPort: config.plugins.privacy_router.wireguard.access_port ?? undefined, macSalt: store?.getKv('mac_salt') ?? '' });
-}
-
 /** Build the context (pure apart from constructing executors; touches nothing). */
-export function initContext(config: Config, store: StateStore, logger?: Logger): InitContext {
+export function applianceContext(config: Config, store: StateStore, logger?: Logger): ApplianceContext {
   const r = config.plugins.privacy_router;
   const node = nodeExecFor(config);
   return {
