@@ -57,7 +57,8 @@ test.before(async () => {
   writeFileSync(cfgFile, JSON.stringify(cfg), { mode: 0o600 });
   daemon = await startProcess(lab.scope, {
     name: 'privroute-dashboard', ns: lab.world.node.name,
-    argv: [...cliArgv(), '--config', cfgFile, '--state-dir', info.stateDir, 'daemon', '--warp-trace-url', TRACE],
+    // debug: the live probe's durations are logged (printed if the red hop is not seen in time).
+    argv: [...cliArgv(), '--config', cfgFile, '--state-dir', info.stateDir, '--log-level', 'debug', 'daemon', '--warp-trace-url', TRACE],
   });
   const tokenFile = path.join(info.stateDir, 'daemon.token');
   await waitFor('daemon token file', () => { try { return readFileSync(tokenFile, 'utf8').trim().length > 0; } catch { return false; } }, 30_000);
@@ -120,7 +121,13 @@ t('CT101\'s v2ray killed: its node turns red within 10 s; "Run repair now" turns
   const pidFile = path.join(lab.dir, 'ct101-files/run/privroute-xray-client.pid');
   const t0 = Date.now();
   process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGKILL');
-  await page.waitForSelector('li[data-node="ct101"][data-ok="false"]', { timeout: 10_000 });
+  try {
+    await page.waitForSelector('li[data-node="ct101"][data-ok="false"]', { timeout: 10_000 });
+  } catch (e) {
+    tt.log(daemon.log().split('\n').filter((l) => /dashboard status probe/.test(l)).slice(-8).join('\n'));
+    tt.log(await page.$$eval('li[data-node]', (l) => l.map((x) => `${(x as HTMLElement).dataset.node}=${(x as HTMLElement).dataset.ok}: ${x.querySelector('.reason')?.textContent}`).join('\n')));
+    throw e;
+  }
   tt.log(`red after ${Date.now() - t0} ms`);
   tt.regex(await page.$eval('li[data-node="ct101"] .reason', (e) => e.textContent ?? ''), /not running|client_service|xray/i);
   await shot('dashboard-hop-down.png');

@@ -2,7 +2,7 @@
  * What keeps the dashboard live without a scheduled repair:
  *   - a read-only status probe (the same collectStatus as `privroute status`),
  *     run only while a dashboard is watching (a /api/state request in the last
- *     30 s), at most every `probeEveryMs`, never two at once; so a hop that dies
+ *     30 s), one after the other (`probeEveryMs` apart, default 1 s), never two at once; so a hop that dies
  *     shows red within a few seconds, while an unwatched daemon probes nothing
  *     beyond its scheduled health job;
  *   - a traffic sampler every `sampleEveryMs` (always: the charts cover the last
@@ -39,7 +39,7 @@ export class LiveMonitor {
   private readonly o: Required<Omit<LiveOptions, 'logger'>> & { logger?: Logger };
 
   constructor(o: LiveOptions) {
-    this.o = { probeEveryMs: 3000, sampleEveryMs: 10_000, viewerTtlMs: 30_000, now: Date.now, ...o };
+    this.o = { probeEveryMs: 1000, sampleEveryMs: 10_000, viewerTtlMs: 30_000, now: Date.now, ...o };
   }
 
   /** Start ticking (every second; the timer does not keep the process alive). */
@@ -65,7 +65,10 @@ export class LiveMonitor {
     const now = this.o.now();
     if (!this.probing && now - this.viewedAt < this.o.viewerTtlMs && now - this.probeEnd >= this.o.probeEveryMs) {
       this.probing = this.o.probe().then(
-        (s) => void (this.last = s),
+        (s) => {
+          this.last = s;
+          this.o.logger?.debug({ ms: this.o.now() - now, ok: s.ok, failed: s.hops.filter((h) => !h.ok).map((h) => h.hop) }, 'dashboard status probe');
+        },
         (e) => this.o.logger?.warn({ err: e }, 'dashboard status probe failed'),
       ).finally(() => {
         this.probeEnd = this.o.now();
