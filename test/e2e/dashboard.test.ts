@@ -7,8 +7,9 @@
  *
  * Without a session the page and the API answer 401 (the page shows the login
  * form), a CSRF-less POST is refused, the CSP header is on every response;
- * then: sign in, every hop green, CT101's v2ray killed -> its node red within
- * 10 s, "Run repair now" (the daemon's health job) -> green again; a client
+ * then: sign in, every hop green; the gateway's wireguard-go killed -> CT100 red
+ * within 10 s, "Run repair now" (the daemon's health job) -> green again; CT101's
+ * v2ray killed -> CT101 red (as fast as the full probe), repaired; a client
  * added from the page, its QR decoded from a screenshot by zbarimg to exactly
  * the config (which is also what `privroute show-client` prints), then revoked.
  *
@@ -21,7 +22,8 @@ import path from 'node:path';
 import puppeteer, { type Browser, type HTTPResponse, type Page } from 'puppeteer-core';
 import { labDown, labUp, type Lab } from '../../src/lab/lab.js';
 import { siteAddr } from '../../src/lab/world.js';
-import { startProcess, uniquePrefix, waitFor, type Proc } from '../../src/lab/harness/index.js';
+import { isWireguardGoFor, pidsWhere, startProcess, uniquePrefix, waitFor, type Proc } from '../../src/lab/harness/index.js';
+import { labIfnames } from '../../src/lab/lab-config.js';
 import { cliArgv } from '../../src/lab/self.js';
 import { binarySkipReason, hasTun, rootSkipReason, skipUnless } from '../helpers/env.js';
 
@@ -117,24 +119,37 @@ t('sign in: every hop green', async (tt) => {
   await shot('dashboard.png');
 });
 
-t('CT101\'s v2ray killed: its node turns red within 10 s; "Run repair now" turns it green again', async (tt) => {
-  const pidFile = path.join(lab.dir, 'ct101-files/run/privroute-xray-client.pid');
+t('the gateway\'s wireguard-go killed: CT100 turns red within 10 s; "Run repair now" turns it green again', async (tt) => {
+  const pids = pidsWhere(isWireguardGoFor(labIfnames(prefix).gateway));
+  tt.true(pids.length >= 1);
   const t0 = Date.now();
-  process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGKILL');
+  for (const pid of pids) process.kill(pid, 'SIGKILL');
   try {
-    await page.waitForSelector('li[data-node="ct101"][data-ok="false"]', { timeout: 10_000 });
+    await page.waitForSelector('li[data-node="ct100"][data-ok="false"]', { timeout: 10_000 });
   } catch (e) {
     tt.log(daemon.log().split('\n').filter((l) => /dashboard status probe/.test(l)).slice(-8).join('\n'));
     tt.log(await page.$$eval('li[data-node]', (l) => l.map((x) => `${(x as HTMLElement).dataset.node}=${(x as HTMLElement).dataset.ok}: ${x.querySelector('.reason')?.textContent}`).join('\n')));
     throw e;
   }
-  tt.log(`red after ${Date.now() - t0} ms`);
-  tt.regex(await page.$eval('li[data-node="ct101"] .reason', (e) => e.textContent ?? ''), /not running|client_service|xray/i);
-  await shot('dashboard-hop-down.png');
+  tt.log(`CT100 red after ${Date.now() - t0} ms`);
+  tt.regex(await page.$eval('li[data-node="ct100"] .reason', (e) => e.textContent ?? ''), /check failed|unreachable|socket|ENOENT|ECONNREFUSED/i);
   const t1 = Date.now();
   await page.click('#repair');
   await page.waitForFunction((ids: string[]) => ids.every((id) => document.querySelector(`li[data-node="${id}"]`)?.getAttribute('data-ok') === 'true'), { timeout: 120_000, polling: 500 }, HOPS);
   tt.log(`green again ${Date.now() - t1} ms after the repair click`);
+  tt.is(await nodeOk('ct100'), 'true');
+});
+
+t('CT101\'s v2ray killed: its node turns red (the full probe: seconds, more on a loaded node); repaired again', async (tt) => {
+  const pidFile = path.join(lab.dir, 'ct101-files/run/privroute-xray-client.pid');
+  const t0 = Date.now();
+  process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGKILL');
+  await page.waitForSelector('li[data-node="ct101"][data-ok="false"]', { timeout: 90_000 });
+  tt.log(`CT101 red after ${Date.now() - t0} ms`);
+  tt.regex(await page.$eval('li[data-node="ct101"] .reason', (e) => e.textContent ?? ''), /not running/);
+  await shot('dashboard-hop-down.png');
+  await page.click('#repair');
+  await page.waitForFunction((ids: string[]) => ids.every((id) => document.querySelector(`li[data-node="${id}"]`)?.getAttribute('data-ok') === 'true'), { timeout: 120_000, polling: 500 }, HOPS);
   tt.is(await nodeOk('ct101'), 'true');
 });
 

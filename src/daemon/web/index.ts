@@ -7,7 +7,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/types.js';
-import { collectStatus } from '../../health/status.js';
+import { gatewayHealth } from '../../health/gateway.js';
+import { collectStatus, guarded } from '../../health/status.js';
 import type { StatusReport } from '../../health/types.js';
 import { initContext } from '../../init/context.js';
 import type { StateStore } from '../../state/store.js';
@@ -19,7 +20,7 @@ import type { Route } from '../server.js';
 import { ClientActions } from './actions.js';
 import { Auth, type AuthOptions } from './auth.js';
 import { clientCounters, hopCounters } from './counters.js';
-import { LiveMonitor } from './live.js';
+import { LiveMonitor, overlay } from './live.js';
 import { dashboardRoutes, unauthorized } from './routes.js';
 
 /** Inputs of {@link startDashboard}. */
@@ -59,6 +60,8 @@ export function startDashboard(o: DashboardOptions): Dashboard {
   const auth = new Auth(o.token, o.auth);
   const live = new LiveMonitor({
     probe: () => collectStatus(initContext(o.config, o.store, o.logger), { warpTraceUrl: o.warpTraceUrl }),
+    // In-process only (a UAPI socket read): no spawn, so it stays fast on a loaded node.
+    quick: async () => (o.config.plugins.privacy_router.wireguard.enabled ? [await guarded('gateway', () => gatewayHealth(o.config, o.store))] : []),
     sample: async () => {
       const backend = o.config.plugins.privacy_router.wireguard.enabled ? backendFromConfig(o.config, { env: process.env }) : null;
       const [c, h] = await Promise.allSettled([clientCounters(o.store, backend), hopCounters(o.config, o.store)]);
@@ -70,7 +73,8 @@ export function startDashboard(o: DashboardOptions): Dashboard {
   const actions = new ClientActions({ service, exclusive: (fn) => o.scheduler.exclusive(fn), logger: o.logger });
   const routes = dashboardRoutes({
     auth, live, actions, logger: o.logger,
-    status: () => newest(o.state.status, live.latest()),
+    // The newest full status (scheduled health run or live probe), with fresher quick-probe hops put in.
+    status: () => overlay(newest(o.state.status, live.latest()), live.latestQuick()),
     clients: () => service().list(),
     clientConfig: async (name) => {
       const svc = service();

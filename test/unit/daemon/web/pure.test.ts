@@ -7,7 +7,7 @@
 import test from 'ava';
 import { TrafficHistory } from '../../../../src/daemon/web/traffic.js';
 import { chainView } from '../../../../src/daemon/web/chain.js';
-import { LiveMonitor } from '../../../../src/daemon/web/live.js';
+import { LiveMonitor, overlay } from '../../../../src/daemon/web/live.js';
 import type { StatusReport } from '../../../../src/health/types.js';
 
 test('traffic history: rates from counters, a counter reset restarts the base, bounded in points and series', (t) => {
@@ -85,4 +85,16 @@ test('live monitor: probes only while watched, one at a time', async (t) => {
   m.tick();
   t.is(probes, 2, 'the viewer left: no more probes');
   await m.stop();
+});
+
+test('overlay: newer quick-probe hops replace the full status\'s, ok recomputed; older ones are ignored', (t) => {
+  const full = { ...status(), ok: true, hops: status().hops.filter((h) => h.hop !== 'xray') };
+  const down = { hop: 'gateway' as const, ok: false, detail: 'check failed: ENOENT', checks: [] };
+  const o = overlay(full, { at: '2026-01-01T00:00:05.000Z', hops: [down] })!;
+  t.false(o.ok);
+  t.is(o.hops.find((h) => h.hop === 'gateway'), down);
+  t.is(o.hops.length, full.hops.length);
+  t.is(o.at, full.at, 'the full status keeps its time');
+  t.is(overlay(full, { at: '2025-12-31T23:59:59.000Z', hops: [down] }), full, 'an older quick probe changes nothing');
+  t.is(overlay(null, { at: '2026-01-01T00:00:05.000Z', hops: [down] }), null);
 });
