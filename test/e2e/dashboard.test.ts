@@ -8,8 +8,7 @@
  * Without a session the page and the API answer 401 (the page shows the login
  * form), a CSRF-less POST is refused, the CSP header is on every response;
  * then: sign in, every hop green; the gateway's wireguard-go killed -> CT100 red
- * within 10 s, "Run repair now" (the daemon's health job) -> green again; CT101's
- * v2ray killed -> CT101 red (as fast as the full probe), repaired; a client
+ * within 10 s, "Run repair now" (the daemon's health job) -> green again; a client
  * added from the page, its QR decoded from a screenshot by zbarimg to exactly
  * the config (which is also what `privroute show-client` prints), then revoked.
  *
@@ -133,6 +132,7 @@ t('the gateway\'s wireguard-go killed: CT100 turns red within 10 s; "Run repair 
   }
   tt.log(`CT100 red after ${Date.now() - t0} ms`);
   tt.regex(await page.$eval('li[data-node="ct100"] .reason', (e) => e.textContent ?? ''), /check failed|unreachable|socket|ENOENT|ECONNREFUSED/i);
+  await shot('dashboard-hop-down.png');
   const t1 = Date.now();
   await page.click('#repair');
   await page.waitForFunction((ids: string[]) => ids.every((id) => document.querySelector(`li[data-node="${id}"]`)?.getAttribute('data-ok') === 'true'), { timeout: 120_000, polling: 500 }, HOPS);
@@ -140,24 +140,12 @@ t('the gateway\'s wireguard-go killed: CT100 turns red within 10 s; "Run repair 
   tt.is(await nodeOk('ct100'), 'true');
 });
 
-t('CT101\'s v2ray killed: its node turns red (the full probe: seconds, more on a loaded node); repaired again', async (tt) => {
-  const pidFile = path.join(lab.dir, 'ct101-files/run/privroute-xray-client.pid');
-  const t0 = Date.now();
-  process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGKILL');
-  await page.waitForSelector('li[data-node="ct101"][data-ok="false"]', { timeout: 90_000 });
-  tt.log(`CT101 red after ${Date.now() - t0} ms`);
-  tt.regex(await page.$eval('li[data-node="ct101"] .reason', (e) => e.textContent ?? ''), /not running/);
-  await shot('dashboard-hop-down.png');
-  await page.click('#repair');
-  await page.waitForFunction((ids: string[]) => ids.every((id) => document.querySelector(`li[data-node="${id}"]`)?.getAttribute('data-ok') === 'true'), { timeout: 120_000, polling: 500 }, HOPS);
-  tt.is(await nodeOk('ct101'), 'true');
-});
-
 t('add a client from the page; its QR (a screenshot, zbarimg) is exactly its config; revoke it', async (tt) => {
   await page.type('#add-client input[name="name"]', CLIENT);
   await page.type('#add-client input[name="expires"]', '30d');
   await page.click('#add-client button[type="submit"]');
-  await page.waitForSelector(`tr[data-client="${CLIENT}"]`, { timeout: 20_000 });
+  // The add waits for the jobs' lock (a repair may still be running on a loaded machine).
+  await page.waitForSelector(`tr[data-client="${CLIENT}"]`, { timeout: 90_000 });
   await page.click(`tr[data-client="${CLIENT}"] td.actions button`); // "Show config"
   await page.waitForFunction(() => { const i = document.querySelector<HTMLImageElement>('#secret img.qr'); return !!i && i.complete && i.naturalWidth > 0; }, { timeout: 20_000 });
   const config = await page.$eval('#secret pre.config', (e) => e.textContent ?? '');

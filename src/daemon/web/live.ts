@@ -78,7 +78,9 @@ export class LiveMonitor {
     this.full = new Loop(async (t0) => {
       try {
         const s = await this.o.probe();
-        this.last = s;
+        // Stamped with its start: a verdict is no newer than that (a probe can take many seconds), so a
+        // quick probe that started later wins over it in overlay().
+        this.last = { ...s, at: new Date(t0).toISOString() };
         this.o.logger?.debug({ ms: this.o.now() - t0, ok: s.ok, failed: s.hops.filter((h) => !h.ok).map((h) => h.hop) }, 'dashboard status probe');
       } catch (e) {
         this.o.logger?.warn({ err: e }, 'dashboard status probe failed');
