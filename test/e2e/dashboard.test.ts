@@ -79,6 +79,7 @@ test.before(async () => {
 test.after.always(async () => {
   if (skip) return;
   await browser?.close().catch(() => undefined);
+  if (process.env.PRIVROUTE_DASHBOARD_LOG && daemon) writeFileSync(process.env.PRIVROUTE_DASHBOARD_LOG, daemon.log());
   await daemon?.stop();
   await labDown(prefix);
 });
@@ -166,6 +167,8 @@ t('add a client from the page; its QR (a screenshot, zbarimg) is exactly its con
   const audit = await page.$$eval('#audit li', (l) => l.map((e) => e.textContent ?? ''));
   tt.true(audit.some((a) => a.includes(`revoke ${CLIENT} — ok`)));
   tt.true(audit.some((a) => a.includes(`add ${CLIENT} — ok`)));
+  // The repaired gateway took the new peer live (not deferred to the next init).
+  tt.true(audit.some((a) => a.includes(`add ${CLIENT} — ok (applied)`)), audit.join('\n'));
   tt.regex(daemon.log(), /"msg":"client action"/);
 });
 
