@@ -120,6 +120,8 @@ t('sign in: every hop green', async (tt) => {
 });
 
 t('the gateway\'s wireguard-go killed: CT100 turns red within 10 s; "Run repair now" turns it green again', async (tt) => {
+  // The start-up repair run must be over: a run that began before the fault would not see it.
+  await page.waitForFunction(() => [...document.querySelectorAll('#rotations tr')].some((r) => /^health(ok|failed)/.test(r.textContent ?? '')), { timeout: 180_000, polling: 500 });
   const pids = pidsWhere(isWireguardGoFor(labIfnames(prefix).gateway));
   tt.true(pids.length >= 1);
   const t0 = Date.now();
@@ -139,6 +141,10 @@ t('the gateway\'s wireguard-go killed: CT100 turns red within 10 s; "Run repair 
   await page.waitForFunction((ids: string[]) => ids.every((id) => document.querySelector(`li[data-node="${id}"]`)?.getAttribute('data-ok') === 'true'), { timeout: 120_000, polling: 500 }, HOPS);
   tt.log(`green again ${Date.now() - t1} ms after the repair click`);
   tt.is(await nodeOk('ct100'), 'true');
+  // Really repaired: the CLI's status agrees.
+  const st = await lab.privroute(['status', '--json', '--warp-trace-url', TRACE], { okCodes: [0, 1] });
+  const doc = JSON.parse(st.stdout.slice(0, st.stdout.indexOf('\n}\n') + 2)) as { hops: { hop: string; ok: boolean; detail: string }[] };
+  tt.true(doc.hops.find((h) => h.hop === 'gateway')!.ok, doc.hops.find((h) => h.hop === 'gateway')!.detail);
 });
 
 t('add a client from the page; its QR (a screenshot, zbarimg) is exactly its config; revoke it', async (tt) => {

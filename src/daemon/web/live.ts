@@ -33,11 +33,15 @@ export interface LiveOptions {
 }
 
 /**
- * The full status with the quick probe's hops put in (when the quick probe is
- * newer), `ok` recomputed (`at` stays the full status's). Pure.
+ * The full status with the quick probe's hops put in, `ok` recomputed (`at`
+ * stays the full status's). The quick verdicts win when they are newer than the
+ * full status or at most `freshMs` old: they are the same checks, run
+ * continuously, while a full status is stamped when its (long) collection ended.
+ * Pure.
  */
-export function overlay(full: StatusReport | null, quick: { at: string; hops: HopHealth[] } | null): StatusReport | null {
-  if (!full || !quick || quick.at <= full.at) return full;
+export function overlay(full: StatusReport | null, quick: { at: string; hops: HopHealth[] } | null, now = Date.now(), freshMs = 10_000): StatusReport | null {
+  if (!full || !quick) return full;
+  if (quick.at <= full.at && Date.parse(quick.at) < now - freshMs) return full;
   const by = new Map(quick.hops.map((h) => [h.hop, h]));
   const hops = full.hops.map((h) => by.get(h.hop) ?? h);
   return { ...full, hops, ok: hops.every((h) => h.ok) };

@@ -158,6 +158,8 @@ export function dashboardRoutes(d: DashboardDeps): Route[] {
       send(res, 200, json(r));
     }) },
     { method: 'POST', path: '/api/repair', handle: async (req, res, ctx) => {
+      // The scheduler drops a trigger while the job runs; a run that began before the fault may not fix it: say so.
+      if (d.jobs().find((j) => j.name === 'health')?.running) return sendError(res, 409, 'a repair (health run) is already running: wait for it to end, then run it again');
       d.logger.info({ via: ctx.principal?.via, remote: remote(req) }, 'repair requested from the dashboard');
       d.repair();
       send(res, 202, json({ started: 'health' }));

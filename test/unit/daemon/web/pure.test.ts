@@ -90,11 +90,13 @@ test('live monitor: probes only while watched, one at a time', async (t) => {
 test('overlay: newer quick-probe hops replace the full status\'s, ok recomputed; older ones are ignored', (t) => {
   const full = { ...status(), ok: true, hops: status().hops.filter((h) => h.hop !== 'xray') };
   const down = { hop: 'gateway' as const, ok: false, detail: 'check failed: ENOENT', checks: [] };
-  const o = overlay(full, { at: '2026-01-01T00:00:05.000Z', hops: [down] })!;
+  const o = overlay(full, { at: '2026-01-01T00:00:05.000Z', hops: [down] }, Date.parse('2026-01-01T00:10:00.000Z'))!;
   t.false(o.ok);
   t.is(o.hops.find((h) => h.hop === 'gateway'), down);
   t.is(o.hops.length, full.hops.length);
   t.is(o.at, full.at, 'the full status keeps its time');
-  t.is(overlay(full, { at: '2025-12-31T23:59:59.000Z', hops: [down] }), full, 'an older quick probe changes nothing');
+  const now = Date.parse('2026-01-01T00:00:30.000Z');
+  t.is(overlay(full, { at: '2025-12-31T23:59:59.000Z', hops: [down] }, now), full, 'an older, stale quick probe changes nothing');
+  t.false(overlay(full, { at: '2025-12-31T23:59:59.000Z', hops: [down] }, Date.parse('2026-01-01T00:00:05.000Z'))!.ok, 'an older but fresh (10 s) quick probe still wins');
   t.is(overlay(null, { at: '2026-01-01T00:00:05.000Z', hops: [down] }), null);
 });
