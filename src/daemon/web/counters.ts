@@ -6,7 +6,7 @@
  * A source that cannot be read is skipped (its chart shows a gap), never fatal.
  */
 import type { Config } from '../../config/types.js';
-import { addressPlan } from '../../flows/addressing.js';
+import { applianceTopology } from '../../topology/topology.js';
 import { OvsdbClient } from '../../ovs/ovsdb/rpc.js';
 import { DB } from '../../ovs/ovsdb/state.js';
 import { mapValues } from '../../ovs/ovsdb/datum.js';
@@ -29,7 +29,7 @@ export async function clientCounters(store: StateStore, backend: WgBackend | nul
 /** Per-hop readings from OVS Interface statistics (ports of the address plan with a charted role). */
 export async function hopCounters(config: Config, store: StateStore): Promise<CounterReading[]> {
   const r = config.plugins.privacy_router;
-  const plan = addressPlan(config, { accessPort: r.wireguard.access_port ?? undefined, macSalt: store.getKv('mac_salt') ?? '' });
+  const plan = applianceTopology(config, store);
   const roleOf = new Map(plan.ports.filter((p) => (CHARTED_ROLES as readonly string[]).includes(p.role)).map((p) => [p.name, p.role]));
   const c = await OvsdbClient.connect(r.ovs.db, { timeoutMs: 3000 });
   try {

@@ -10,7 +10,7 @@ import type { Config } from '../../config/types.js';
 import { gatewayHealth } from '../../health/gateway.js';
 import { collectStatus, guarded } from '../../health/status.js';
 import type { StatusReport } from '../../health/types.js';
-import { initContext } from '../../init/context.js';
+import { applianceContext } from '../../appliance/context.js';
 import type { StateStore } from '../../state/store.js';
 import { backendFromConfig } from '../../tunnel/backend.js';
 import { ClientService } from '../../tunnel/clients.js';
@@ -59,7 +59,7 @@ export function startDashboard(o: DashboardOptions): Dashboard {
   const service = () => new ClientService(o.store, o.config, backendFromConfig(o.config, { env: process.env }));
   const auth = new Auth(o.token, o.auth);
   const live = new LiveMonitor({
-    probe: () => collectStatus(initContext(o.config, o.store, o.logger), { warpTraceUrl: o.warpTraceUrl }),
+    probe: () => collectStatus(applianceContext(o.config, o.store, o.logger), { warpTraceUrl: o.warpTraceUrl }),
     // In-process only (a UAPI socket read): no spawn, so it stays fast on a loaded node.
     quick: async () => (o.config.plugins.privacy_router.wireguard.enabled ? [await guarded('gateway', () => gatewayHealth(o.config, o.store))] : []),
     sample: async () => {
