@@ -33,6 +33,14 @@ export interface OpenOptions {
   migrations?: readonly Migration[];
 }
 
+/** The error for a state dir without a store (exit 1): only `init` creates one. */
+export function noStoreError(dir: string): StateError {
+  return new StateError(
+    `no state store at ${path.join(dir, DB_FILE)}`,
+    `run "privroute init" first (it creates the store), or pass --state-dir pointing at the existing one`,
+  );
+}
+
 /** An open state store. Close it when done. */
 export class StateStore {
   readonly db: Database.Database;
@@ -49,12 +57,7 @@ export class StateStore {
     // Bad --state-dir (world-writable, not a directory) is bad input: exit 2, before anything else.
     prepareStateDir(dir, { create: false });
     const exists = existsSync(file);
-    if (!exists && !opts.create) {
-      throw new StateError(
-        `no state store at ${file}`,
-        `run "privroute init" first (it creates the store), or pass --state-dir pointing at the existing one`,
-      );
-    }
+    if (!exists && !opts.create) throw noStoreError(dir);
     prepareStateDir(dir, { create: true });
     let db: Database.Database;
     try {

@@ -5,7 +5,9 @@
  * finishes, the server closes). Needs an initialized store (`privroute init`).
  */
 import type { Command } from 'commander';
-import { startDaemon } from '../../daemon/daemon.js';
+import { parseListen, startDaemon } from '../../daemon/daemon.js';
+import { InputError } from '../../core/errors.js';
+import { checkWarpTraceUrl } from './status.js';
 import { createLogger } from '../../core/logger.js';
 import { action } from '../context.js';
 
@@ -39,6 +41,12 @@ export function register(program: Command): void {
           process.on('SIGTERM', onSignal);
           process.on('SIGINT', onSignal);
         });
+      }, {
+        validate: (cmd) => {
+          const o = cmd.opts<{ listen?: string; warpTraceUrl?: string }>();
+          if (o.listen !== undefined && !parseListen(o.listen)) throw new InputError({ path: '--listen', value: o.listen, expected: 'host:port, e.g. 127.0.0.1:9477' });
+          checkWarpTraceUrl(o.warpTraceUrl);
+        },
       }),
     );
 }
