@@ -1,5 +1,6 @@
 /**
- * `privroute daemon` as a library: the scheduler (jobs serialized), the status
+ * `privroute daemon` as a library: the scheduler (jobs serialized, each holding
+ * the state lock while it runs, src/state/lock.ts), the status
  * HTTP server, and the metrics, wired together. Start order: validate the
  * schedules and the listen address, read the token file (refused if group/world
  * readable), listen, start cron, run one health job at once. `stop()` stops
@@ -9,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import { componentLogger } from '../core/logger.js';
 import { InputError } from '../core/errors.js';
+import { withStateLock } from '../state/lock.js';
 import type { StateStore } from '../state/store.js';
 import { activeClients, listClients } from '../tunnel/client-repo.js';
 import { productionJobs, type DaemonState } from './jobs.js';
@@ -29,6 +31,8 @@ export interface DaemonOptions {
   /** Run the health job once at start (default true). */
   healthAtStart?: boolean;
   warpTraceUrl?: string;
+  /** How long a job waits for the state lock (held by a CLI command) before its run fails; default 60 s. */
+  lockWaitMs?: number;
 }
 
 /** A running daemon. */
@@ -59,7 +63,10 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   if (!hp) throw new InputError({ path: 'plugins.privacy_router.daemon.listen', value: listen, expected: 'host:port, e.g. 127.0.0.1:9477' });
   const token = d.token_file ? readTokenFile(d.token_file) : null;
   const state: DaemonState = { lastHealth: null, status: null, macRotation: null };
-  const jobs = o.jobs ? o.jobs(state) : productionJobs({ config: o.config, store: o.store, logger: log, state, warpTraceUrl: o.warpTraceUrl });
+  const unlocked = o.jobs ? o.jobs(state) : productionJobs({ config: o.config, store: o.store, logger: log, state, warpTraceUrl: o.warpTraceUrl });
+  // Every job holds the state lock while it runs: a CLI command (rotate, revoke-client,
+  // init) never interleaves with a repair or a rotation; a busy lock fails the run after the wait.
+  const jobs = unlocked.map((j) => ({ ...j, run: () => withStateLock(o.store.dir, { command: `daemon job ${j.name}`, waitMs: o.lockWaitMs }, j.run) }));
   const metrics = new DaemonMetrics(jobs.map((j) => j.name));
   const clientGauge = () => {
     try {

@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { parseListen, startDaemon } from '../../daemon/daemon.js';
+import { lockWaitMs } from '../../state/lock.js';
 import { InputError } from '../../core/errors.js';
 import { checkWarpTraceUrl } from './status.js';
 import { createLogger } from '../../core/logger.js';
@@ -25,7 +26,7 @@ export function register(program: Command): void {
         const store = ctx.store();
         // A long-running process logs at info by default (the CLI's default is warn).
         const logger = createLogger({ level: ctx.opts.logLevel ?? ctx.io.env.PRIVROUTE_LOG_LEVEL ?? 'info', destination: ctx.io.err });
-        const d = await startDaemon({ config, store, logger, listen: o.listen, warpTraceUrl: o.warpTraceUrl ?? ctx.io.env.PRIVROUTE_WARP_TRACE_URL });
+        const d = await startDaemon({ config, store, logger, listen: o.listen, warpTraceUrl: o.warpTraceUrl ?? ctx.io.env.PRIVROUTE_WARP_TRACE_URL, lockWaitMs: lockWaitMs(ctx.io.env) });
         const a = d.server.address;
         ctx.io.err.write(`privroute daemon: listening on ${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}\n`);
         await new Promise<void>((resolve) => {
