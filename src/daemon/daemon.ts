@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import { componentLogger } from '../core/logger.js';
+import { redactDeep } from '../core/redact.js';
 import { InputError } from '../core/errors.js';
 import { withStateLock } from '../state/lock.js';
 import type { StateStore } from '../state/store.js';
@@ -88,17 +89,18 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     },
   });
   clientGauge();
+  // Redacted as a whole (lastError, component details, job results): the one redaction, any depth.
   const statusDocument = () =>
     state.status === null
       ? null
-      : {
+      : redactDeep({
           ...state.status,
           daemon: {
             lastHealth: state.lastHealth && { at: state.lastHealth.at, converged: state.lastHealth.converged, components: state.lastHealth.components.map((c) => ({ name: c.name, status: c.status, detail: c.detail })) },
             macRotation: state.macRotation ?? { available: null, reason: 'not tried yet' },
             jobs: scheduler.jobs(),
           },
-        };
+        });
   const server = await startStatusServer(
     {
       healthy: () => state.lastHealth === null ? { ok: false, detail: 'no health run yet' } : { ok: state.lastHealth.converged, detail: state.lastHealth.converged ? `converged at ${state.lastHealth.at}` : `not converged at ${state.lastHealth.at}` },

@@ -8,6 +8,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { redactDeep } from '../core/redact.js';
 import { bearerMatches } from './token.js';
 
 /** What the server reads (all cheap: the daemon keeps them current). */
@@ -30,7 +31,8 @@ function send(res: ServerResponse, code: number, body: string, type = 'applicati
   res.end(body);
 }
 
-const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x), 2) + '\n';
+// Every JSON body (status, errors) passes the one redaction before it is serialized (escaped text is not safe to scrub).
+const json = (v: unknown) => JSON.stringify(redactDeep(v), (_k, x) => (typeof x === 'bigint' ? x.toString() : x), 2) + '\n';
 
 /** Handle one request (exported for tests without a socket). */
 export async function handle(req: IncomingMessage, res: ServerResponse, src: StatusSource, token: string | null): Promise<void> {
