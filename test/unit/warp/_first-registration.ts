@@ -7,6 +7,7 @@
  */
 import { createInterface } from 'node:readline';
 import { CliContext } from '../../../src/cli/context.js';
+import { applianceTopology } from '../../../src/topology/topology.js';
 import { ensureWarpAccount } from '../../../src/warp/service.js';
 
 const [configFile, stateDir, mode] = process.argv.slice(2) as [string, string, string];
@@ -16,7 +17,8 @@ process.stdout.write('ready\n');
 await new Promise<void>((r) => createInterface({ input: process.stdin }).once('line', () => r()));
 try {
   if (mode === 'lock') await ctx.lockState('init', { create: true });
-  const r = await ensureWarpAccount({ config: ctx.config, store: ctx.store({ create: true }) });
+  const store = ctx.store({ create: true });
+  const r = await ensureWarpAccount({ config: ctx.config, store, topology: applianceTopology(ctx.config, store) });
   process.stdout.write(`device ${r.account.deviceId} registered=${r.registered}\n`);
 } finally {
   ctx.close();
