@@ -23,12 +23,20 @@ export function reportLine(r: ComponentReport): string {
   return `${MARK[r.status]} ${r.name} (${formatDuration(r.ms)}) ${what}`;
 }
 
+/**
+ * The input checks of init/plan (pure; InputError, exit 2): the config, and the
+ * fields without a safe default that the enabled hops need, so a missing VPS key
+ * never leaves a half-built node behind. Run before the state lock (nothing touched).
+ */
+export function checkApplianceInput(ctx: CliContext, mode: 'init' | 'plan'): void {
+  const config = ctx.config;
+  if (config.plugins.privacy_router.xray.enabled) requireFields(config, ['xray.vps_address', 'vps.ssh.key_file', 'vps.ssh.host_key'], mode);
+}
+
 /** Run init (apply) or plan; prints progress and the result. */
 export async function runAppliance(ctx: CliContext, mode: 'init' | 'plan'): Promise<ComponentReport[]> {
-  const config = ctx.config; // InputError (exit 2) before anything else
-  // Fields without a safe default that the enabled hops need: checked up front, so a
-  // missing VPS key never leaves a half-built node behind (exit 2, nothing touched).
-  if (config.plugins.privacy_router.xray.enabled) requireFields(config, ['xray.vps_address', 'vps.ssh.key_file', 'vps.ssh.host_key'], mode);
+  checkApplianceInput(ctx, mode); // InputError (exit 2) before anything else
+  const config = ctx.config;
   const store = ctx.store({ create: mode === 'init' });
   const ic = applianceContext(config, store, ctx.logger);
   const components = applianceComponents(ic); // compiles flows etc.: bad input throws here, still before any change

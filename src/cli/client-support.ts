@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../host/local.js';
 import { backendFromConfig } from '../tunnel/backend.js';
 import { ClientService } from '../tunnel/clients.js';
 import { qrPng, qrTerminal } from '../tunnel/qr.js';
+import { validateClientName } from '../tunnel/validate.js';
 
 /**
  * The client service for this run. Opens the existing store (never creates it:
@@ -62,8 +63,8 @@ export async function printConfig(ctx: CliContext, configText: string, qr: boole
 }
 
 /**
- * Register `<op>-client <name>` (revoke, disable, enable): one ClientService
- * mutation on one peer, its result printed (table or --json), then any warning
+ * Register `<op>-client <name>` (revoke, disable, enable): the name checked
+ * first, then under the state lock one ClientService mutation on one peer, its result printed (table or --json), then any warning
  * (e.g. the interface was unreachable and init will apply the change).
  */
 export function registerPeerCommand(program: Command, op: 'revoke' | 'disable' | 'enable', description: string): void {
@@ -72,10 +73,13 @@ export function registerPeerCommand(program: Command, op: 'revoke' | 'disable' |
     .command(`${op}-client <name>`)
     .description(description)
     .action(
-      action(async (ctx, cmd) => {
-        const r = await clientService(ctx)[op](cmd.args[0]!);
-        ctx.output(r, () => `client ${r.name}: ${done}${r.applied === 'applied' ? ' (live interface updated)' : ''}`);
-        warn(ctx, r.warning);
-      }),
+      action(
+        async (ctx, cmd) => {
+          const r = await clientService(ctx)[op](cmd.args[0]!);
+          ctx.output(r, () => `client ${r.name}: ${done}${r.applied === 'applied' ? ' (live interface updated)' : ''}`);
+          warn(ctx, r.warning);
+        },
+        { validate: (cmd) => void validateClientName(cmd.args[0]), lock: true },
+      ),
     );
 }

@@ -12,7 +12,11 @@ import type { Config } from '../config/types.js';
 import { loadConfigWithPath } from '../config/load.js';
 import { createLogger } from '../core/logger.js';
 import { progress, type Progress } from '../core/progress.js';
-import { DEFAULT_STATE_DIR, StateStore } from '../state/store.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { prepareStateDir } from '../state/dir.js';
+import { acquireStateLock, lockWaitMs, type StateLock } from '../state/lock.js';
+import { DB_FILE, DEFAULT_STATE_DIR, noStoreError, StateStore } from '../state/store.js';
 
 /** Global options, as commander parses them (`optsWithGlobals()`). */
 export interface GlobalOptions {
@@ -52,6 +56,7 @@ export class CliContext {
   readonly io: CliIo;
   private cfg?: { config: Config; path: string };
   private st?: StateStore;
+  private lk?: StateLock;
   private log?: Logger;
 
   constructor(opts: GlobalOptions, io: CliIo) {
@@ -138,10 +143,35 @@ export class CliContext {
     else this.println(human());
   }
 
-  /** Release the store (if opened). Safe to call twice. */
+  /**
+   * Take the state lock (src/state/lock.ts) for `command`, waiting at most
+   * $PRIVROUTE_LOCK_WAIT seconds (default 60) and saying on stderr whom it waits
+   * for. With `create` (init) a missing state dir is created; otherwise a missing
+   * store is the usual "no state store" StateError and nothing is created.
+   * Released by {@link close}.
+   */
+  async lockState(command: string, opts: { create?: boolean } = {}): Promise<void> {
+    if (this.lk) return;
+    const dir = this.opts.stateDir;
+    const waitMs = lockWaitMs(this.io.env);
+    const create = opts.create ?? false;
+    if (!prepareStateDir(dir, { create }) || (!create && !existsSync(path.join(dir, DB_FILE)))) throw noStoreError(dir);
+    this.lk = await acquireStateLock(dir, {
+      command,
+      waitMs,
+      onWait: (h) => this.io.err.write(`waiting up to ${waitMs / 1000} s for another privroute (pid ${h?.pid ?? '?'}, command ${h?.command ?? '?'})\n`),
+    });
+  }
+
+  /** Release the store (if opened), then the state lock (if held). Safe to call twice. */
   close(): void {
-    this.st?.close();
-    this.st = undefined;
+    try {
+      this.st?.close();
+    } finally {
+      this.st = undefined;
+      this.lk?.release();
+      this.lk = undefined;
+    }
   }
 }
 
@@ -150,16 +180,45 @@ function jsonReplacer(_k: string, v: unknown): unknown {
   return typeof v === 'bigint' ? v.toString() : v;
 }
 
+/** How {@link action} prepares a command before its body runs. */
+export interface ActionOptions {
+  /**
+   * Pure checks of the arguments and options (InputError, exit 2). Run first:
+   * before the config, the state dir or the lock, so bad input is exit 2
+   * whatever the node's state.
+   */
+  validate?: (cmd: Command, ctx: CliContext) => void;
+  /**
+   * Take the state lock for the whole body (mutating commands): `true`, `'create'`
+   * (init: may create the state dir), or a function of the parsed command
+   * (`flows` only with --apply). The config is loaded (validated) before it.
+   */
+  lock?: boolean | 'create' | ((cmd: Command) => boolean);
+}
+
+/** `rotate warp`, `add-client alice`: the command as the lock file records it for waiters. */
+function commandLine(cmd: Command): string {
+  return [cmd.name(), ...cmd.args].join(' ');
+}
+
 /**
  * Wrap a command body as a commander action: builds the {@link CliContext},
- * runs `fn`, and always closes the store. Errors propagate to `run()`, which
- * prints them and maps them to exit codes.
+ * validates the arguments, loads the config and takes the state lock when asked
+ * (see {@link ActionOptions}), runs `fn`, and always closes the store and
+ * releases the lock. Errors propagate to `run()`, which prints them and maps
+ * them to exit codes.
  */
-export function action(fn: (ctx: CliContext, cmd: Command) => Promise<void> | void): (...args: unknown[]) => Promise<void> {
+export function action(fn: (ctx: CliContext, cmd: Command) => Promise<void> | void, o: ActionOptions = {}): (...args: unknown[]) => Promise<void> {
   return async (...args: unknown[]) => {
     const cmd = args.at(-1) as Command;
     const ctx = CliContext.fromCommand(cmd);
     try {
+      o.validate?.(cmd, ctx);
+      const lock = typeof o.lock === 'function' ? o.lock(cmd) : (o.lock ?? false);
+      if (lock) {
+        void ctx.config; // a bad config is bad input (exit 2): checked before the state dir is touched
+        await ctx.lockState(commandLine(cmd), { create: lock === 'create' });
+      }
       await fn(ctx, cmd);
     } finally {
       ctx.close();

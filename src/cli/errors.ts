@@ -4,7 +4,7 @@
  */
 import { CommanderError } from 'commander';
 import { EXIT_BAD_INPUT, EXIT_FAILURE, isPrivrouteError } from '../core/errors.js';
-import { redactText } from '../core/logger.js';
+import { redactDeep, redactText } from '../core/redact.js';
 
 /** Exit code for any error: privroute errors carry theirs; commander usage errors are 2; anything else 1. */
 export function exitCodeOf(e: unknown): number {
@@ -22,7 +22,8 @@ export function exitCodeOf(e: unknown): number {
 export function errorJson(e: unknown): Record<string, unknown> {
   if (isPrivrouteError(e)) {
     const problems = (e as { problems?: unknown }).problems;
-    return { error: { code: e.code, message: redactText(e.message), hint: e.hint, ...(problems ? { problems } : {}) } };
+    // Message, hint and problems (their values) all pass the one redaction.
+    return redactDeep({ error: { code: e.code, message: e.message, hint: e.hint, ...(problems ? { problems } : {}) } }) as Record<string, unknown>;
   }
   return { error: { code: 'E_INTERNAL', message: redactText(e instanceof Error ? e.message : String(e)) } };
 }

@@ -150,6 +150,12 @@ export function semanticProblems(r: RouterConfig, ok: WellFormed): InputProblem[
     if (clash) out.push({ path: P(k), value: v, expected: `expected a port different from ${clash[0]}` });
   });
 
+  // The chain must fail closed: "standalone" makes OVS fall back to MAC learning
+  // whenever no controller is connected, a path around every hop (issue 11).
+  if (r.ovs?.fail_mode === 'standalone') { // other values are already refused by the schema
+    out.push({ path: P('ovs.fail_mode'), value: r.ovs.fail_mode, expected: 'expected "secure" (the chain bridge must drop what no flow allows): remove the key or set it to "secure"' });
+  }
+
   // The status endpoint may go without a token only on loopback.
   const listen = parseHostPort(r.daemon.listen);
   if (listen && r.daemon.token_file === null && !/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(listen.host)) {

@@ -1,5 +1,6 @@
 /**
- * `privroute daemon` as a library: the scheduler (jobs serialized), the status
+ * `privroute daemon` as a library: the scheduler (jobs serialized, each holding
+ * the state lock while it runs, src/state/lock.ts), the status
  * HTTP server, and the metrics, wired together. Start order: validate the
  * schedules and the listen address, read the token file (refused if group/world
  * readable), listen, start cron, run one health job at once. `stop()` stops
@@ -8,7 +9,9 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import { componentLogger } from '../core/logger.js';
+import { redactDeep } from '../core/redact.js';
 import { InputError } from '../core/errors.js';
+import { withStateLock } from '../state/lock.js';
 import type { StateStore } from '../state/store.js';
 import { activeClients, listClients } from '../tunnel/client-repo.js';
 import { productionJobs, type DaemonState } from './jobs.js';
@@ -34,6 +37,8 @@ export interface DaemonOptions {
   limits?: Partial<ServerLimits>;
   /** Dashboard probe/sample intervals; false = none (unit tests). */
   live?: { probeEveryMs?: number; sampleEveryMs?: number } | false;
+  /** How long a job waits for the state lock (held by a CLI command) before its run fails; default 60 s. */
+  lockWaitMs?: number;
 }
 
 /** A running daemon. */
@@ -66,7 +71,10 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   // A token on every address, loopback included (issue 11 #10): without daemon.token_file, one in the state dir.
   const tokenSrc = d.token_file ? { token: readTokenFile(d.token_file), file: d.token_file } : await ensureTokenFile(o.store.dir);
   const state: DaemonState = { lastHealth: null, status: null, macRotation: null };
-  const jobs = o.jobs ? o.jobs(state) : productionJobs({ config: o.config, store: o.store, logger: log, state, warpTraceUrl: o.warpTraceUrl });
+  const unlocked = o.jobs ? o.jobs(state) : productionJobs({ config: o.config, store: o.store, logger: log, state, warpTraceUrl: o.warpTraceUrl });
+  // Every job holds the state lock while it runs: a CLI command (rotate, revoke-client,
+  // init) never interleaves with a repair or a rotation; a busy lock fails the run after the wait.
+  const jobs = unlocked.map((j) => ({ ...j, run: () => withStateLock(o.store.dir, { command: `daemon job ${j.name}`, waitMs: o.lockWaitMs }, j.run) }));
   const metrics = new DaemonMetrics(jobs.map((j) => j.name));
   const clientGauge = () => {
     try {
@@ -88,17 +96,18 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     },
   });
   clientGauge();
+  // Redacted as a whole (lastError, component details, job results): the one redaction, any depth.
   const statusDocument = () =>
     state.status === null
       ? null
-      : {
+      : redactDeep({
           ...state.status,
           daemon: {
             lastHealth: state.lastHealth && { at: state.lastHealth.at, converged: state.lastHealth.converged, components: state.lastHealth.components.map((c) => ({ name: c.name, status: c.status, detail: c.detail })) },
             macRotation: state.macRotation ?? { available: null, reason: 'not tried yet' },
             jobs: scheduler.jobs(),
           },
-        };
+        });
   const dashboard = startDashboard({ config: o.config, store: o.store, logger: log, token: tokenSrc.token, scheduler, state, warpTraceUrl: o.warpTraceUrl, live: o.live });
   const status = statusRoutes({
     healthy: () => state.lastHealth === null ? { ok: false, detail: 'no health run yet' } : { ok: state.lastHealth.converged, detail: state.lastHealth.converged ? `converged at ${state.lastHealth.at}` : `not converged at ${state.lastHealth.at}` },

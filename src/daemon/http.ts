@@ -4,6 +4,7 @@
  * body reader and cookie parsing. No routing and no auth here.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { redactDeep } from '../core/redact.js';
 
 /**
  * Content-Security-Policy of every response: only this origin's scripts,
@@ -55,7 +56,8 @@ export function send(res: ServerResponse, code: number, body: string | Buffer, t
 }
 
 /** JSON text (bigints as strings), newline-terminated. */
-export const json = (v: unknown): string => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x), 2) + '\n';
+// Every JSON body passes the one redaction before it is serialized (escaped text is not safe to scrub).
+export const json = (v: unknown): string => JSON.stringify(redactDeep(v), (_k, x) => (typeof x === 'bigint' ? x.toString() : x), 2) + '\n';
 
 /** Answer a JSON error `{ error }`. */
 export function sendError(res: ServerResponse, code: number, message: string, headers: Record<string, string> = {}): void {

@@ -61,21 +61,26 @@ export function spawnArgv(target: string, argv: readonly string[], opts: RunOpti
   });
 }
 
-/** Write a file atomically with `mode`, on the local filesystem. */
+/**
+ * Write a file atomically with `mode`, on the local filesystem: a 0600-from-birth
+ * temp file next to `file`, fsynced, renamed over it. On any failure the temp
+ * file is removed and `file` is unchanged.
+ */
 export async function writeFileAtomic(file: string, content: string | Buffer, mode: number): Promise<void> {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   // Create with the final mode first so the content is never readable by others, even briefly.
   const fh = await fs.open(tmp, 'wx', mode);
   try {
-    await fh.chmod(mode); // umask may have narrowed/widened the create mode
-    await fh.writeFile(content);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
+    try {
+      await fh.chmod(mode); // umask may have narrowed/widened the create mode
+      await fh.writeFile(content);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await fs.rename(tmp, file);
   } catch (e) {
+    // A failed write, fsync, close or rename: the half-written temp file (it may hold a key) goes too.
     await fs.rm(tmp, { force: true });
     throw e;
   }

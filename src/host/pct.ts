@@ -71,7 +71,7 @@ export class PctExec implements HostExec {
    * `pct push` it to a temp name next to `file` with the final mode (set before
    * any byte is copied), then `mv -f` it over `file` inside the container (a
    * rename within one directory). The node-side staging file is always removed;
-   * the container-side temp is removed if the rename fails.
+   * the container-side temp is removed if the push or the rename fails.
    */
   async writeFile(file: string, content: string | Buffer, mode: number): Promise<void> {
     if (!path.posix.isAbsolute(file)) throw new Error(`PctExec.writeFile needs an absolute path, got ${JSON.stringify(file)}`);
@@ -80,8 +80,9 @@ export class PctExec implements HostExec {
     const vmid = String(this.vmid);
     try {
       await this.node.writeFile(staged, content, 0o600);
-      await this.node.run(['pct', 'push', vmid, staged, remoteTmp, '--perms', octal(mode)]);
       try {
+        // pct creates remoteTmp before copying: a failed copy (full disk) leaves it half-written.
+        await this.node.run(['pct', 'push', vmid, staged, remoteTmp, '--perms', octal(mode)]);
         await this.node.run(['pct', 'exec', vmid, '--', 'mv', '-f', remoteTmp, file]);
       } catch (e) {
         await this.node.run(['pct', 'exec', vmid, '--', 'rm', '-f', remoteTmp]).catch(() => undefined);

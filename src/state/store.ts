@@ -1,7 +1,8 @@
 /**
  * The state store: one SQLite database (better-sqlite3) in the state dir.
  *
- * - dir 0700, database and WAL/SHM files 0600;
+ * - dir created 0700 (an existing one keeps its mode; a world-writable one is
+ *   refused, see dir.ts), database and WAL/SHM files 0600;
  * - WAL journal, busy timeout, numbered migrations in transactions;
  * - `tx()` runs a function in a BEGIN IMMEDIATE transaction, so the CLI and the
  *   daemon can write concurrently without lost updates (writers serialize on the
@@ -12,10 +13,11 @@
  * never re-created over the data.
  */
 import Database from 'better-sqlite3';
-import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { StateError } from '../core/errors.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
+import { prepareStateDir } from './dir.js';
 
 /** Default state directory. */
 export const DEFAULT_STATE_DIR = '/var/lib/privroute';
@@ -29,6 +31,14 @@ export interface OpenOptions {
   busyTimeoutMs?: number;
   /** Override migrations (tests). */
   migrations?: readonly Migration[];
+}
+
+/** The error for a state dir without a store (exit 1): only `init` creates one. */
+export function noStoreError(dir: string): StateError {
+  return new StateError(
+    `no state store at ${path.join(dir, DB_FILE)}`,
+    `run "privroute init" first (it creates the store), or pass --state-dir pointing at the existing one`,
+  );
 }
 
 /** An open state store. Close it when done. */
@@ -49,15 +59,11 @@ export class StateStore {
   /** Open (and migrate) the store in `dir`. See the module comment for failure modes. */
   static open(dir: string, opts: OpenOptions = {}): StateStore {
     const file = path.join(dir, DB_FILE);
+    // Bad --state-dir (world-writable, not a directory) is bad input: exit 2, before anything else.
+    prepareStateDir(dir, { create: false });
     const exists = existsSync(file);
-    if (!exists && !opts.create) {
-      throw new StateError(
-        `no state store at ${file}`,
-        `run "privroute init" first (it creates the store), or pass --state-dir pointing at the existing one`,
-      );
-    }
-    if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
-    chmodSync(dir, 0o700);
+    if (!exists && !opts.create) throw noStoreError(dir);
+    prepareStateDir(dir, { create: true });
     let db: Database.Database;
     try {
       // Create the file with 0600 before SQLite does, so it is never world-readable.

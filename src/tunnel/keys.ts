@@ -2,17 +2,20 @@
  * WireGuard keys: generation, encodings (base64 for configs and `wg`, lowercase
  * hex for the UAPI protocol), validation and public-key derivation.
  *
- * Generation uses wireguard-tools.js `key.*` (the owner's named library; its key
- * functions are correct and agree with `wg pubkey` — see test/unit/tunnel/keys.test.ts).
- * Its device control and wg-quick text functions are NOT used: they are broken
- * against wireguard-go (defects recorded in device/uapi.ts and measured by
+ * Generation uses Node's crypto (X25519 from OpenSSL's DRBG, PSKs from
+ * randomBytes): wireguard-tools.js `key.*` falls back to `std::mt19937 * rand()`
+ * when getentropy() fails (addons/genKey/wgkeys.cpp), silently producing weak
+ * keys; OpenSSL refuses to run without entropy instead (issue 11 item 14, proved by
+ * test/unit/tunnel/keys-entropy.test.ts). The keys agree with `wg pubkey`
+ * (test/unit/tunnel/keys.test.ts). wireguard-tools.js's device control and
+ * wg-quick text functions are not used either: they are broken against
+ * wireguard-go (defects recorded in device/uapi.ts and measured by
  * test/unit/tunnel/wgtools-defects.test.ts).
  *
  * Derivation of a public key from a private key is done with Node's X25519
  * (synchronous, pure), so parsers can fill `publicKey` without I/O.
  */
-import { createPrivateKey, createPublicKey } from 'node:crypto';
-import { key as wgKey } from 'wireguard-tools.js';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 
 /** A 32-byte WireGuard key as standard base64 (44 chars, trailing '='). */
 export type KeyB64 = string;
@@ -63,10 +66,23 @@ export interface KeyPair {
   publicKey: KeyB64;
 }
 
-/** Generate a key pair (wireguard-tools.js `key.genKey()`; ~1 ms). */
+/**
+ * Generate a key pair: X25519 from Node's crypto, the raw private scalar clamped
+ * as `wg genkey` does (wireguard-go clamps what it is given and reports the
+ * clamped key back; the public key is the same either way).
+ */
 export async function generateKeyPair(): Promise<KeyPair> {
-  const k = await wgKey.genKey();
-  return { privateKey: k.privateKey, publicKey: k.publicKey };
+  const jwk = generateKeyPairSync('x25519').privateKey.export({ format: 'jwk' });
+  const sk = Buffer.from(jwk.d!, 'base64url');
+  sk[0]! &= 248;
+  sk[31] = (sk[31]! & 127) | 64;
+  const privateKey = sk.toString('base64');
+  return { privateKey, publicKey: publicKeyOf(privateKey) };
+}
+
+/** Generate a preshared key: 32 bytes from Node's CSPRNG (as `wg genpsk`). */
+export async function generatePresharedKey(): Promise<KeyB64> {
+  return randomBytes(32).toString('base64');
 }
 
 /** A client's full key set: its pair plus the PSK it shares with the gateway. */
@@ -74,8 +90,7 @@ export interface ClientKeys extends KeyPair {
   presharedKey: KeyB64;
 }
 
-/** Generate a client's keys in one call (wireguard-tools.js `key.genKey(true)`). */
+/** Generate a client's keys in one call (a pair and a PSK, all from Node's crypto). */
 export async function generateClientKeys(): Promise<ClientKeys> {
-  const k = await wgKey.genKey(true);
-  return { privateKey: k.privateKey, publicKey: k.publicKey, presharedKey: k.presharedKey };
+  return { ...(await generateKeyPair()), presharedKey: await generatePresharedKey() };
 }

@@ -11,6 +11,7 @@
 import type { Command } from 'commander';
 import { action } from '../context.js';
 import { checkOut, clientService, printConfig, warn, writeOut } from '../client-support.js';
+import { parseDnsList, parseExpires, validateClientName } from '../../tunnel/validate.js';
 
 /** Register `add-client` on `program`. */
 export function register(program: Command): void {
@@ -40,6 +41,16 @@ export function register(program: Command): void {
         }
         warn(ctx, r.warning);
         if (out) ctx.io.err.write(`wrote ${out.file} (mode 0600)\n`);
+      }, {
+        // Every argument first: bad input is exit 2 even before init (no store yet).
+        validate: (cmd) => {
+          const o = cmd.opts<{ expires?: string; dns?: string; out?: string }>();
+          validateClientName(cmd.args[0]);
+          if (o.expires !== undefined) parseExpires(o.expires);
+          if (o.dns !== undefined) parseDnsList(o.dns);
+          checkOut(o.out);
+        },
+        lock: true,
       }),
     );
 }

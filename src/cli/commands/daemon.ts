@@ -5,7 +5,10 @@
  * finishes, the server closes). Needs an initialized store (`privroute init`).
  */
 import type { Command } from 'commander';
-import { startDaemon } from '../../daemon/daemon.js';
+import { parseListen, startDaemon } from '../../daemon/daemon.js';
+import { lockWaitMs } from '../../state/lock.js';
+import { InputError } from '../../core/errors.js';
+import { checkWarpTraceUrl } from './status.js';
 import { createLogger } from '../../core/logger.js';
 import { action } from '../context.js';
 
@@ -23,7 +26,7 @@ export function register(program: Command): void {
         const store = ctx.store();
         // A long-running process logs at info by default (the CLI's default is warn).
         const logger = createLogger({ level: ctx.opts.logLevel ?? ctx.io.env.PRIVROUTE_LOG_LEVEL ?? 'info', destination: ctx.io.err });
-        const d = await startDaemon({ config, store, logger, listen: o.listen, warpTraceUrl: o.warpTraceUrl ?? ctx.io.env.PRIVROUTE_WARP_TRACE_URL });
+        const d = await startDaemon({ config, store, logger, listen: o.listen, warpTraceUrl: o.warpTraceUrl ?? ctx.io.env.PRIVROUTE_WARP_TRACE_URL, lockWaitMs: lockWaitMs(ctx.io.env) });
         const a = d.server.address;
         ctx.io.err.write(`privroute daemon: listening on ${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}\n`);
         await new Promise<void>((resolve) => {
@@ -39,6 +42,12 @@ export function register(program: Command): void {
           process.on('SIGTERM', onSignal);
           process.on('SIGINT', onSignal);
         });
+      }, {
+        validate: (cmd) => {
+          const o = cmd.opts<{ listen?: string; warpTraceUrl?: string }>();
+          if (o.listen !== undefined && !parseListen(o.listen)) throw new InputError({ path: '--listen', value: o.listen, expected: 'host:port, e.g. 127.0.0.1:9477' });
+          checkWarpTraceUrl(o.warpTraceUrl);
+        },
       }),
     );
 }

@@ -100,5 +100,5 @@ export function register(program: Command): void {
     .description('show the OpenFlow pipeline, installed vs desired, and the protections in force')
     .option('--diff', 'show only the differences between desired and installed (needs OVS reachable)')
     .option('--apply', 'reconcile: apply the differences in one atomic bundle')
-    .action(action((ctx, cmd) => run(ctx, cmd.opts<FlowsOptions>())));
+    .action(action((ctx, cmd) => run(ctx, cmd.opts<FlowsOptions>()), { lock: (cmd) => cmd.opts<FlowsOptions>().apply === true }));
 }

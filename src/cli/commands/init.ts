@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { action } from '../context.js';
-import { runAppliance } from '../appliance-run.js';
+import { checkApplianceInput, runAppliance } from '../appliance-run.js';
 
 /** Register `init` on `program`. */
 export function register(program: Command): void {
@@ -13,8 +13,11 @@ export function register(program: Command): void {
     .command('init')
     .description('provision or repair everything from config (idempotent)')
     .action(
-      action(async (ctx) => {
-        await runAppliance(ctx, 'init');
-      }),
+      action(
+        async (ctx) => {
+          await runAppliance(ctx, 'init');
+        },
+        { validate: (_cmd, ctx) => checkApplianceInput(ctx, 'init'), lock: 'create' },
+      ),
     );
 }

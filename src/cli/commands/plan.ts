@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { action } from '../context.js';
-import { runAppliance } from '../appliance-run.js';
+import { checkApplianceInput, runAppliance } from '../appliance-run.js';
 
 /** Register `plan` on `program`. */
 export function register(program: Command): void {
@@ -12,8 +12,11 @@ export function register(program: Command): void {
     .command('plan')
     .description('show what init would change, change nothing')
     .action(
-      action(async (ctx) => {
-        await runAppliance(ctx, 'plan');
-      }),
+      action(
+        async (ctx) => {
+          await runAppliance(ctx, 'plan');
+        },
+        { validate: (_cmd, ctx) => checkApplianceInput(ctx, 'plan'), lock: true },
+      ),
     );
 }

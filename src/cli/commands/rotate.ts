@@ -41,12 +41,21 @@ export function register(program: Command): void {
     .command('rotate <what>')
     .description('rotate one credential: warp (new WARP device), xray or mac')
     .action(
-      action(async (ctx, cmd) => {
-        const what = cmd.args[0];
-        if (what === 'warp') return rotateWarpCommand(ctx);
-        if (what === 'xray') return runRotateXray(ctx);
-        if (what === 'mac') throw new NotImplementedError('rotate mac');
-        throw new InputError({ path: 'rotate <what>', value: what, expected: `one of ${KINDS.join(', ')}` });
-      }),
+      action(
+        async (ctx, cmd) => {
+          const what = cmd.args[0];
+          if (what === 'warp') return rotateWarpCommand(ctx);
+          if (what === 'xray') return runRotateXray(ctx);
+          throw new NotImplementedError('rotate mac');
+        },
+        {
+          validate: (cmd) => {
+            const what = cmd.args[0];
+            if (!(KINDS as readonly string[]).includes(what!)) throw new InputError({ path: 'rotate <what>', value: what, expected: `one of ${KINDS.join(', ')}` });
+          },
+          // Two rotations (CLI and the daemon's cron, or two CLIs) never interleave.
+          lock: (cmd) => cmd.args[0] === 'warp' || cmd.args[0] === 'xray',
+        },
+      ),
     );
 }

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { action } from '../context.js';
 import { checkOut, clientService, printConfig, warn, writeOut } from '../client-support.js';
+import { validateClientName } from '../../tunnel/validate.js';
 
 /** Register `show-client` on `program`. */
 export function register(program: Command): void {
@@ -29,6 +30,11 @@ export function register(program: Command): void {
           warn(ctx, l.warning);
         } else await printConfig(ctx, text, o.qr);
         if (out) ctx.io.err.write(`wrote ${out.file} (mode 0600)\n`);
+      }, {
+        validate: (cmd) => {
+          validateClientName(cmd.args[0]);
+          checkOut(cmd.opts<{ out?: string }>().out);
+        },
       }),
     );
 }

@@ -5,10 +5,22 @@
  * either way; with --json it is the data on stdout).
  */
 import type { Command } from 'commander';
-import { OperationError } from '../../core/errors.js';
+import { InputError, OperationError } from '../../core/errors.js';
 import { collectStatus, renderStatus } from '../../health/status.js';
 import { applianceContext } from '../../appliance/context.js';
 import { action } from '../context.js';
+
+/** Check `--warp-trace-url`: an http(s) URL (InputError, exit 2). */
+export function checkWarpTraceUrl(v: string | undefined): void {
+  if (v === undefined) return;
+  let ok = false;
+  try {
+    ok = ['http:', 'https:'].includes(new URL(v).protocol);
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new InputError({ path: '--warp-trace-url', value: v, expected: 'an http:// or https:// URL of a trace page, e.g. https://www.cloudflare.com/cdn-cgi/trace' });
+}
 
 /** Register `status` on `program`. */
 export function register(program: Command): void {
@@ -27,6 +39,6 @@ export function register(program: Command): void {
           // Exit 1 without repeating the report: the hops that failed are named.
           throw new OperationError('status', `unhealthy: ${s.hops.filter((h) => !h.ok).map((h) => h.hop).join(', ')}`, { hint: 'see the FAIL lines; `privroute init` repairs what it owns' });
         }
-      }),
+      }, { validate: (cmd) => checkWarpTraceUrl(cmd.opts<{ warpTraceUrl?: string }>().warpTraceUrl) }),
     );
 }

@@ -30,7 +30,8 @@ const cli = (...args: string[]) =>
   spawnArgv('local', ['node', '--import', 'tsx', path.join(REPO, 'src/cli/main.ts'), '--config', cfgFile, '--state-dir', stateDir, '--json', ...args], {
     okCodes: [0, 1, 2],
     timeoutMs: 170_000,
-    env: { PRIVROUTE_WG_SOCKET_DIR: path.join(dir, 'no-sockets') },
+    // Every add-client holds the state lock for its body: 50 of them queue; wait as long as the test allows.
+    env: { PRIVROUTE_WG_SOCKET_DIR: path.join(dir, 'no-sockets'), PRIVROUTE_LOCK_WAIT: '170' },
   });
 
 test.serial('50 concurrent add-client processes: 50 distinct addresses, 50 rows', async (t) => {

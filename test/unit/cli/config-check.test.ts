@@ -62,3 +62,16 @@ test('as a real process: exit codes 0 and 2 reach the shell', (t) => {
   t.is(bad.status, 2);
   t.regex(bad.stderr, /socks_port/);
 });
+
+// Issue 11 item 5: the chain bridge must fail closed. `standalone` makes OVS fall
+// back to MAC learning when no controller is connected: a path around the chain.
+test('config check refuses ovs.fail_mode "standalone": exit 2 naming the key and the fix', async (t) => {
+  const f = path.join(dir, 'standalone.json');
+  const doc = JSON.parse(fs.readFileSync(SEED, 'utf8'));
+  doc.plugins.privacy_router.ovs = { ...(doc.plugins.privacy_router.ovs ?? {}), fail_mode: 'standalone' };
+  writeFileSync(f, JSON.stringify(doc));
+  const io = memoryIo();
+  t.is(await run(['config', 'check', '--config', f], io), 2);
+  t.regex(io.err.text, /plugins\.privacy_router\.ovs\.fail_mode: got "standalone"; expected "secure"/);
+  t.regex(io.err.text, /remove the key or set it to "secure"/);
+});

@@ -11,6 +11,8 @@ export interface Ct {
   files: Map<string, FakeFile>;
   /** Modes of node-side staged files at the moment they were pushed. */
   pushedFromMode: number[];
+  /** Fault: `pct push` creates the destination, then fails copying (a full disk), leaving it behind as pct does. */
+  pushFailsMidCopy?: boolean;
 }
 
 export interface NodeState {
@@ -59,6 +61,10 @@ export function pctNode(cts: Record<number, Partial<Ct>> = {}): FakeHostExec<Nod
       const s = f.files.get(src!);
       if (!s) return { code: 255, stderr: `failed to open ${src} for reading\n` };
       c.pushedFromMode.push(s.mode);
+      if (c.pushFailsMidCopy) {
+        c.files.set(dst!, { content: Buffer.from(s.content.subarray(0, 1)), mode: parseInt(perms!, 8) });
+        return { code: 255, stderr: `error writing ${dst}: No space left on device\n` };
+      }
       c.files.set(dst!, { content: Buffer.from(s.content), mode: parseInt(perms!, 8) });
     }, { times: 'any' })
     .on(['pct', 'pull', /\d+/, /\S+/, /\S+/, '--perms', /0[0-7]{3}/], ({ captures: [id, src, dst, perms], fake: f }) => {

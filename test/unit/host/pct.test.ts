@@ -57,6 +57,16 @@ test('writeFile: a failed push leaves nothing behind and reports pct:<vmid>', as
   t.is(node.files.size, 0);
 });
 
+// Issue 11 item 13: pct creates the destination before copying, so a failed copy leaves it behind.
+test('writeFile: a push that fails mid-copy leaves no temp file in the container or on the node', async (t) => {
+  const node = pctNode({ 100: { running: true, pushFailsMidCopy: true } });
+  const ct = node.state.cts.get(100)!;
+  const e = await t.throwsAsync(new PctExec(100, { node }).writeFile('/etc/wireguard/wg0.conf', 'PrivateKey = k\n', 0o600), { instanceOf: ExecError });
+  t.regex(e!.message, /No space left on device/);
+  t.deepEqual([...ct.files.keys()], [], 'the half-copied temp file is removed inside the container');
+  t.is(node.files.size, 0, 'node-side staging file removed');
+});
+
 test('readFile: pct pull into a 0600 staging file, removed afterwards', async (t) => {
   const node = pctNode({ 100: { running: true, files: new Map([['/etc/hostname', { content: Buffer.from('gw\n'), mode: 0o644 }]]) } });
   const pct = new PctExec(100, { node });

@@ -26,12 +26,27 @@ test('create: dir 0700, database and WAL/SHM files 0600, WAL journal', (t) => {
   s.close();
 });
 
-test('create tightens an existing, too-open state dir', (t) => {
+// Issue 11 item 12: only what privroute created is chmodded; a world-writable dir is refused.
+test('an existing state dir keeps its mode (privroute chmods only what it created)', (t) => {
   const dir = freshDir();
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   chmodSync(dir, 0o755);
   StateStore.open(dir, { create: true }).close();
-  t.is(mode(dir), 0o700);
+  t.is(mode(dir), 0o755, 'not chmodded: the operator chose this directory and its mode');
+  t.is(mode(path.join(dir, DB_FILE)), 0o600, 'the database itself is still 0600');
+});
+
+test('a world-writable state dir (--state-dir /tmp) is refused with exit 2 and left untouched', (t) => {
+  const dir = freshDir();
+  mkdirSync(dir, { recursive: true });
+  chmodSync(dir, 0o1777);
+  const e = t.throws(() => StateStore.open(dir, { create: true })) as Error & { exitCode?: number };
+  t.true(isPrivrouteError(e));
+  t.is(e.exitCode, 2);
+  t.regex(e.message, /--state-dir: got ".*"; .*world-writable/);
+  t.regex(e.message, /\/var\/lib\/privroute/, 'the fix names a dedicated directory');
+  t.is(statSync(dir).mode & 0o7777, 0o1777, 'its mode (sticky bit too) is unchanged');
+  t.false(existsSync(path.join(dir, DB_FILE)), 'no database created in it');
 });
 
 test('a missing store is refused without create, and nothing is created', (t) => {
