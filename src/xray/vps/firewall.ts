@@ -9,6 +9,7 @@
  * ours to cause). observe (read-only) → plan (pure) → apply.
  */
 import type { HostExec } from '../../host/exec.js';
+import type { NfChain, NfRule } from '../../net/netfilter.js';
 import { applyNet, observeNet, planNet, type NetChange, type NetDesired, type NetObserved } from '../../net/reconcile.js';
 
 export const FW_CHAIN = 'PRIVROUTE-XRAY';
@@ -58,4 +59,41 @@ export async function ensureFirewall(exec: HostExec, kind: FwKind, port: number)
   const changes = planFirewall(kind, port, await observeFirewall(exec, kind, port));
   await applyNet(exec, changes);
   return changes.length ? changes.map((c) => c.describe).join(', ') : null;
+}
+
+/** The chain holding the VPS engine's egress decisions (jumped to only for the engine's uid). */
+export const EGRESS_CHAIN = 'PRIVROUTE-EGRESS';
+
+/** Ranges the engine may never open a connection to: loopback, private, link-local (cloud metadata), CGNAT, unspecified, multicast/reserved. */
+export const EGRESS_BLOCKED: Record<4 | 6, readonly string[]> = {
+  4: ['0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.0.0.0/24', '192.168.0.0/16', '198.18.0.0/15', '224.0.0.0/3'],
+  6: ['::/127', '::ffff:0:0/96', '64:ff9b::/96', 'fc00::/7', 'fe80::/10', 'ff00::/8'],
+};
+
+/**
+ * The VPS engine's egress firewall as desired state of the VPS target (pure; issue
+ * 11 item 1): new connections opened by `uid` to loopback, private, link-local
+ * (169.254.169.254 metadata included) and reserved ranges of both families are
+ * rejected, whatever name the client asked for. Only the engine's uid is matched
+ * (`-m owner --uid-owner`), so the host's own services are untouched; replies on
+ * connections made to the engine (its API on loopback) still pass. `allow` lists
+ * host:port pairs inside those ranges the engine must reach (its DNS upstream).
+ * `blocked` defaults to {@link EGRESS_BLOCKED}; a lab whose "internet" lives in a
+ * reserved range passes its own list.
+ */
+export function vpsEgressNet(uid: number, allow: readonly { ip: string; port: number }[] = [], blocked: Record<4 | 6, readonly string[]> = EGRESS_BLOCKED): NetDesired {
+  const rules: NfRule[] = [];
+  const chains: NfChain[] = [];
+  for (const family of [4, 6] as const) {
+    chains.push({ family, table: 'filter', chain: EGRESS_CHAIN });
+    const r = (spec: string[]) => ({ family, table: 'filter' as const, chain: EGRESS_CHAIN, spec });
+    rules.push(r(['-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'RETURN']));
+    for (const a of allow.filter((x) => x.ip.includes(':') === (family === 6))) {
+      for (const proto of ['udp', 'tcp']) rules.push(r(['-d', a.ip, '-p', proto, '-m', proto, '--dport', String(a.port), '-j', 'RETURN']));
+    }
+    const reject = family === 4 ? ['-j', 'REJECT', '--reject-with', 'icmp-net-prohibited'] : ['-j', 'REJECT', '--reject-with', 'icmp6-adm-prohibited'];
+    for (const net of blocked[family]) rules.push(r(['-d', net, ...reject]));
+    rules.push({ family, table: 'filter', chain: 'OUTPUT', spec: ['-m', 'owner', '--uid-owner', String(uid), '-j', EGRESS_CHAIN] });
+  }
+  return { owner: 'vps-egress', chains, rules };
 }
