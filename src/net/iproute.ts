@@ -105,7 +105,8 @@ export function routeMatches(want: IpRoute, got: JsonRoute): boolean {
   return (
     got.dst === want.dst &&
     (got.type ?? 'unicast') === (want.type ?? 'unicast') &&
-    (got.metric ?? 0) === (want.metric ?? 0) &&
+    // The kernel gives IPv6 routes metric 1024 when none is asked for, IPv4 routes 0.
+    (got.metric ?? 0) === (want.metric ?? (want.family === 6 ? 1024 : 0)) &&
     (want.via === undefined || got.gateway === want.via) &&
     (want.dev === undefined || got.dev === want.dev)
   );

@@ -55,13 +55,18 @@ export function listing(c: FakeChain, name: string): string {
 
 /** A FakeHostExec over `state` answering every argv src/net builds. */
 export function fakeNet(state: NetState = emptyNetState(), target = 'fake-net'): FakeHostExec<NetState> {
+  return withNet(new FakeHostExec<NetState>({ target, state }), state);
+}
+
+/** Register the network stack's handlers over `state` on any fake (a VPS fake models more than the network). */
+export function withNet<S>(fake: FakeHostExec<S>, state: NetState): FakeHostExec<S> {
   const chain = (c: string, t: string, ch: string) => state.chains.get(`${fam(c)}/${t}/${ch}`);
   const routes = (f: string, t: string) => {
     const k = `${fam(f)}/${t}`;
     if (!state.routes.has(k)) state.routes.set(k, []);
     return state.routes.get(k)!;
   };
-  return new FakeHostExec<NetState>({ target, state })
+  return fake
     .on([/^ip6?tables$/, '-w', '-t', /^\w+$/, '-S'], ({ captures: [c, t] }) => {
       const mine = [...state.chains].filter(([k]) => k.startsWith(`${fam(c!)}/${t}/`)).map(([k, x]) => [k.split('/')[2]!, x] as const);
       const head = mine.map(([n, x]) => (x.builtin ? `-P ${n} ${x.policy}` : `-N ${n}`));
@@ -130,6 +135,7 @@ export function fakeNet(state: NetState = emptyNetState(), target = 'fake-net'):
         else throw new Error(`fake ip route: unmodelled ${rest[i]}`);
       }
       if (r.dev && !state.links.get(r.dev)?.up) return { code: 2, stderr: 'Error: Device for nexthop is not up.' };
+      if (fam(f!) === 6 && r.metric === undefined) r.metric = 1024; // as the kernel does
       const list = routes(f!, table);
       const i2 = list.findIndex((x) => x.dst === r.dst && (x.metric ?? 0) === (r.metric ?? 0));
       if (i2 >= 0) list.splice(i2, 1, r);

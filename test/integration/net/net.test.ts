@@ -35,6 +35,8 @@ const nf: NetDesired = {
     { family: 4, table: 51820, dst: 'default', type: 'blackhole', metric: 4294967295 },
     { family: 6, table: 51820, dst: 'default', type: 'unreachable', metric: 4294967295 },
     { family: 4, table: 51820, dst: 'default', dev: 'e0' },
+    // No metric asked: the kernel gives IPv6 1024; a converged route must not be replaced on every pass.
+    { family: 6, table: 51820, dst: 'default', dev: 'e0' },
     { family: 4, table: 7, dst: '10.9.0.0/16', via: '10.5.0.2' },
   ],
   links: [{ name: 'e0', mtu: 1400, addrs: ['10.5.0.1/24', '10.6.0.1/24'], up: true }],
