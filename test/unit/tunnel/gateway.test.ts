@@ -4,8 +4,10 @@ import { PreconditionError } from '../../../src/core/errors.js';
 import { applyGateway, ensureGateway, gatewayDesired, gatewayRules, observeGateway, planGateway } from '../../../src/tunnel/gateway.js';
 import { emptyNetState, fakeNet } from '../../helpers/fake-net.js';
 import { seedConfig } from './_helpers.js';
+import { applianceTopology } from '../../../src/topology/topology.js';
 
-const d = gatewayDesired(seedConfig({ interface: 'wg0', mtu: 1420 }));
+const seed = seedConfig({ interface: 'wg0', mtu: 1420 });
+const d = gatewayDesired(seed, applianceTopology(seed, null));
 
 test('desired: addresses from the subnet and the chain address plan', (t) => {
   t.like(d, {
