@@ -15,7 +15,7 @@ import { pollUntil } from '../core/poll.js';
 import { ClientService } from '../tunnel/clients.js';
 import { backendFromConfig } from '../tunnel/backend.js';
 import { gatewayNetComponent, gatewayPeersComponent } from '../tunnel/components.js';
-import { applyGateway, gatewayDesired, observeGateway, planGateway, type GatewayChange, type GatewayObserved } from '../tunnel/gateway.js';
+import { applyGateway, gatewayDesired, type GatewayChange, type GatewayObserved } from '../tunnel/gateway.js';
 import type { ApplianceContext } from './context.js';
 
 type GwChange = Change & { start: boolean; change?: GatewayChange };
@@ -42,8 +42,8 @@ export function gatewayComponents(ctx: ApplianceContext): AnyComponent[] {
       // open (this call would never return); without, its stdio is /dev/null.
       await ct.run(['wireguard-go', d.iface]);
       await untilReachable(() => backend.get(), `wireguard-go ${d.iface} in CT ${r.wireguard.container_id}`);
-      // Re-plan: the interface now exists; its address, MTU and routes are next.
-      await applyGateway(ct, planGateway(d, await observeGateway(ct, d)));
+      // The plan saw the interface as bare: its address, MTU and up follow, exactly as planned.
+      await applyGateway(ct, changes.filter((c) => !c.start).map((c) => c.change!));
     },
   };
   const peers = gatewayPeersComponent(new ClientService(ctx.store, ctx.config, backend), backend, ['gateway']);

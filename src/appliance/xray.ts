@@ -32,7 +32,7 @@ export function xrayPlanChanges(p: XrayPlan): Change[] {
     if (p.client.configChanged) out.push({ describe: 'client: write the engine config' });
     if (p.client.certChanged) out.push({ describe: 'client: pin the VPS certificate' });
     if (!p.client.serviceActive) out.push({ describe: 'client: start the engine' });
-    for (const n of p.client.net) out.push({ describe: `client net: ${n.what}` });
+    for (const n of p.client.net) out.push({ describe: `client net: ${n.describe}` });
   }
   return out;
 }

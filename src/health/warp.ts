@@ -14,9 +14,10 @@ export async function warpHopHealth(ctx: ApplianceContext, traceUrl?: string): P
     { name: 'warp.identity', ok: s.source !== 'none', detail: s.source === 'none' ? 'no WARP device registered (run privroute init)' : `device ${s.deviceId ?? '?'} (${s.source})` },
     { name: s.handshake.name, ok: s.handshake.ok, detail: s.handshake.detail },
     { name: s.trace.name, ok: s.trace.ok, detail: s.trace.detail },
+    { name: 'warp.firewall', ok: s.firewall.ok, detail: s.firewall.detail },
   ];
   return hopFrom('warp', checks, `${s.handshake.detail}; ${s.trace.detail}`, {
     source: s.source, deviceId: s.deviceId, accountType: s.accountType, address4: s.address4, endpoint: s.endpoint,
-    handshakeAgeSec: s.handshake.ageSec, warp: s.trace.warp, egressIp: s.trace.ip,
+    handshakeAgeSec: s.handshake.ageSec, warp: s.trace.warp, egressIp: s.trace.ip, firewallDrift: s.firewall.drift,
   });
 }

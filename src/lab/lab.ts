@@ -56,6 +56,11 @@ export interface LabUpOptions {
   keepOnFailure?: boolean;
   /** Progress lines (one per step). */
   log?: (line: string) => void;
+  /**
+   * Runs once the world, OVS and the containers exist, right before the first
+   * `privroute init` (tests use it to put a foreign, routed guest on the node).
+   */
+  beforeInit?: (world: World, scope: Scope) => Promise<void>;
 }
 
 /** Bring the lab up. On failure everything made so far is removed and the error rethrown. */
@@ -66,7 +71,7 @@ export async function labUp(o: LabUpOptions = {}): Promise<Lab> {
   await labDown(prefix);
   const scope = new Scope(prefix);
   try {
-    return await build(scope, log);
+    return await build(scope, log, o.beforeInit);
   } catch (e) {
     if (!o.keepOnFailure) {
       await stopProductProcesses(prefix, scope.dir);
@@ -88,7 +93,7 @@ async function step<T>(log: (l: string) => void, name: string, fn: () => Promise
   }
 }
 
-async function build(scope: Scope, log: (l: string) => void): Promise<Lab> {
+async function build(scope: Scope, log: (l: string) => void, beforeInit?: LabUpOptions['beforeInit']): Promise<Lab> {
   const { prefix, dir } = scope;
   const names = labIfnames(prefix);
   const world = await step(log, 'world: wan, edge, vps, internet (web + dns), client', () => buildWorld(scope));
@@ -116,6 +121,7 @@ async function build(scope: Scope, log: (l: string) => void): Promise<Lab> {
     spawnArgv(`netns:${world.node.name}`, ['ip', 'netns', 'exec', world.node.name, ...cliArgv(), '--config', configFile, '--state-dir', stateDir, ...args], { timeoutMs: 300_000, okCodes: opts.okCodes });
   // What privroute itself starts (wireguard-go, v2ray) outlives the CLI: stop it by name at lab down.
   scope.defer('processes started by privroute', async () => void (await stopProductProcesses(prefix, dir)));
+  if (beforeInit) await step(log, 'before init (caller)', () => beforeInit(world, scope));
   const init = await step(log, 'privroute init (inside the node namespace)', () => privroute(['init']));
   for (const l of init.stderr.split('\n').filter(Boolean)) log(`     ${l}`);
   const reattachAccess = async () => {

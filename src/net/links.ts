@@ -44,3 +44,33 @@ export function parseIpAddrJson(json: string, keep: (a: IpAddrInfo) => boolean =
   }
   return out;
 }
+
+/**
+ * What one link must be: MTU, addresses (CIDRs, both families), up. The link
+ * itself is made by its owner (OVS, wireguard-go, a kernel WireGuard `ip link
+ * add`); here it is only configured. `prune`: addresses not listed are removed
+ * (after the new ones are added).
+ */
+export interface LinkDesired {
+  name: string;
+  mtu?: number;
+  addrs: readonly string[];
+  up: boolean;
+  prune?: boolean;
+}
+
+/** Keeps every address but the kernel's IPv6 link-local one (a stray address is seen, and pruned where asked). */
+export const notLinkLocal6 = (a: IpAddrInfo): boolean => !(a.family === 'inet6' && a.scope === 'link');
+
+/** argv reading one link (exit 1 when it does not exist). */
+export const linkShowArgv = (name: string): string[] => ['ip', '-j', 'addr', 'show', 'dev', name];
+/** argv setting a link's MTU. */
+export const linkMtuArgv = (name: string, mtu: number): string[] => ['ip', 'link', 'set', 'dev', name, 'mtu', String(mtu)];
+/** argv adding (or refreshing) an address; `replace` is idempotent. */
+export const addrReplaceArgv = (name: string, cidr: string): string[] => ['ip', 'addr', 'replace', cidr, 'dev', name];
+/** argv deleting an address. */
+export const addrDelArgv = (name: string, cidr: string): string[] => ['ip', 'addr', 'del', cidr, 'dev', name];
+/** argv setting a link up. */
+export const linkUpArgv = (name: string): string[] => ['ip', 'link', 'set', 'dev', name, 'up'];
+/** argv creating a kernel WireGuard link (the kernel backend; wireguard-go makes its own TUN). */
+export const wireguardLinkAddArgv = (name: string): string[] => ['ip', 'link', 'add', 'dev', name, 'type', 'wireguard'];

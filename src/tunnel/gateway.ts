@@ -25,8 +25,9 @@ import { PreconditionError } from '../core/errors.js';
 import type { HostExec } from '../host/exec.js';
 import { portByRole, type Topology } from '../topology/addressing.js';
 import { addressSpace, gatewayAddresses } from './ipam.js';
-import { parseIpAddrJson } from '../net/links.js';
-import { observeRulesPresent, type NfRule } from '../net/netfilter.js';
+import { wireguardLinkAddArgv, type LinkState } from '../net/links.js';
+import type { NfRule } from '../net/netfilter.js';
+import { applyNet, observeNet, planNet, type NetChange, type NetDesired, type NetObserved } from '../net/reconcile.js';
 
 /** Policy-routing table (and rule priority) for traffic arriving from clients. */
 export const GATEWAY_TABLE = 100;
@@ -108,82 +109,58 @@ export function gatewayRules(d: GatewayDesired): FwRule[] {
   ];
 }
 
-/** What observe saw. */
+/**
+ * CT100's networking as data for the net reconciler (pure). privroute owns the
+ * container's namespace, so its FORWARD policy is DROP; `legacy` names the same
+ * rules as the previous release installed them (no ownership comment), replaced
+ * on upgrade: the commented rule first, then the old one deleted.
+ */
+export function gatewayNet(d: GatewayDesired): NetDesired {
+  const rules = gatewayRules(d);
+  return {
+    owner: 'gateway',
+    rules,
+    policies: [{ family: 4, table: 'filter', chain: 'FORWARD', policy: 'DROP' }],
+    // Fallback first (fail-closed routes precede the rule): the rule never points at a table that could fall through to main.
+    routes: [
+      { family: 4, table: d.table, dst: 'default', type: 'unreachable', metric: FALLBACK_METRIC },
+      { family: 4, table: d.table, dst: 'default', via: d.xrayIp, dev: d.socketIf },
+    ],
+    ipRules: [{ family: 4, priority: d.table, iif: d.iface, table: d.table }],
+    // IPv6 forwarding off first, IPv4 forwarding on last (the reconciler orders off before on).
+    sysctls: [{ key: 'net.ipv6.conf.all.forwarding', value: '0' }, { key: 'net.ipv4.ip_forward', value: '1' }],
+    links: [{ name: d.iface, mtu: d.mtu, addrs: [d.address4, ...(d.address6 ? [d.address6] : [])], up: true }],
+    legacy: { rules },
+  };
+}
+
+/** What observe saw: the WireGuard interface (null: missing) and the container's networking state. */
 export interface GatewayObserved {
-  /** The interface, or null if it does not exist. */
-  link: { mtu: number; up: boolean; addrs: string[] } | null;
-  ipForward: string;
-  ip6Forward: string;
-  /** `ip -4 rule show` lines. */
-  rules: string[];
-  /** `ip -4 route show table <t>` lines. */
-  tableRoutes: string[];
-  forwardPolicy: string | null;
-  /** For each rule of {@link gatewayRules}, whether `iptables -C` found it. */
-  rulePresent: boolean[];
+  link: LinkState | null;
+  net: NetObserved;
 }
 
 /** Read CT100's state. Read-only. */
 export async function observeGateway(exec: HostExec, d: GatewayDesired): Promise<GatewayObserved> {
-  const link = await exec.run(['ip', '-j', 'addr', 'show', 'dev', d.iface], { okCodes: [0, 1] });
-  // Only global addresses are reported: the desired ones are global, the kernel's link-local fe80:: is not ours.
-  const parsed: GatewayObserved['link'] = link.code === 0 ? (parseIpAddrJson(link.stdout).get(d.iface) ?? null) : null;
-  const sysctl = async (k: string) => (await exec.run(['sysctl', '-n', k])).stdout.trim();
-  const rules = (await exec.run(['ip', '-4', 'rule', 'show'])).stdout.split('\n').filter(Boolean);
-  const routes = (await exec.run(['ip', '-4', 'route', 'show', 'table', String(d.table)], { okCodes: [0, 2] })).stdout.split('\n').filter(Boolean);
-  const fwd = (await exec.run(['iptables', '-w', '-S', 'FORWARD'])).stdout.split('\n');
-  const present = await observeRulesPresent(exec, gatewayRules(d));
-  return {
-    link: parsed,
-    ipForward: await sysctl('net.ipv4.ip_forward'),
-    ip6Forward: await sysctl('net.ipv6.conf.all.forwarding'),
-    rules,
-    tableRoutes: routes,
-    forwardPolicy: fwd.find((l) => l.startsWith('-P FORWARD '))?.split(' ')[2] ?? null,
-    rulePresent: present,
-  };
+  const net = await observeNet(exec, gatewayNet(d));
+  return { link: net.links.get(d.iface) ?? null, net };
 }
 
-/** One step: what it does and the argv. `precondition` steps cannot be run here (they explain what must run first). */
-export interface GatewayChange {
-  describe: string;
-  argv: string[];
-  precondition?: boolean;
-}
+/** One step: a net change, or (`precondition`) the start of wireguard-go the orchestrator must run first. */
+export type GatewayChange = NetChange & { precondition?: boolean };
 
-const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** desired + observed → missing steps, in a fail-closed order. Pure. Empty = converged. */
+/**
+ * desired + observed → the steps, in a fail-closed order (pure; empty = converged).
+ * A missing interface comes first (kernel: created; userspace: the supervised
+ * wireguard-go start, a precondition step), and is planned as bare.
+ */
 export function planGateway(d: GatewayDesired, o: GatewayObserved): GatewayChange[] {
   const out: GatewayChange[] = [];
-  const t = String(d.table);
-  if (o.ip6Forward !== '0') out.push({ describe: 'IPv6 forwarding off', argv: ['sysctl', '-w', 'net.ipv6.conf.all.forwarding=0'] });
   if (!o.link) {
-    if (d.backend === 'kernel') out.push({ describe: `create WireGuard interface ${d.iface}`, argv: ['ip', 'link', 'add', 'dev', d.iface, 'type', 'wireguard'] });
+    if (d.backend === 'kernel') out.push({ describe: `create WireGuard interface ${d.iface}`, argv: wireguardLinkAddArgv(d.iface) });
     else out.push({ describe: `start wireguard-go for ${d.iface} (supervised)`, argv: wireguardGoCommand(d.iface).argv, precondition: true });
   }
-  const link = o.link ?? { mtu: -1, up: false, addrs: [] };
-  if (link.mtu !== d.mtu) out.push({ describe: `${d.iface} mtu ${d.mtu}`, argv: ['ip', 'link', 'set', 'dev', d.iface, 'mtu', String(d.mtu)] });
-  if (!link.addrs.includes(d.address4)) out.push({ describe: `${d.iface} address ${d.address4}`, argv: ['ip', 'addr', 'add', d.address4, 'dev', d.iface] });
-  if (d.address6 && !link.addrs.includes(d.address6)) out.push({ describe: `${d.iface} address ${d.address6}`, argv: ['ip', '-6', 'addr', 'add', d.address6, 'dev', d.iface] });
-  if (!link.up) out.push({ describe: `${d.iface} up`, argv: ['ip', 'link', 'set', 'dev', d.iface, 'up'] });
-  // Fallback first: the rule must never point at a table that could fall through to main.
-  if (!o.tableRoutes.some((l) => new RegExp(`^unreachable default .*metric ${FALLBACK_METRIC}\\b`).test(l))) {
-    out.push({ describe: `table ${t}: unreachable default (fail closed)`, argv: ['ip', 'route', 'add', 'unreachable', 'default', 'metric', String(FALLBACK_METRIC), 'table', t] });
-  }
-  const via = o.tableRoutes.find((l) => /^default via /.test(l));
-  if (!via || !new RegExp(`^default via ${esc(d.xrayIp)} dev ${esc(d.socketIf)}( |$)`).test(via)) {
-    out.push({ describe: `table ${t}: default via ${d.xrayIp} dev ${d.socketIf}`, argv: ['ip', 'route', 'replace', 'default', 'via', d.xrayIp, 'dev', d.socketIf, 'table', t] });
-  }
-  if (!o.rules.some((l) => new RegExp(`\\biif ${esc(d.iface)} lookup ${t}\\b`).test(l))) {
-    out.push({ describe: `rule iif ${d.iface} lookup ${t}`, argv: ['ip', 'rule', 'add', 'iif', d.iface, 'lookup', t, 'priority', t] });
-  }
-  if (o.forwardPolicy !== 'DROP') out.push({ describe: 'FORWARD policy DROP', argv: ['iptables', '-w', '-P', 'FORWARD', 'DROP'] });
-  gatewayRules(d).forEach((r, i) => {
-    if (!o.rulePresent[i]) out.push({ describe: `iptables -t ${r.table} ${r.chain} ${r.spec.join(' ')}`, argv: ['iptables', '-w', '-t', r.table, '-A', r.chain, ...r.spec] });
-  });
-  if (o.ipForward !== '1') out.push({ describe: 'IPv4 forwarding on (container only)', argv: ['sysctl', '-w', 'net.ipv4.ip_forward=1'] });
-  return out;
+  return [...out, ...planNet(gatewayNet(d), o.net, { fresh: o.link ? [] : [d.iface] })];
 }
 
 /** Run the steps in order. A precondition step throws PreconditionError (nothing after it runs). */
@@ -192,7 +169,7 @@ export async function applyGateway(exec: HostExec, changes: readonly GatewayChan
     if (c.precondition) {
       throw new PreconditionError(`${c.describe}: the interface does not exist`, `the orchestrator must start and supervise: ${c.argv.join(' ')}`);
     }
-    await exec.run(c.argv);
+    await applyNet(exec, [c]);
   }
 }
 

@@ -5,22 +5,25 @@
  *
  *   ip rule iif warp0 lookup T            table T: default dev <tunnel>
  *                                                  blackhole default metric 4294967295
- *   FORWARD policy DROP; -i warp0 -o <tunnel> ACCEPT; -i <tunnel> -o warp0 ESTABLISHED,RELATED ACCEPT;
- *   then explicit -i warp0 DROP / -o warp0 DROP (so a foreign ACCEPT further down cannot open a bypass)
- *   nat: MASQUERADE only -o <tunnel>;  mangle: TCPMSS --clamp-mss-to-pmtu -o <tunnel>
+ *   FORWARD -i/-o warp0|<tunnel> -> PRIVROUTE-WARP: warp0 -> tunnel ACCEPT, replies ACCEPT, else DROP
+ *   (scoped to privroute's interfaces: the host's FORWARD policy and other guests are untouched)
+ *   INPUT -i warp0: replies only; nat: MASQUERADE only -o <tunnel>; mangle: TCPMSS -o <tunnel>
  *
  * IPv6 gets the same rule/table/blackhole and ip6tables treatment; without a
  * chain IPv6 subnet nothing is accepted over IPv6 at all (fail closed).
+ * The state is emitted as data ({@link warpGuardNet}, {@link warpPathNet});
+ * src/net reconciles it.
  */
 import ipaddr from 'ipaddr.js';
 import type { Config } from '../config/types.js';
 import { InputError } from '../core/errors.js';
 import { portByRole, type Topology } from '../topology/addressing.js';
-import { iptablesBin, type NfRule } from '../net/netfilter.js';
+import type { NfChain, NfRule } from '../net/netfilter.js';
+import type { NetDesired } from '../net/reconcile.js';
 import type { WarpTunnelModel } from './profile.js';
 
-/** Marks every iptables rule privroute's WARP hop owns. */
-export const RULE_COMMENT = 'privroute-warp';
+/** The comment the previous release marked the WARP hop's rules with (before ownership comments). */
+export const LEGACY_RULE_COMMENT = 'privroute-warp';
 /** Priority of the `iif warp0` policy rule (before main at 32766). */
 export const RULE_PREF = 5077;
 /** The blackhole's metric: the largest, so any real default wins over it. */
@@ -40,15 +43,6 @@ export interface WarpNodeSpec {
   /** MTU of warp0 (the chain MTU). */
   chainMtu: number;
   model: WarpTunnelModel;
-}
-
-/** One iptables rule: family, table, chain, and the rule spec (without -A/-I/-C); the shared netfilter rule shape. */
-export type FwRule = NfRule;
-
-/** A route in the policy table, as data. */
-export interface PolicyRoute {
-  family: 4 | 6;
-  kind: 'dev' | 'blackhole';
 }
 
 /** Build the spec from the config and a tunnel model. Throws InputError on names that cannot work. */
@@ -79,45 +73,79 @@ export function warpNodeSpecFromConfig(config: Config, topo: Topology, model: Wa
   };
 }
 
-const C = ['-m', 'comment', '--comment', RULE_COMMENT];
+/** The filter chain holding every forwarding decision about warp0 and the tunnel (jumped to only for them). */
+export const WARP_CHAIN = 'PRIVROUTE-WARP';
 
-/** The firewall rules, in the order they must appear (pure). */
-export function desiredFirewall(s: WarpNodeSpec): FwRule[] {
-  const out: FwRule[] = [];
+/**
+ * The rules the previous release installed (marked with {@link LEGACY_RULE_COMMENT}
+ * instead of an ownership comment): the net reconciler removes every line that
+ * carries it once the new rules are in place, and restores the FORWARD policy
+ * that release set to DROP for the whole host (issue 11.7).
+ */
+const LEGACY = {
+  comments: [LEGACY_RULE_COMMENT],
+  restorePolicies: [4, 6].map((family) => ({ family: family as 4 | 6, table: 'filter' as const, chain: 'FORWARD', policy: 'ACCEPT' as const })),
+};
+
+/**
+ * The firewall, policy rule, fail-closed routes and warp0 (pure): everything that
+ * must hold before the tunnel exists. Scoped to privroute's interfaces only: the
+ * FORWARD policy and every other guest's traffic are left as the node has them.
+ *
+ *   FORWARD  -i/-o warp0, -i/-o <tunnel>  -> PRIVROUTE-WARP (at the top)
+ *   PRIVROUTE-WARP: warp0 -> tunnel from the chain net ACCEPT; tunnel -> warp0 replies ACCEPT; DROP
+ *   INPUT    -i warp0: replies to the node's own connections (and IPv6 neighbour discovery), else DROP
+ *   nat POSTROUTING MASQUERADE -s chain -o tunnel; mangle FORWARD TCPMSS -o tunnel
+ *   ip rule iif warp0 lookup T; T: blackhole default (largest metric)
+ */
+export function warpGuardNet(s: WarpNodeSpec): NetDesired {
+  const rules: NfRule[] = [];
+  const chains: NfChain[] = [];
   for (const family of [4, 6] as const) {
-    const chain = family === 4 ? s.chain4 : s.chain6;
-    const fwd: string[][] = [];
-    if (chain) {
-      fwd.push(['-i', s.warpIf, '-o', s.tunnel, '-s', chain.cidr, ...C, '-j', 'ACCEPT']);
-      fwd.push(['-i', s.tunnel, '-o', s.warpIf, '-d', chain.cidr, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', ...C, '-j', 'ACCEPT']);
+    const net = family === 4 ? s.chain4 : s.chain6;
+    chains.push({ family, table: 'filter', chain: WARP_CHAIN });
+    const inChain = (spec: string[]): NfRule => ({ family, table: 'filter', chain: WARP_CHAIN, spec });
+    if (net) {
+      rules.push(inChain(['-i', s.warpIf, '-o', s.tunnel, '-s', net.cidr, '-j', 'ACCEPT']));
+      rules.push(inChain(['-i', s.tunnel, '-o', s.warpIf, '-d', net.cidr, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT']));
     }
-    // Explicit drops after our accepts: fail closed even if another rule further down accepts.
-    fwd.push(['-i', s.warpIf, ...C, '-j', 'DROP']);
-    fwd.push(['-o', s.warpIf, ...C, '-j', 'DROP']);
-    for (const spec of fwd) out.push({ family, table: 'filter', chain: 'FORWARD', spec });
-    if (chain) {
-      out.push({ family, table: 'mangle', chain: 'FORWARD', spec: ['-o', s.tunnel, '-p', 'tcp', '--tcp-flags', 'SYN,RST', 'SYN', ...C, '-j', 'TCPMSS', '--clamp-mss-to-pmtu'] });
-      out.push({ family, table: 'nat', chain: 'POSTROUTING', spec: ['-s', chain.cidr, '-o', s.tunnel, ...C, '-j', 'MASQUERADE'] });
+    rules.push(inChain(['-j', 'DROP']));
+    for (const dir of ['-i', '-o']) for (const dev of [s.warpIf, s.tunnel]) rules.push({ family, table: 'filter', chain: 'FORWARD', spec: [dir, dev, '-j', WARP_CHAIN] });
+    // The node itself is not a destination for the chain (issue 11.15): only replies to its own connections.
+    rules.push({ family, table: 'filter', chain: 'INPUT', spec: ['-i', s.warpIf, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'] });
+    if (family === 6) {
+      // CT101 resolves warp0's IPv6 address: neighbour solicitations/advertisements must reach the node.
+      for (const t of ['135', '136']) rules.push({ family, table: 'filter', chain: 'INPUT', spec: ['-i', s.warpIf, '-p', 'ipv6-icmp', '-m', 'icmp6', '--icmpv6-type', t, '-j', 'ACCEPT'] });
+    }
+    rules.push({ family, table: 'filter', chain: 'INPUT', spec: ['-i', s.warpIf, '-j', 'DROP'] });
+    if (net) {
+      rules.push({ family, table: 'mangle', chain: 'FORWARD', spec: ['-o', s.tunnel, '-p', 'tcp', '-m', 'tcp', '--tcp-flags', 'SYN,RST', 'SYN', '-j', 'TCPMSS', '--clamp-mss-to-pmtu'] });
+      rules.push({ family, table: 'nat', chain: 'POSTROUTING', spec: ['-s', net.cidr, '-o', s.tunnel, '-j', 'MASQUERADE'] });
     }
   }
-  return out;
+  return {
+    owner: 'warp',
+    chains,
+    rules,
+    ipRules: ([4, 6] as const).map((family) => ({ family, priority: s.rulePref, iif: s.warpIf, table: s.routeTable })),
+    routes: ([4, 6] as const).map((family) => ({ family, table: s.routeTable, dst: 'default', type: 'blackhole' as const, metric: BLACKHOLE_METRIC })),
+    links: [{ name: s.warpIf, mtu: s.chainMtu, addrs: [s.chain4.address, ...(s.chain6 ? [s.chain6.address] : [])], up: true }],
+    legacy: LEGACY,
+  };
 }
 
-/** Which policy-table routes should exist (pure): the blackhole always, the tunnel default when the tunnel has that family. */
-export function desiredPolicyRoutes(s: WarpNodeSpec): PolicyRoute[] {
-  const r: PolicyRoute[] = [{ family: 4, kind: 'blackhole' }, { family: 6, kind: 'blackhole' }];
-  if (s.model.address4) r.push({ family: 4, kind: 'dev' });
-  if (s.model.address6) r.push({ family: 6, kind: 'dev' });
-  return r;
-}
-
-/** argv prefix for a family's iptables (the shared {@link iptablesBin}). */
-export const iptablesCmd = iptablesBin;
-
-/** argv adding one policy-table route. */
-export function routeArgv(s: WarpNodeSpec, r: PolicyRoute): string[] {
-  const fam = r.family === 4 ? '-4' : '-6';
-  return r.kind === 'blackhole'
-    ? ['ip', fam, 'route', 'add', 'blackhole', 'default', 'metric', String(BLACKHOLE_METRIC), 'table', String(s.routeTable)]
-    : ['ip', fam, 'route', 'add', 'default', 'dev', s.tunnel, 'table', String(s.routeTable)];
+/**
+ * The tunnel's side (pure), applied once wireguard-go runs: its MTU, addresses
+ * (stale ones pruned after the new are added), the policy table's default via
+ * the tunnel per family it carries, and forwarding — last.
+ */
+export function warpPathNet(s: WarpNodeSpec): NetDesired {
+  const families = ([4, 6] as const).filter((f) => (f === 4 ? s.model.address4 : s.model.address6));
+  return {
+    // Its own owner name: it holds no netfilter state, and must never prune the guard's.
+    owner: 'warp-tunnel',
+    links: [{ name: s.tunnel, mtu: s.model.mtu, addrs: [s.model.address4, s.model.address6].filter((a): a is string => a !== null), up: true, prune: true }],
+    routes: families.map((family) => ({ family, table: s.routeTable, dst: 'default', dev: s.tunnel })),
+    sysctls: [{ key: 'net.ipv4.ip_forward', value: '1' }, ...(s.chain6 ? [{ key: 'net.ipv6.conf.all.forwarding', value: '1' }] : [])],
+  };
 }

@@ -12,6 +12,7 @@ import { lookup } from 'node:dns/promises';
 import type { Component } from '../core/runner.js';
 import { OperationError, PreconditionError } from '../core/errors.js';
 import type { HostExec } from '../host/exec.js';
+import { applyNet } from '../net/reconcile.js';
 import { observeWarpNode, type EndpointResolver, type WarpNodeObserved, type WgControl } from './node-observe.js';
 import { reconcileWarpNode, type WarpNodeChange } from './node-reconcile.js';
 import type { WarpNodeSpec } from './node-spec.js';
@@ -70,7 +71,7 @@ export function warpNodeComponent(d: WarpNodeDeps): Component<WarpNodeObserved, 
 export async function applyWarpChanges(d: WarpNodeDeps, changes: readonly WarpNodeChange[]): Promise<void> {
   for (const c of changes) {
     try {
-      if (c.kind === 'run') await d.exec.run(c.argv);
+      if (c.kind === 'net') await applyNet(d.exec, [c]);
       else if (c.kind === 'launch-tunnel') await launchTunnel(d, c.argv);
       else {
         await d.wg.set({

@@ -10,6 +10,7 @@ import type { Config } from '../config/types.js';
 import { InputError, OperationError } from '../core/errors.js';
 import type { HostExec } from '../host/exec.js';
 import { nodeExec } from '../host/node.js';
+import { hasDefaultRoute, netDrift, observeNet } from '../net/reconcile.js';
 import type { StateStore } from '../state/store.js';
 import type { Topology } from '../topology/addressing.js';
 import { registerDevice, type RegisterResult } from './account.js';
@@ -19,7 +20,7 @@ import { warpHealth, type HandshakeHealth, type TraceHealth } from './health.js'
 import type { WarpHttpOptions } from './http.js';
 import { applyWarpNode, type WarpNodeDeps } from './node.js';
 import type { WgControl } from './node-observe.js';
-import { warpNodeSpecFromConfig } from './node-spec.js';
+import { warpGuardNet, warpNodeSpecFromConfig } from './node-spec.js';
 import { parseWgcfProfile, tunnelModelFromDevice, tunnelModelFromProfile, type ReservedBytes, type WarpTunnelModel } from './profile.js';
 import { rotateWarp, type RotateWarpResult } from './rotate.js';
 import type { WarpAccountRecord } from './types.js';
@@ -75,8 +76,7 @@ export async function readLicense(config: Config): Promise<string | null> {
 
 /** True when the node has an IPv6 default route (then the v6 endpoint is used). */
 export async function hostHasIpv6(exec: HostExec): Promise<boolean> {
-  const r = await exec.run(['ip', '-6', '-j', 'route', 'show', 'default']);
-  return (JSON.parse(r.stdout || '[]') as unknown[]).length > 0;
+  return hasDefaultRoute(exec, 6);
 }
 
 /** Node deps for a registered device. */
@@ -162,6 +162,8 @@ export interface WarpStatus {
   reserved: ReservedBytes | null;
   handshake: HandshakeHealth;
   trace: TraceHealth;
+  /** The node firewall of the hop: every rule of ours present, none behind a foreign rule that can end a packet's walk. */
+  firewall: { ok: boolean; detail: string; drift: string[] };
   ok: boolean;
 }
 
@@ -170,17 +172,20 @@ export async function warpStatusFromConfig(ctx: WarpContext, traceUrl?: string):
   const w = ctx.config.plugins.privacy_router.warp;
   let model: WarpTunnelModel | null = null;
   let source: WarpStatus['source'] = 'none';
+  let deps: WarpNodeDeps | null = null;
   if (w.wgcf_config) {
-    model = (await nodeDepsForProfile(ctx, w.wgcf_config)).spec.model;
+    deps = await nodeDepsForProfile(ctx, w.wgcf_config);
     source = 'wgcf-profile';
   } else {
     const a = activeAccount(ctx.store);
     if (a) {
-      model = (await nodeDepsForAccount(ctx, a)).spec.model;
+      deps = await nodeDepsForAccount(ctx, a);
       source = 'api';
     }
   }
+  model = deps?.spec.model ?? null;
   const h = await warpHealthFromConfig(ctx, traceUrl);
+  const firewall = deps ? await firewallDrift(deps) : { ok: false, drift: [], detail: 'no WARP device: the node firewall is not set up yet' };
   return {
     source,
     deviceId: model?.deviceId ?? null,
@@ -190,8 +195,16 @@ export async function warpStatusFromConfig(ctx: WarpContext, traceUrl?: string):
     reserved: model?.reserved ?? null,
     handshake: h.handshake,
     trace: h.trace,
-    ok: h.ok,
+    firewall,
+    ok: h.ok && firewall.ok,
   };
+}
+
+/** Rule-position drift of the hop's node firewall (read-only): missing rules, or ours behind a foreign one. */
+async function firewallDrift(d: WarpNodeDeps): Promise<WarpStatus['firewall']> {
+  const want = warpGuardNet(d.spec);
+  const drift = netDrift(want, await observeNet(d.exec, want));
+  return { ok: drift.length === 0, drift, detail: drift.length ? `node firewall drift: ${drift.join('; ')}` : `node firewall: ${want.rules?.length ?? 0} rule(s) in place, first in their chains` };
 }
 
 /** Health of the WARP hop (for `status` and the daemon). */

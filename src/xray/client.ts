@@ -148,7 +148,7 @@ export async function applyClient(exec: HostExec, d: ClientDesired, opts: { list
     await applyClientNet(exec, changes);
     return changes;
   });
-  steps.note('network', net.length ? 'changed' : 'unchanged', net.map((c) => c.what).join('; ') || 'hardened');
+  steps.note('network', net.length ? 'changed' : 'unchanged', net.map((c) => c.describe).join('; ') || 'hardened');
 
   const spec = clientServiceSpec(d, engine);
   const files = await steps.run('files', async () => {

@@ -10,12 +10,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { labDown, labUp, type Lab } from '../../src/lab/lab.js';
-import { proveChain, type ChainProof } from '../../src/lab/proof.js';
+import type { ChainProof } from '../../src/lab/proof.js';
 import { labIfnames } from '../../src/lab/lab-config.js';
 import { siteAddr } from '../../src/lab/world.js';
 import { isWireguardGoFor, pidsWhere, sleep, uniquePrefix } from '../../src/lab/harness/index.js';
 import { binarySkipReason, hasTun, rootSkipReason, skipUnless } from '../helpers/env.js';
-import { captureLeaks, clientTraffic, type Capture } from './witness.js';
+import { assertNoLeak, chainWitnesses, clientTraffic, proveChainEventually } from './witness.js';
 
 const skip = skipUnless(
   rootSkipReason(),
@@ -26,10 +26,8 @@ const t = skip ? test.skip : test.serial;
 const prefix = uniquePrefix('e');
 let lab: Lab;
 
-const ND = 'icmp6 and ip6[40] >= 130 and ip6[40] <= 143';
 const VPS = siteAddr('vps');
 const EDGE = siteAddr('edge');
-const NODE = siteAddr('node');
 
 test.before(async () => {
   if (skip) return;
@@ -42,40 +40,10 @@ test.after.always(async () => {
 
 /** Prove the chain, retrying while WireGuard re-handshakes after a repair. */
 async function proveEventually(): Promise<ChainProof> {
-  let p = await proveChain(lab.world, { dnsServer: '10.13.13.1', timeoutSec: 4 });
-  for (let i = 0; i < 12 && !p.ok; i++) {
-    await sleep(2500);
-    p = await proveChain(lab.world, { dnsServer: '10.13.13.1', timeoutSec: 4 });
-  }
-  return p;
+  return proveChainEventually(lab.world);
 }
 
-/** The three witnesses: the internet, the VPS, and the node's uplink. */
-async function witnesses(): Promise<Capture[]> {
-  const w = lab.world;
-  return [
-    // Nothing but the VPS may reach the internet namespace.
-    await captureLeaks(lab.scope, w.inet, 'up0', `(ip and not src host ${VPS.v4}) or (ip6 and not src host ${VPS.v6} and not (${ND}))`, w.wan, siteAddr('inet').v4),
-    // The VPS must never see the node's own address on its XRay port (the WARP hop bypassed).
-    await captureLeaks(lab.scope, w.vps, 'up0', `src host ${NODE.v4} and tcp port 443`, w.wan, VPS.v4),
-    // The node's uplink carries no chain or client address, and nothing of the node's own but
-    // WireGuard and the API to the WARP edge and SSH to the VPS.
-    await captureLeaks(
-      lab.scope, w.wan, `wn-node`,
-      `(ip and (src net 10.0.0.0/8 or (src host ${NODE.v4} and not (dst host ${EDGE.v4} and (udp port 2408 or tcp port 443 or icmp)) and not (dst host ${VPS.v4} and tcp port 22)))) or (ip6 and not (${ND}))`,
-      w.node, siteAddr('node', 1).v4,
-    ),
-  ];
-}
-
-async function assertNoLeak(tt: import('ava').ExecutionContext, caps: Capture[]): Promise<void> {
-  const names = ['internet', 'vps', 'node uplink'];
-  for (const [i, c] of caps.entries()) {
-    const r = await c.finish();
-    tt.true(r.control >= 1, `${names[i]} capture saw its control packet`);
-    tt.is(r.leaks, 0, `${names[i]}: leaked packets:\n${r.lines.join('\n')}`);
-  }
-}
+const witnesses = () => chainWitnesses(lab.scope, lab.world);
 
 /** Kill a process by exact argv match (our lab's unique names) or by pid file. */
 function killWireguardGo(iface: string): number {

@@ -5,8 +5,10 @@
  */
 import path from 'node:path';
 import { NetnsExec } from '../../src/host/netns.js';
-import { startProcess, waitFor, type Proc, type Scope } from '../../src/lab/harness/index.js';
-import { siteAddr } from '../../src/lab/world.js';
+import type { ExecutionContext } from 'ava';
+import { sleep, startProcess, waitFor, type Proc, type Scope } from '../../src/lab/harness/index.js';
+import { proveChain, type ChainProof } from '../../src/lab/proof.js';
+import { siteAddr, type World } from '../../src/lab/world.js';
 
 /** A running capture. */
 export interface Capture {
@@ -57,4 +59,48 @@ export async function clientTraffic(client: NetnsExec): Promise<{ httpOk: boolea
   ];
   for (const argv of tries) await client.run(argv, { okCodes: [0, 1, 2, 6, 7, 9, 28, 52, 56] });
   return { httpOk: http.stdout === '200' };
+}
+
+const ND = 'icmp6 and ip6[40] >= 130 and ip6[40] <= 143';
+
+/**
+ * The three chain witnesses: the internet (nothing but the VPS may reach it),
+ * the VPS's :443 (never from the node's own address: the WARP hop bypassed), and
+ * the node's uplink (no chain or client address; nothing of the node's own but
+ * WireGuard and the API to the WARP edge and SSH to the VPS). A foreign guest
+ * routed through the node (192.168.x) is none of these.
+ */
+export async function chainWitnesses(scope: Scope, w: World): Promise<Capture[]> {
+  const VPS = siteAddr('vps');
+  const EDGE = siteAddr('edge');
+  const NODE = siteAddr('node');
+  return [
+    await captureLeaks(scope, w.inet, 'up0', `(ip and not src host ${VPS.v4}) or (ip6 and not src host ${VPS.v6} and not (${ND}))`, w.wan, siteAddr('inet').v4),
+    await captureLeaks(scope, w.vps, 'up0', `src host ${NODE.v4} and tcp port 443`, w.wan, VPS.v4),
+    await captureLeaks(
+      scope, w.wan, `wn-node`,
+      `(ip and (src net 10.0.0.0/8 or (src host ${NODE.v4} and not (dst host ${EDGE.v4} and (udp port 2408 or tcp port 443 or icmp)) and not (dst host ${VPS.v4} and tcp port 22)))) or (ip6 and not (${ND}))`,
+      w.node, siteAddr('node', 1).v4,
+    ),
+  ];
+}
+
+/** Finish the captures of {@link chainWitnesses}: each saw its control packet and counted 0 leaks. */
+export async function assertNoLeak(tt: ExecutionContext, caps: Capture[]): Promise<void> {
+  const names = ['internet', 'vps', 'node uplink'];
+  for (const [i, c] of caps.entries()) {
+    const r = await c.finish();
+    tt.true(r.control >= 1, `${names[i]} capture saw its control packet`);
+    tt.is(r.leaks, 0, `${names[i]}: leaked packets:\n${r.lines.join('\n')}`);
+  }
+}
+
+/** Prove the chain, retrying while WireGuard re-handshakes after a repair. */
+export async function proveChainEventually(w: World): Promise<ChainProof> {
+  let p = await proveChain(w, { dnsServer: '10.13.13.1', timeoutSec: 4 });
+  for (let i = 0; i < 12 && !p.ok; i++) {
+    await sleep(2500);
+    p = await proveChain(w, { dnsServer: '10.13.13.1', timeoutSec: 4 });
+  }
+  return p;
 }

@@ -2,61 +2,98 @@
  * Opening the inbound port when privroute manages the VPS firewall
  * (`vps.firewall`): ufw gets one `allow <port>/tcp`; iptables gets a
  * privroute-owned chain holding exactly one ACCEPT for the port, jumped to from
- * INPUT. Nothing else is opened, and no policy is changed (an SSH lock-out is
- * not ours to cause). observe (read-only) → plan (pure) → apply.
+ * INPUT, emitted as data ({@link vpsInboundNet}) for the net reconciler
+ * (src/net): a changed port is added before the old one is removed, and the
+ * previous release's uncommented chain content and jump are replaced the same
+ * way. Nothing else is opened, and no policy is changed (an SSH lock-out is not
+ * ours to cause). observe (read-only) → plan (pure) → apply.
  */
 import type { HostExec } from '../../host/exec.js';
+import type { NfChain, NfRule } from '../../net/netfilter.js';
+import { applyNet, observeNet, planNet, type NetChange, type NetDesired, type NetObserved } from '../../net/reconcile.js';
 
 export const FW_CHAIN = 'PRIVROUTE-XRAY';
 
 type FwKind = 'none' | 'ufw' | 'iptables';
 
 /** One firewall change: what and the argv. */
-export interface FwChange {
-  what: string;
-  argv: string[];
-}
+export type FwChange = NetChange;
 
 /** What the firewall looks like now. */
 export interface FwObserved {
   ufwStatus?: string;
-  /** `-A PRIVROUTE-XRAY ...` lines, or null when the chain is missing. */
-  chainRules?: string[] | null;
-  jumpPresent?: boolean;
+  /** The reconciler's view of the iptables state (iptables kind only). */
+  net?: NetObserved;
 }
 
-/** Read the firewall state relevant to `kind`. */
-export async function observeFirewall(exec: HostExec, kind: FwKind): Promise<FwObserved> {
+/** The inbound opening as desired networking state of the VPS (pure). */
+export function vpsInboundNet(port: number): NetDesired {
+  return {
+    owner: 'vps',
+    chains: [{ family: 4, table: 'filter', chain: FW_CHAIN }],
+    rules: [
+      { family: 4, table: 'filter', chain: FW_CHAIN, spec: ['-p', 'tcp', '-m', 'tcp', '--dport', String(port), '-j', 'ACCEPT'] },
+      { family: 4, table: 'filter', chain: 'INPUT', spec: ['-j', FW_CHAIN] },
+    ],
+  };
+}
+
+/** Read the firewall state relevant to `kind`. Read-only. */
+export async function observeFirewall(exec: HostExec, kind: FwKind, port: number): Promise<FwObserved> {
   if (kind === 'none') return {};
   if (kind === 'ufw') return { ufwStatus: (await exec.run(['ufw', 'status'])).stdout };
-  const chain = await exec.run(['iptables', '-w', '-S', FW_CHAIN], { okCodes: [0, 1] });
-  const jump = await exec.run(['iptables', '-w', '-C', 'INPUT', '-j', FW_CHAIN], { okCodes: [0, 1, 2] });
-  return {
-    chainRules: chain.code === 0 ? chain.stdout.split('\n').filter((l) => l.startsWith(`-A ${FW_CHAIN} `)) : null,
-    jumpPresent: jump.code === 0,
-  };
+  return { net: await observeNet(exec, vpsInboundNet(port)) };
 }
 
 /** The changes that open exactly `port`. Pure. */
 export function planFirewall(kind: FwKind, port: number, o: FwObserved): FwChange[] {
   if (kind === 'none') return [];
   if (kind === 'ufw') {
-    return new RegExp(`^${port}/tcp\\s+ALLOW`, 'm').test(o.ufwStatus ?? '') ? [] : [{ what: `ufw allow ${port}/tcp`, argv: ['ufw', 'allow', `${port}/tcp`] }];
+    return new RegExp(`^${port}/tcp\\s+ALLOW`, 'm').test(o.ufwStatus ?? '') ? [] : [{ describe: `ufw allow ${port}/tcp`, argv: ['ufw', 'allow', `${port}/tcp`] }];
   }
-  const out: FwChange[] = [];
-  const want = `-A ${FW_CHAIN} -p tcp -m tcp --dport ${port} -j ACCEPT`;
-  const rules = o.chainRules ?? [];
-  if (o.chainRules === null || o.chainRules === undefined) out.push({ what: `created chain ${FW_CHAIN}`, argv: ['iptables', '-w', '-N', FW_CHAIN] });
-  // Remove what we no longer want (an old port) before adding what is missing.
-  for (const r of rules.filter((r) => r !== want)) out.push({ what: `removed ${r}`, argv: ['iptables', '-w', '-D', FW_CHAIN, ...r.split(' ').slice(2)] });
-  if (!rules.includes(want)) out.push({ what: `accept tcp/${port}`, argv: ['iptables', '-w', '-A', FW_CHAIN, '-p', 'tcp', '-m', 'tcp', '--dport', String(port), '-j', 'ACCEPT'] });
-  if (!o.jumpPresent) out.push({ what: `INPUT -> ${FW_CHAIN}`, argv: ['iptables', '-w', '-I', 'INPUT', '1', '-j', FW_CHAIN] });
-  return out;
+  return planNet(vpsInboundNet(port), o.net!);
 }
 
 /** Ensure the port is open; returns a description of what changed, or null if nothing did. */
 export async function ensureFirewall(exec: HostExec, kind: FwKind, port: number): Promise<string | null> {
-  const changes = planFirewall(kind, port, await observeFirewall(exec, kind));
-  for (const c of changes) await exec.run(c.argv);
-  return changes.length ? changes.map((c) => c.what).join(', ') : null;
+  const changes = planFirewall(kind, port, await observeFirewall(exec, kind, port));
+  await applyNet(exec, changes);
+  return changes.length ? changes.map((c) => c.describe).join(', ') : null;
+}
+
+/** The chain holding the VPS engine's egress decisions (jumped to only for the engine's uid). */
+export const EGRESS_CHAIN = 'PRIVROUTE-EGRESS';
+
+/** Ranges the engine may never open a connection to: loopback, private, link-local (cloud metadata), CGNAT, unspecified, multicast/reserved. */
+export const EGRESS_BLOCKED: Record<4 | 6, readonly string[]> = {
+  4: ['0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.0.0.0/24', '192.168.0.0/16', '198.18.0.0/15', '224.0.0.0/3'],
+  6: ['::/127', '::ffff:0:0/96', '64:ff9b::/96', 'fc00::/7', 'fe80::/10', 'ff00::/8'],
+};
+
+/**
+ * The VPS engine's egress firewall as desired state of the VPS target (pure; issue
+ * 11 item 1): new connections opened by `uid` to loopback, private, link-local
+ * (169.254.169.254 metadata included) and reserved ranges of both families are
+ * rejected, whatever name the client asked for. Only the engine's uid is matched
+ * (`-m owner --uid-owner`), so the host's own services are untouched; replies on
+ * connections made to the engine (its API on loopback) still pass. `allow` lists
+ * host:port pairs inside those ranges the engine must reach (its DNS upstream).
+ * `blocked` defaults to {@link EGRESS_BLOCKED}; a lab whose "internet" lives in a
+ * reserved range passes its own list.
+ */
+export function vpsEgressNet(uid: number, allow: readonly { ip: string; port: number }[] = [], blocked: Record<4 | 6, readonly string[]> = EGRESS_BLOCKED): NetDesired {
+  const rules: NfRule[] = [];
+  const chains: NfChain[] = [];
+  for (const family of [4, 6] as const) {
+    chains.push({ family, table: 'filter', chain: EGRESS_CHAIN });
+    const r = (spec: string[]) => ({ family, table: 'filter' as const, chain: EGRESS_CHAIN, spec });
+    rules.push(r(['-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'RETURN']));
+    for (const a of allow.filter((x) => x.ip.includes(':') === (family === 6))) {
+      for (const proto of ['udp', 'tcp']) rules.push(r(['-d', a.ip, '-p', proto, '-m', proto, '--dport', String(a.port), '-j', 'RETURN']));
+    }
+    const reject = family === 4 ? ['-j', 'REJECT', '--reject-with', 'icmp-net-prohibited'] : ['-j', 'REJECT', '--reject-with', 'icmp6-adm-prohibited'];
+    for (const net of blocked[family]) rules.push(r(['-d', net, ...reject]));
+    rules.push({ family, table: 'filter', chain: 'OUTPUT', spec: ['-m', 'owner', '--uid-owner', String(uid), '-j', EGRESS_CHAIN] });
+  }
+  return { owner: 'vps-egress', chains, rules };
 }

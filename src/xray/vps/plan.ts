@@ -80,8 +80,8 @@ export async function planVps(exec: HostExec, d: VpsDesired): Promise<VpsPlan> {
   const unit = mgr.kind === 'systemd' && (await readText(exec, `${spec.unitDir}/${spec.name}.service`)) !== renderUnit(spec);
   steps.note('service', unit ? 'changed' : 'unchanged', `${mgr.kind}: ${spec.name}`);
 
-  const fw = planFirewall(d.firewall, d.port, await steps.run('firewall', () => observeFirewall(exec, d.firewall)));
-  steps.note('firewall', d.firewall === 'none' ? 'skipped' : fw.length ? 'changed' : 'unchanged', fw.map((c) => c.what).join(', ') || d.firewall);
+  const fw = planFirewall(d.firewall, d.port, await steps.run('firewall', () => observeFirewall(exec, d.firewall, d.port)));
+  steps.note('firewall', d.firewall === 'none' ? 'skipped' : fw.length ? 'changed' : 'unchanged', fw.map((c) => c.describe).join(', ') || d.firewall);
 
   const restart = files.length > 0 || unit || !status.active;
   steps.note('run', restart ? 'changed' : 'unchanged', restart ? `would restart ${spec.name}` : `${spec.name} active`);

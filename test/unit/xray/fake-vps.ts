@@ -5,6 +5,12 @@
  * observes what the first one did.
  */
 import { FakeHostExec, REST } from '../../../src/host/fake.js';
+import { emptyNetState, withNet, type NetState } from '../../helpers/fake-net.js';
+
+/** A chain's rules without their ownership comments. */
+export function bareChain(state: VpsState, chain: string): string[] | undefined {
+  return state.net.chains.get(`4/filter/${chain}`)?.lines.map((l) => l.replace(/ -m comment --comment privroute\/[a-z-]+:[0-9a-f]{12}$/, ''));
+}
 
 export interface VpsState {
   packages: Set<string>;
@@ -17,8 +23,8 @@ export interface VpsState {
   foreign: Map<number, [string, number]>;
   /** Whether the started engine binds its port (false models a crash-on-start). */
   engineBinds: boolean;
-  /** The port the engine config uses (read from the config when started). */
-  chains: Map<string, string[]>;
+  /** The VPS's network stack (iptables chains as state). */
+  net: NetState;
   nextPid: number;
   starts: number;
 }
@@ -33,7 +39,7 @@ export function fakeVps(over: Partial<VpsState> = {}, target = 'ssh:root@203.0.1
     service: { pid: null, argv: [] },
     foreign: new Map(),
     engineBinds: true,
-    chains: new Map([['INPUT', []]]),
+    net: emptyNetState(),
     nextPid: 4000,
     starts: 0,
     ...over,
@@ -87,13 +93,7 @@ export function fakeVps(over: Partial<VpsState> = {}, target = 'ssh:root@203.0.1
       const p = listenPort();
       if (state.service.pid && state.engineBinds && p) lines.push(`LISTEN 0 4096 *:${p} *:* users:(("v2ray",pid=${state.service.pid},fd=3))`);
       return lines.join('\n') + '\n';
-    }, { times: 'any' })
-    .on(['iptables', '-w', '-S', /.+/], ({ captures: [c] }) =>
-      state.chains.has(c!) ? [`-N ${c}`, ...state.chains.get(c!)!.map((r) => `-A ${c} ${r}`)].join('\n') + '\n' : { code: 1, stderr: 'No chain/target/match by that name.\n' }, { times: 'any' })
-    .on(['iptables', '-w', '-N', /.+/], ({ captures: [c] }) => void state.chains.set(c!, []), { times: 'any' })
-    .on(['iptables', '-w', '-A', /.+/, REST], ({ captures: [c, ...rule] }) => void state.chains.get(c!)!.push(rule.join(' ')), { times: 'any' })
-    .on(['iptables', '-w', '-D', /.+/, REST], ({ captures: [c, ...rule] }) => void state.chains.set(c!, state.chains.get(c!)!.filter((r) => r !== rule.join(' '))), { times: 'any' })
-    .on(['iptables', '-w', '-C', 'INPUT', '-j', /.+/], ({ captures: [c] }) => ({ code: state.chains.get('INPUT')!.includes(`-j ${c}`) ? 0 : 1 }), { times: 'any' })
-    .on(['iptables', '-w', '-I', 'INPUT', '1', '-j', /.+/], ({ captures: [c] }) => void state.chains.get('INPUT')!.unshift(`-j ${c}`), { times: 'any' });
+    }, { times: 'any' });
+  withNet(fake, state.net);
   return fake;
 }
