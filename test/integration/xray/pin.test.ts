@@ -14,9 +14,10 @@ import path from 'node:path';
 import { binarySkipReason, rootSkipReason, skipUnless } from '../../helpers/env.js';
 import { Scope, createNetns, startProcess, uniquePrefix, waitFor, type Proc } from '../../../src/lab/harness/index.js';
 import type { NetnsExec } from '../../../src/host/netns.js';
-import { renderClient, renderVpsOutbound, type ClientRenderInput } from '../../../src/xray/render/client.js';
+import { renderClient, type ClientRenderInput } from '../../../src/xray/render/client.js';
 import { renderServer } from '../../../src/xray/render/server.js';
-import { serialize } from '../../../src/xray/render/common.js';
+import { outboundTag, serialize } from '../../../src/xray/render/common.js';
+import { addTlsOutbound, removeOutbound } from '../../../src/xray/api/handler.js';
 import { newMaterial } from '../../../src/xray/secrets.js';
 import type { EngineInfo } from '../../../src/xray/types.js';
 
@@ -31,6 +32,7 @@ const material = newMaterial({ vpsAddress: VPS });
 let ns: NetnsExec;
 let rogue: { ca: string; cert: string; key: string };
 let server: Proc | undefined;
+let servers = 0;
 
 const file = (name: string, content: string) => {
   const p = path.join(scope!.dir, name);
@@ -57,7 +59,7 @@ async function startServer(certFile: string, keyFile: string): Promise<void> {
     profile: 'vless-tls', engine: V2RAY, port: 8443, material, apiPort: 10086, upstreamDns: WEB, certFile, keyFile,
     realityTarget: '', serverNames: [], minClientVer: '',
   });
-  server = await startProcess(scope!, { name: `server-${path.basename(certFile, '.crt')}`, ns: ns.name, argv: ['v2ray', '-config', file('server.json', serialize(cfg))] });
+  server = await startProcess(scope!, { name: `server-${path.basename(certFile, '.crt')}-${++servers}`, ns: ns.name, argv: ['v2ray', '-config', file('server.json', serialize(cfg))] });
   await waitFor('server listening', async () => (await ns.run(['ss', '-ltn'])).stdout.includes(`:8443 `));
 }
 
@@ -70,13 +72,14 @@ function clientInput(): ClientRenderInput {
 }
 
 /** Start a client (the given config) with the rogue CA as its system roots; fetch through its SOCKS. */
-async function fetchThrough(name: string, cfg: object): Promise<string> {
+async function fetchThrough(name: string, cfg: object, meanwhile?: () => Promise<void>): Promise<string> {
   const client = await startProcess(scope!, {
     name, ns: ns.name, argv: ['v2ray', '-config', file(`${name}.json`, serialize(cfg as never))],
     env: { SSL_CERT_FILE: rogue.ca, SSL_CERT_DIR: path.join(scope!.dir, 'no-such-dir') },
   });
   try {
     await waitFor('client socks', async () => (await ns.run(['ss', '-ltn'])).stdout.includes('127.0.0.1:1081 '));
+    await meanwhile?.();
     const r = await ns.run(['curl', '--socks5-hostname', '127.0.0.1:1081', '-sS', '--max-time', '5', '-o', '/dev/null', '-w', '%{http_code}', `http://${WEB}/`], { okCodes: Array.from({ length: 100 }, (_, i) => i) });
     return r.stdout;
   } finally {
@@ -108,7 +111,17 @@ serial('a certificate for the VPS address from a CA the system trusts is refused
   t.regex(v.stdout, /OK/);
   await startServer(rogue.cert, rogue.key);
   t.not(await fetchThrough('client-rogue', renderClient(clientInput())), '200');
-  // The outbound rotation hot-adds must pin the same way.
-  const rotated = { ...renderClient(clientInput()), outbounds: [renderVpsOutbound(clientInput())] };
-  t.not(await fetchThrough('client-rogue-rot', rotated), '200');
+  // The outbound rotation hot-adds through the engine API must pin the same way:
+  // add generation 2's outbound, remove generation 1's, then fetch through it.
+  const i = clientInput();
+  const swap = async () => {
+    await addTlsOutbound(ns, V2RAY, i.apiPort, {
+      tag: outboundTag(2), address: VPS, port: i.vpsPort, user: material.clientUser, serverName: VPS, certPem: material.tls.certPem, mark: 0,
+    });
+    await removeOutbound(ns, V2RAY, i.apiPort, outboundTag(1));
+  };
+  t.not(await fetchThrough('client-rogue-rot', renderClient(i), swap), '200');
+  // Control for the swap itself: the hot-added outbound does carry traffic to the pinned server.
+  await startServer(file('pinned-server.crt', material.tls.certPem), file('pinned-server.key', material.tls.keyPem));
+  t.is(await fetchThrough('client-pinned-rot', renderClient(i), swap), '200');
 });
