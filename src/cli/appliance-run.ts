@@ -10,6 +10,7 @@ import { OperationError } from '../core/errors.js';
 import { requireFields } from '../config/require.js';
 import { applianceComponents, initContext } from '../init/index.js';
 import { verifyContainers } from '../init/containers.js';
+import { preflightWarpFiles } from '../warp/files.js';
 import type { CliContext } from './context.js';
 
 const MARK: Record<ComponentReport['status'], string> = { unchanged: 'ok  ', changed: 'ok  ', planned: 'plan', failed: 'FAIL', skipped: 'skip' };
@@ -34,6 +35,7 @@ export async function runAppliance(ctx: CliContext, mode: 'init' | 'plan'): Prom
   const ic = initContext(config, store, ctx.logger);
   const components = applianceComponents(ic); // compiles flows etc.: bad input throws here, still before any change
   await verifyContainers(ic); // an existing chain CT with its own netN: exit 2, nothing touched
+  await preflightWarpFiles(config); // licence / wgcf profile: mode and content, exit 2, nothing touched
   const quiet = ctx.opts.json;
   const reports = await runComponents(components, {
     planOnly: mode === 'plan',

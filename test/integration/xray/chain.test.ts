@@ -169,8 +169,8 @@ serial('names that resolve to the VPS loopback or metadata address are unreachab
   const loop = await vpsInternalListener('vps-loop-www', '127.0.0.1');
   const meta = await vpsInternalListener('vps-meta-www', metadataAddr);
   // Control: the listeners answer inside the VPS, and the VPS resolves lab names.
-  t.is((await world.vps.run(['curl', '-sS', `http://${loopbackName}/secret.txt`])).stdout.trim(), SECRET);
-  t.is((await world.vps.run(['curl', '-sS', `http://${metadataName}/secret.txt`])).stdout.trim(), SECRET);
+  t.is((await world.vps.run(['curl', '-sS', `http://${loopbackName}/secret.txt?control`])).stdout.trim(), SECRET);
+  t.is((await world.vps.run(['curl', '-sS', `http://${metadataName}/secret.txt?control`])).stdout.trim(), SECRET);
   // Control: a public name through the chain works (so a refusal below is not a resolver failure).
   const ok = await ct101.run(['curl', '--socks5-hostname', '127.0.0.1:1080', '-sS', '-o', '/dev/null', '-w', '%{http_code}', `http://${world.dns.name}/?via=name`]);
   t.is(ok.stdout, '200');
@@ -189,8 +189,9 @@ serial('names that resolve to the VPS loopback or metadata address are unreachab
     if (r.stdout.includes(SECRET)) reached.push(label);
   }
   t.deepEqual(reached, []);
-  t.false(loop.log().includes('GET /secret.txt'), loop.log());
-  t.false(meta.log().includes('GET /secret.txt'), meta.log());
+  // Only the in-VPS controls (`?control`) ever reached the listeners.
+  t.false(loop.log().includes('GET /secret.txt HTTP'), loop.log());
+  t.false(meta.log().includes('GET /secret.txt HTTP'), meta.log());
   await loop.stop();
   await meta.stop();
 });

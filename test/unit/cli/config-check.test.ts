@@ -62,3 +62,18 @@ test('as a real process: exit codes 0 and 2 reach the shell', (t) => {
   t.is(bad.status, 2);
   t.regex(bad.stderr, /socks_port/);
 });
+
+test('config check refuses a group-readable WARP licence file with the chmod fix (exit 2)', async (t) => {
+  const lic = path.join(dir, 'warp-license');
+  writeFileSync(lic, 'AbCd1234-EfGh5678-IjKl9012\n');
+  fs.chmodSync(lic, 0o640);
+  const f = path.join(dir, 'exposed-license.json');
+  const doc = JSON.parse(fs.readFileSync(SEED, 'utf8'));
+  doc.plugins.privacy_router.warp = { ...doc.plugins.privacy_router.warp, enabled: true, license_file: lic };
+  writeFileSync(f, JSON.stringify(doc));
+  const io = memoryIo();
+  t.is(await run(['config', 'check', '--config', f], io), 2);
+  t.true(io.err.text.includes(`chmod 600 ${lic}`), io.err.text);
+  fs.chmodSync(lic, 0o600);
+  t.is(await run(['config', 'check', '--config', f], memoryIo()), 0);
+});
