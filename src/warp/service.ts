@@ -11,7 +11,7 @@ import type { HostExec } from '../host/exec.js';
 import { LocalExec } from '../host/local.js';
 import { NetnsExec } from '../host/netns.js';
 import type { StateStore } from '../state/store.js';
-import { registerDevice, type RegisterResult } from './account.js';
+import { finishSetup, registerDevice, setupPending, type RegisterResult } from './account.js';
 import { activeAccount, updateAccount } from './account-store.js';
 import { WarpApi } from './api.js';
 import { warpHealth, type HandshakeHealth, type TraceHealth } from './health.js';
@@ -90,9 +90,14 @@ export async function nodeDepsForProfile(ctx: WarpContext, file: string): Promis
  */
 export async function ensureWarpAccount(ctx: WarpContext): Promise<RegisterResult & { registered: boolean }> {
   const have = activeAccount(ctx.store);
-  if (have) return { account: have, registered: false };
+  if (have && !setupPending(ctx.store, have.deviceId)) return { account: have, registered: false };
   const api = warpApi(ctx);
   try {
+    if (have) {
+      // A device registered by an earlier run that failed after POST /reg: finish
+      // *that* device (a new registration would take another licence slot).
+      return { ...(await finishSetup(api, ctx.store, have, { license: await readLicense(ctx.config), logger: ctx.logger })), registered: false };
+    }
     const r = await registerDevice(api, ctx.store, { license: await readLicense(ctx.config), logger: ctx.logger });
     return { ...r, registered: true };
   } finally {
