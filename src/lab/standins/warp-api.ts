@@ -111,17 +111,8 @@ export interface FaultMatch {
   path?: RegExp;
 }
 
-/**
- * What a fault does. `status` and `malformed` answer *instead of* processing;
- * `after` processes the request (a POST /reg registers the device) and then
- * answers `status` anyway, or never answers (`hang`: the client times out), as
- * a failing gateway in front of a working origin does.
- */
-type Fault = (
-  | { kind: 'status'; status: number; retryAfter?: string }
-  | { kind: 'malformed' }
-  | { kind: 'after'; then: number | 'hang' }
-) & { match?: FaultMatch };
+/** `status`/`malformed` answer instead of processing; `after` processes, then answers `then` or never (`hang`). */
+type Fault = ({ kind: 'status'; status: number; retryAfter?: string } | { kind: 'malformed' } | { kind: 'after'; then: number | 'hang' }) & { match?: FaultMatch };
 
 /** A running stand-in. */
 export class WarpApiStandin {

@@ -70,12 +70,12 @@ export function vpsServiceSpec(d: VpsDesired, engine: EngineInfo): ServiceSpec {
   };
 }
 
-/** The server config text for `engine`. */
 /** The stamp of the files the VPS engine reads (config, and for vless-tls its certificate and key). */
 export function vpsLoadedStamp(d: VpsDesired, config: string): string {
   return loadedStamp(d.profile === 'vless-tls' ? [config, d.material.tls.certPem, d.material.tls.keyPem] : [config]);
 }
 
+/** The server config text for `engine`. */
 export function renderVpsConfig(d: VpsDesired, engine: EngineInfo): string {
   return serialize(renderServer({
     profile: d.profile, engine, port: d.port, material: d.material, apiPort: d.layout.apiPort, upstreamDns: d.upstreamDns,
