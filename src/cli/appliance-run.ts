@@ -8,8 +8,8 @@ import { formatDuration } from '../core/progress.js';
 import { runComponents, converged, type ComponentReport } from '../core/runner.js';
 import { OperationError } from '../core/errors.js';
 import { requireFields } from '../config/require.js';
-import { applianceComponents, initContext } from '../init/index.js';
-import { verifyContainers } from '../init/containers.js';
+import { applianceComponents, applianceContext } from '../appliance/index.js';
+import { verifyContainers } from '../appliance/containers.js';
 import { preflightWarpFiles } from '../warp/files.js';
 import type { CliContext } from './context.js';
 
@@ -32,7 +32,7 @@ export async function runAppliance(ctx: CliContext, mode: 'init' | 'plan'): Prom
   // missing VPS key never leaves a half-built node behind (exit 2, nothing touched).
   if (config.plugins.privacy_router.xray.enabled) requireFields(config, ['xray.vps_address', 'vps.ssh.key_file', 'vps.ssh.host_key'], mode);
   const store = ctx.store({ create: mode === 'init' });
-  const ic = initContext(config, store, ctx.logger);
+  const ic = applianceContext(config, store, ctx.logger);
   const components = applianceComponents(ic); // compiles flows etc.: bad input throws here, still before any change
   await verifyContainers(ic); // an existing chain CT with its own netN: exit 2, nothing touched
   await preflightWarpFiles(config); // licence / wgcf profile: mode and content, exit 2, nothing touched

@@ -7,13 +7,13 @@
  * tables; otherwise it is `unavailable` with the reason.
  */
 import type { ApplyReport } from '../flows/apply.js';
-import { applyPipeline, openflowEndpoint } from '../flows/apply.js';
+import { openflowEndpoint } from '../flows/apply.js';
 import type { CompiledPipeline } from '../flows/compile.js';
 import { cookieHex, isOwned } from '../flows/cookie.js';
 import { protections, type Protection, type ProtectionFacts } from '../flows/protections.js';
-import { bridgeOfports, missingPorts } from '../flows/switch-state.js';
-import { compileFor } from '../init/flows.js';
-import type { InitContext } from '../init/context.js';
+import { compileFor, observeFlowState } from '../appliance/flows.js';
+import type { ApplianceContext } from '../appliance/context.js';
+import type { Config } from '../config/types.js';
 import { OpenFlowClient } from '../ovs/openflow/client.js';
 import type { Flow } from '../ovs/flow.js';
 import { hopFrom, type HopHealth } from './types.js';
@@ -75,27 +75,23 @@ export function verifiedProtections(list: Protection[], report: ApplyReport | nu
   });
 }
 
-/** Dry-run the pipeline against the switch, and list the foreign flows in the pipeline's tables. Read-only. */
-export async function dryRunFlows(ctx: InitContext, compiled: CompiledPipeline): Promise<{ report: ApplyReport; foreign: Flow[] }> {
-  const ports = await bridgeOfports(ctx.config);
-  const missing = missingPorts(compiled.topology, ports);
-  if (missing.length) throw new Error(`ports ${missing.join(', ')} have no OpenFlow number (the ovs hop is broken)`);
-  const sw = await OpenFlowClient.connect(openflowEndpoint(ctx.config));
+/** The foreign flows in the compiled pipeline's tables, from a full dump of the switch. Read-only. */
+export async function observeForeignFlows(config: Config, compiled: CompiledPipeline): Promise<Flow[]> {
+  const sw = await OpenFlowClient.connect(openflowEndpoint(config));
   try {
-    const report = await applyPipeline(sw, compiled, ports, { dryRun: true });
-    const tables = new Set(compiled.flows.map((f) => f.table));
-    return { report, foreign: foreignFlows(await sw.dumpFlows(), tables) };
+    return foreignFlows(await sw.dumpFlows(), new Set(compiled.flows.map((f) => f.table)));
   } finally {
     await sw.close();
   }
 }
 
 /** Flows health plus the verified protections. Never throws: a failure is a failed hop. */
-export async function flowsHealth(ctx: InitContext, facts: ProtectionFacts = {}): Promise<{ hop: HopHealth; protections: Protection[] }> {
+export async function flowsHealth(ctx: ApplianceContext, facts: ProtectionFacts = {}): Promise<{ hop: HopHealth; protections: Protection[] }> {
   const compiled = compileFor(ctx);
   const listed = protections(ctx.config, compiled, facts);
   try {
-    const { report, foreign } = await dryRunFlows(ctx, compiled);
+    const { report } = await observeFlowState(ctx.config, compiled);
+    const foreign = await observeForeignFlows(ctx.config, compiled);
     return { hop: judgeFlows(report, foreign), protections: verifiedProtections(listed, report, undefined, foreign) };
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0]!;
