@@ -13,10 +13,19 @@ export function desiredContainers(ctx: ApplianceContext): ContainerSpec[] {
   const r = ctx.config.plugins.privacy_router;
   const common = { template: r.runtime.template ?? undefined, storage: r.runtime.storage };
   const out: ContainerSpec[] = [];
-  if (r.wireguard.enabled) out.push({ id: r.wireguard.container_id, hostname: 'privroute-wg', tun: true, ...common });
-  if (r.xray.enabled) out.push({ id: r.xray.container_id, hostname: 'privroute-xray', ...common });
+  if (r.wireguard.enabled) out.push({ id: r.wireguard.container_id, hostname: 'privroute-wg', tun: true, chain: true, ...common });
+  if (r.xray.enabled) out.push({ id: r.xray.container_id, hostname: 'privroute-xray', chain: true, ...common });
   for (const c of r.containers) if (!out.some((o) => o.id === c.id)) out.push({ id: c.id, hostname: c.name, ...common });
   return out;
+}
+
+/**
+ * Read-only pre-flight for init and plan: every declared container that already
+ * exists must be one privroute may use (runtime.verifyExisting). Throws
+ * InputError (exit 2) before any component touches anything.
+ */
+export async function verifyContainers(ctx: ApplianceContext): Promise<void> {
+  for (const spec of desiredContainers(ctx)) await ctx.runtime.verifyExisting(spec);
 }
 
 type ContainerChange = Change & { spec: ContainerSpec; create: boolean };

@@ -32,6 +32,7 @@ export function xrayPlanChanges(p: XrayPlan): Change[] {
     if (p.client.configChanged) out.push({ describe: 'client: write the engine config' });
     if (p.client.certChanged) out.push({ describe: 'client: pin the VPS certificate' });
     if (!p.client.serviceActive) out.push({ describe: 'client: start the engine' });
+    else if (p.client.loadedStale && !p.client.configChanged && !p.client.certChanged) out.push({ describe: 'client: restart the engine (it has not loaded the current config)' });
     for (const n of p.client.net) out.push({ describe: `client net: ${n.describe}` });
   }
   return out;

@@ -9,6 +9,8 @@ import { runComponents, converged, type ComponentReport } from '../core/runner.j
 import { OperationError } from '../core/errors.js';
 import { requireFields } from '../config/require.js';
 import { applianceComponents, applianceContext } from '../appliance/index.js';
+import { verifyContainers } from '../appliance/containers.js';
+import { preflightWarpFiles } from '../warp/files.js';
 import type { CliContext } from './context.js';
 
 const MARK: Record<ComponentReport['status'], string> = { unchanged: 'ok  ', changed: 'ok  ', planned: 'plan', failed: 'FAIL', skipped: 'skip' };
@@ -40,6 +42,8 @@ export async function runAppliance(ctx: CliContext, mode: 'init' | 'plan'): Prom
   const store = ctx.store({ create: mode === 'init' });
   const ic = applianceContext(config, store, ctx.logger);
   const components = applianceComponents(ic); // compiles flows etc.: bad input throws here, still before any change
+  await verifyContainers(ic); // an existing chain CT with its own netN: exit 2, nothing touched
+  await preflightWarpFiles(config); // licence / wgcf profile: mode and content, exit 2, nothing touched
   const quiet = ctx.opts.json;
   const reports = await runComponents(components, {
     planOnly: mode === 'plan',

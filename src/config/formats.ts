@@ -34,6 +34,22 @@ export function checkIp(v: unknown): string | null {
     : 'expected an IPv4 or IPv6 address such as 1.1.1.1';
 }
 
+/**
+ * An address with an optional prefix length (`172.16.0.2`, `172.16.0.2/32`,
+ * `fd01::2/128`, `0.0.0.0/0`): a WireGuard Address or AllowedIPs entry. Any valid
+ * length, host bits allowed; IPv4 only in dotted-quad form (ipaddr.js would also
+ * take `0x7f.1`).
+ */
+export function checkAddressPrefix(v: unknown): string | null {
+  const bad = 'expected an IP address with an optional /prefix, e.g. 172.16.0.2/32 or fd01::2/128';
+  if (typeof v !== 'string') return bad;
+  const [addr, len, ...rest] = v.split('/');
+  if (rest.length > 0 || checkIp(addr) !== null) return bad;
+  if (len === undefined) return null;
+  const max = addr!.includes(':') ? 128 : 32;
+  return /^\d{1,3}$/.test(len) && Number(len) <= max ? null : bad;
+}
+
 /** An IPv4 CIDR such as 10.77.0.0/24 (host bits must be zero). */
 export function checkCidr4(v: unknown): string | null {
   return checkCidr(v, 'ipv4') ? null : 'expected an IPv4 network in CIDR form with zero host bits, e.g. 10.77.0.0/24 (prefix 8..30)';
@@ -77,6 +93,8 @@ export function parseHostPort(v: unknown): { host: string; port: number } | null
   if (port < 1 || port > 65535) return null;
   const host = m[1] ?? m[2]!;
   if (m[1] !== undefined && !ipaddr.IPv6.isValid(host)) return null;
+  // All-numeric: it is meant as an IPv4 address, so it must be a valid one (not 300.1.1.1).
+  if (/^[0-9.]+$/.test(host) && !ipaddr.IPv4.isValidFourPartDecimal(host)) return null;
   return { host, port };
 }
 
@@ -92,6 +110,16 @@ export function checkHost(v: unknown): string | null {
   return /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/.test(v)
     ? null
     : 'expected a host name or IP address';
+}
+
+/** An https:// URL (a secret-bearing API: never plain http). */
+export function checkHttpsUrl(v: unknown): string | null {
+  if (typeof v !== 'string') return 'expected an https:// URL';
+  try {
+    return new URL(v).protocol === 'https:' ? null : 'expected an https:// URL (the API carries the account token: plain http is refused)';
+  } catch {
+    return 'expected an https:// URL';
+  }
 }
 
 /** A 5-field cron expression node-cron accepts. */

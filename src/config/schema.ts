@@ -13,7 +13,7 @@ import convict from 'convict';
 import { DEFAULTS as D } from './defaults.js';
 import {
   checkAbsPath, checkCidr4, checkCidr6, checkCron, checkFingerprint, checkHost, checkHostPort, checkIfname,
-  checkIntRange, checkIp, checkPort, checkUrl,
+  checkHttpsUrl, checkIntRange, checkIp, checkPort, checkUrl,
 } from './formats.js';
 
 type Check = (v: unknown) => string | null;
@@ -112,7 +112,7 @@ export const SCHEMA = {
         enabled: bool(true),
         interface: ifname(D.warp_interface),
         wgcf_config: nullable(checkAbsPath),
-        api_base: { doc: '', ...fmt(checkUrl), default: D.warp_api_base },
+        api_base: { doc: '', ...fmt(checkHttpsUrl), default: D.warp_api_base },
         license_file: nullable(checkAbsPath),
         tunnel_interface: ifname(D.warp_tunnel_interface),
         mtu: int(D.warp_mtu, 576, 9000),

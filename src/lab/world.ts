@@ -12,6 +12,8 @@
  *                   /                                        \
  *   node up0 (198.18.1.2)                              inet (198.18.4.2: http :80, dns :53)
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { createNetns, startProcess, vethPair, waitFor, type Scope } from './harness/index.js';
 import type { NetnsExec } from '../host/netns.js';
 
@@ -52,6 +54,28 @@ export interface World {
   dns: { server: string; name: string; answer: string };
   /** Source addresses of the queries the resolver logged, in order. */
   dnsQuerySources(): string[];
+  /**
+   * Names the resolver answers with addresses that only exist *on the VPS*
+   * (its loopback, a link-local metadata address): what a client must never
+   * reach through the chain (issue 11 item 1).
+   */
+  vpsInternal: { loopbackName: string; metadataName: string; metadataAddr: string };
+}
+
+/** The VPS's stand-in cloud metadata address (configured on the VPS's loopback by tests that need it). */
+export const METADATA_ADDR = '169.254.169.254';
+
+/**
+ * Give the VPS a system resolver (the lab's dnsmasq), as a rented VPS has one:
+ * `ip netns exec` bind-mounts /etc/netns/<ns>/resolv.conf over /etc/resolv.conf
+ * for every process started in the namespace (sshd, and so the engine). The
+ * file is per-namespace (its name carries the scope prefix) and is removed with
+ * the namespace (deleteNetns).
+ */
+function giveResolver(ns: string, server: string): void {
+  const dir = path.join('/etc/netns', ns);
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  writeFileSync(path.join(dir, 'resolv.conf'), `nameserver ${server}\n`, { mode: 0o644 });
 }
 
 /**
@@ -83,12 +107,15 @@ export async function buildWorld(scope: Scope): Promise<World> {
   });
   await waitFor('web server', async () => (await inet.run(['ss', '-ltn'])).stdout.includes(':80 '));
   const dnsName = 'web.lab.test';
+  const vpsInternal = { loopbackName: 'vps-loopback.lab.test', metadataName: 'metadata.lab.test', metadataAddr: METADATA_ADDR };
+  giveResolver(ns.vps!.name, web.v4);
   const dnsd = await startProcess(scope, {
     name: 'dns',
     ns: inet.name,
     argv: [
       'dnsmasq', '--no-daemon', '--no-resolv', '--no-hosts', '--bind-interfaces',
-      `--listen-address=${web.v4}`, `--address=/${dnsName}/${web.v4}`, '--log-queries', '--log-facility=-',
+      `--listen-address=${web.v4}`, `--address=/${dnsName}/${web.v4}`,
+      `--address=/${vpsInternal.loopbackName}/127.0.0.1`, `--address=/${vpsInternal.metadataName}/${METADATA_ADDR}`, '--log-queries', '--log-facility=-',
       `--pid-file=${scope.dir}/dnsmasq.pid`, '--user=root',
     ],
   });
@@ -104,6 +131,7 @@ export async function buildWorld(scope: Scope): Promise<World> {
     webUrl: `http://${web.v4}/`,
     webLog: () => httpd.log(),
     dns: { server: web.v4, name: dnsName, answer: web.v4 },
+    vpsInternal,
     dnsQuerySources: () => [...dnsd.log().matchAll(/query\[\w+\] \S+ from (\S+)/g)].map((m) => m[1]!),
   };
 }

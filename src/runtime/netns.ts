@@ -73,6 +73,14 @@ export class NetnsRuntime implements ContainerRuntime {
     return 'created';
   }
 
+  /**
+   * A namespace has no hostname nor Proxmox `netN` devices to check: validate the
+   * spec only. (Its links are privroute's: the lab builds them.)
+   */
+  async verifyExisting(spec: ContainerSpec): Promise<void> {
+    checkSpec(spec);
+  }
+
   /** A namespace runs as long as it exists; start only (re)asserts lo up. */
   async start(id: ContainerId): Promise<void> {
     if (!(await this.exists(id))) throw this.missing(id);

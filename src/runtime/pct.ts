@@ -59,6 +59,31 @@ export function hasTun(configText: string): boolean {
   return lines.some((l) => /^dev\d+: \/dev\/net\/tun(,|$)/.test(l)) || LEGACY_TUN_LINES.every((l) => lines.includes(l));
 }
 
+/**
+ * Throw unless the existing CT (its `pct config` text) may serve as `spec`: the
+ * same hostname (else it is someone else's: OperationError, as before), and for a
+ * chain hop no `netN` of its own (InputError, exit 2): a CT101 with its own
+ * gateway has a path out that skips the VPS, e.g. after a reboot before privroute
+ * re-applies its routes. Only the current config counts, not snapshot sections.
+ */
+export function checkExisting(spec: ContainerSpec, configText: string): void {
+  const id = spec.id;
+  const conf = parsePctConfig(configText.split(/^\[/m)[0]!);
+  if (conf.hostname !== spec.hostname) {
+    throw new OperationError('runtime:pct', `container ${id} already exists with hostname ${JSON.stringify(conf.hostname ?? '')}, expected ${JSON.stringify(spec.hostname)}`, {
+      hint: `container ${id} is not privroute's: choose a free container id in the config (see \`pct list\`), or remove CT ${id} yourself`,
+    });
+  }
+  const nets = Object.keys(conf).filter((k) => /^net\d+$/.test(k)).sort();
+  if (spec.chain && nets.length > 0) {
+    throw new InputError({
+      path: `container ${id} (${spec.hostname})`,
+      value: nets.map((k) => `${k}: ${conf[k]}`).join('; '),
+      expected: `a chain container has no network device of its own (its only link is privroute's OVS socket); remove ${nets.length === 1 ? 'it' : 'them'}: pct set ${id} --delete ${nets.join(',')} && pct reboot ${id}`,
+    });
+  }
+}
+
 /** Proxmox LXC containers via `pct`. */
 export class PctRuntime implements ContainerRuntime {
   readonly kind = 'pct' as const;
@@ -107,14 +132,9 @@ export class PctRuntime implements ContainerRuntime {
     };
     checkSpec(spec);
     const id = String(spec.id);
-    if (await this.exists(spec.id)) {
-      const text = (await this.node.run(['pct', 'config', id])).stdout;
-      const conf = parsePctConfig(text);
-      if (conf.hostname !== spec.hostname) {
-        throw new OperationError('runtime:pct', `container ${id} already exists with hostname ${JSON.stringify(conf.hostname ?? '')}, expected ${JSON.stringify(spec.hostname)}`, {
-          hint: `container ${id} is not privroute's: choose a free container id in the config (see \`pct list\`), or remove CT ${id} yourself`,
-        });
-      }
+    const text = await this.configText(spec.id);
+    if (text !== null) {
+      checkExisting(spec, text);
       if (spec.tun && !hasTun(text)) {
         // Adding a device needs a restart of a running service container: say so rather than do it behind the user's back.
         throw new OperationError('runtime:pct', `container ${id} exists but has no /dev/net/tun, which ${spec.hostname} needs`, {
@@ -144,6 +164,18 @@ export class PctRuntime implements ContainerRuntime {
     ], { timeoutMs: 300_000 });
     if (legacyTun) await this.addLegacyTun(spec.id);
     return 'created';
+  }
+
+  async verifyExisting(spec: ContainerSpec): Promise<void> {
+    checkSpec(spec);
+    const text = await this.configText(spec.id);
+    if (text !== null) checkExisting(spec, text);
+  }
+
+  /** `pct config <id>` text, or null when the CT does not exist. Read-only. */
+  private async configText(id: ContainerId): Promise<string | null> {
+    if (!(await this.exists(id))) return null;
+    return (await this.node.run(['pct', 'config', String(id)])).stdout;
   }
 
   /** Append the raw /dev/net/tun lines to /etc/pve/lxc/<id>.conf (PVE < 8.1), once. */

@@ -27,6 +27,12 @@ export interface ContainerSpec {
   memoryMb?: number;
   /** Needs /dev/net/tun (wireguard-go, XRay TUN). Default false. */
   tun?: boolean;
+  /**
+   * A chain hop (the gateway, the XRay client): its only link must be the OVS
+   * socket privroute moves in, so an existing one with a network device of its
+   * own (`netN`, a second way out) is refused. Default false (mesh services).
+   */
+  chain?: boolean;
 }
 
 /** Lifecycle state of a container. */
@@ -43,6 +49,12 @@ export interface ContainerRuntime {
    * container; an id held by a different container is an error. Does not start it.
    */
   ensure(spec: ContainerSpec): Promise<'created' | 'unchanged'>;
+  /**
+   * Read-only: if the container exists, check it is one privroute may use for
+   * `spec` (its identity, and for a chain hop no network device of its own).
+   * Throws InputError (exit 2) naming the fix; a missing container passes.
+   */
+  verifyExisting(spec: ContainerSpec): Promise<void>;
   /** Start the container if it is not running (no-op when running). */
   start(id: ContainerId): Promise<void>;
   /** Read-only status. */

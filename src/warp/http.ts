@@ -117,11 +117,16 @@ export class WarpHttp {
 
   /**
    * Call `method path` (path below the base, e.g. `/reg/<id>`), with an optional
-   * JSON body and bearer token. Retries 429/5xx/connection errors; resolves with the
+   * JSON body and bearer token. Retries 429/5xx/connection errors (a POST only
+   * while it was certainly not processed: 429, or not sent); resolves with the
    * status and the parsed JSON for any 2xx; rejects with OperationError otherwise.
    */
   async request(method: string, path: string, opts: { body?: unknown; token?: string } = {}): Promise<WarpResponse> {
     const what = `${method} ${path.replace(/\/reg\/[^/]+/g, '/reg/<id>')}`;
+    // POST (register a device) is not idempotent: once the request has left this
+    // host, the origin may have acted on it even if the answer is a 5xx or never
+    // comes, and a retry would register a second device (a WARP+ slot each).
+    const idempotent = method !== 'POST';
     let last = '';
     let tries = 0;
     for (let attempt = 1; attempt <= this.o.attempts; attempt++) {
@@ -130,7 +135,7 @@ export class WarpHttp {
       try {
         res = await this.once(method, path, opts);
       } catch (e) {
-        const err = e as NodeJS.ErrnoException;
+        const err = e as NodeJS.ErrnoException & { requestSent?: boolean };
         if (isTlsError(err)) {
           throw new OperationError('warp-api', `${what}: TLS 1.2 handshake with ${this.baseUrl.host} failed: ${err.message}`, {
             cause: e,
@@ -138,6 +143,7 @@ export class WarpHttp {
           });
         }
         last = `connection error ${err.code ?? err.message}`;
+        if (!idempotent && err.requestSent) throw notRetried(what, last);
         this.o.logger?.warn({ attempt, call: what, error: last }, 'warp api call failed; will retry');
         if (attempt < this.o.attempts) await this.o.sleep(this.backoff(attempt));
         continue;
@@ -145,6 +151,8 @@ export class WarpHttp {
       if (res.status >= 200 && res.status < 300) return { status: res.status, json: parseJson(what, res) };
       last = `HTTP ${res.status}${errorDetail(res.body)}`;
       if (!isRetryableStatus(res.status)) throw statusError(what, res, last);
+      // 429 is refused before processing (rate limiting); a 5xx may come after it.
+      if (!idempotent && res.status !== 429) throw notRetried(what, last);
       const ra = parseRetryAfter(res.headers['retry-after']);
       if (ra !== undefined && ra > this.o.maxRetryAfterMs) {
         throw new OperationError('warp-api', `${what} failed after ${attempt} ${plural(attempt)}; last status ${last}; Retry-After ${Math.round(ra / 1000)} s exceeds the ${Math.round(this.o.maxRetryAfterMs / 1000)} s limit`, {
@@ -180,11 +188,24 @@ export class WarpHttp {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', reject);
       });
+      // Whether the request was handed to the network: an error after that may
+      // come after the origin acted on it (see `idempotent` in request()).
+      let sent = false;
+      req.on('finish', () => {
+        sent = true;
+      });
       req.on('timeout', () => req.destroy(Object.assign(new Error(`no response within ${this.o.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
-      req.on('error', reject);
+      req.on('error', (e) => reject(Object.assign(e, { requestSent: sent })));
       req.end(body);
     });
   }
+}
+
+/** A non-idempotent call that failed after it was sent: never retried, and the user is told why. */
+function notRetried(what: string, last: string): OperationError {
+  return new OperationError('warp-api', `${what} failed after the request was sent (${last}); not retried: the API may have registered the device anyway, and a second try would register another`, {
+    hint: 'run init again later (one new registration). A device registered without an answer is unknown to privroute: if your WARP+ licence runs out of device slots, remove the extra device in the 1.1.1.1 app',
+  });
 }
 
 function plural(n: number): string {

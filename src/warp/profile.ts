@@ -8,6 +8,7 @@
  *   (`warp.wgcf_config`); wireguard-tools.js's wg-quick parser is not used because
  *   it drops the line before the first [Peer] and ignores MTU.
  */
+import { checkAddressPrefix, checkHostPort, checkIp } from '../config/formats.js';
 import { InputError, type InputProblem } from '../core/errors.js';
 import { isKey } from './keys.js';
 import type { WarpDevice } from './types.js';
@@ -165,7 +166,9 @@ export function parseWgcfProfile(text: string, keyPath = 'warp.wgcf_config'): Wg
   let peers = 0;
   const multi = new Set(['address', 'dns', 'allowedips']);
   text.split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.replace(/\s*[#;].*$/, '').trim();
+    // wg-quick comments start with `#` only. `;` used to end the value too, so
+    // `Endpoint = 1.2.3.4:2408;x` was silently cut; now the whole value is checked.
+    const line = raw.replace(/\s*#.*$/, '').trim();
     if (line === '') return;
     const at = `${keyPath} line ${i + 1}`;
     const sec = /^\[(\w+)\]$/.exec(line);
@@ -192,6 +195,15 @@ export function parseWgcfProfile(text: string, keyPath = 'warp.wgcf_config'): Wg
   const list = (s: string | undefined): string[] => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
   if (!isKey(iface.privatekey)) problems.push({ path: `${keyPath} [Interface] PrivateKey`, value: iface.privatekey ? '<redacted>' : undefined, expected: 'a base64 WireGuard private key' });
   if (list(iface.address).length === 0) problems.push({ path: `${keyPath} [Interface] Address`, expected: 'at least one address' });
+  problems.push(...listProblems(iface.address, `${keyPath} [Interface] Address`, checkAddressPrefix));
+  problems.push(...listProblems(iface.dns, `${keyPath} [Interface] DNS`, checkIp));
+  problems.push(...listProblems(peer.allowedips, `${keyPath} [Peer] AllowedIPs`, checkAddressPrefix));
+  if (peer.endpoint && checkHostPort(peer.endpoint) !== null) {
+    problems.push({ path: `${keyPath} [Peer] Endpoint`, value: peer.endpoint, expected: 'host:port of the WARP edge ([v6]:port for IPv6), port 1..65535' });
+  }
+  if (peer.persistentkeepalive !== undefined && !(/^\d{1,5}$/.test(peer.persistentkeepalive) && Number(peer.persistentkeepalive) <= 65535)) {
+    problems.push({ path: `${keyPath} [Peer] PersistentKeepalive`, value: peer.persistentkeepalive, expected: 'seconds as an integer 0..65535 (0 = off)' });
+  }
   const mtu = iface.mtu === undefined ? null : Number(iface.mtu);
   if (mtu !== null && !(Number.isInteger(mtu) && mtu >= 1280 && mtu <= 9000)) problems.push({ path: `${keyPath} [Interface] MTU`, value: iface.mtu, expected: 'an integer 1280..9000' });
   if (peers === 0) problems.push({ path: keyPath, expected: 'a [Peer] section' });
@@ -210,6 +222,12 @@ export function parseWgcfProfile(text: string, keyPath = 'warp.wgcf_config'): Wg
     mtu,
     peer: { publicKey: peer.publickey!, allowedIps: list(peer.allowedips), endpoint: peer.endpoint!, persistentKeepalive: ka },
   };
+}
+
+/** One problem per entry of a comma-separated `value` that `check` refuses (the whole value shown). */
+function listProblems(value: string | undefined, path: string, check: (v: unknown) => string | null): InputProblem[] {
+  const bad = (value ?? '').split(',').map((x) => x.trim()).filter(Boolean).map(check).find((p) => p !== null);
+  return bad ? [{ path, value, expected: bad }] : [];
 }
 
 /** Tunnel model from an imported profile (pure). */

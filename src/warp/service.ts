@@ -4,7 +4,6 @@
  * node apply, rotation and health. What the CLI (`init`, `rotate warp`,
  * `status`) and the daemon call.
  */
-import { promises as fs } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import { InputError, OperationError } from '../core/errors.js';
@@ -13,15 +12,17 @@ import { nodeExec } from '../host/node.js';
 import { hasDefaultRoute, netDrift, observeNet } from '../net/reconcile.js';
 import type { StateStore } from '../state/store.js';
 import type { Topology } from '../topology/addressing.js';
-import { registerDevice, type RegisterResult } from './account.js';
-import { activeAccount } from './account-store.js';
+import { finishSetup, registerDevice, setupPending, type RegisterResult } from './account.js';
+import { activeAccount, updateAccount } from './account-store.js';
 import { WarpApi } from './api.js';
 import { warpHealth, type HandshakeHealth, type TraceHealth } from './health.js';
 import type { WarpHttpOptions } from './http.js';
 import { applyWarpNode, type WarpNodeDeps } from './node.js';
 import type { WgControl } from './node-observe.js';
+import type { WarpNodeChange } from './node-reconcile.js';
 import { warpGuardNet, warpNodeSpecFromConfig } from './node-spec.js';
-import { parseWgcfProfile, tunnelModelFromDevice, tunnelModelFromProfile, type ReservedBytes, type WarpTunnelModel } from './profile.js';
+import { readLicense, readWgcfProfile } from './files.js';
+import { tunnelModelFromDevice, tunnelModelFromProfile, type ReservedBytes, type WarpTunnelModel } from './profile.js';
 import { rotateWarp, type RotateWarpResult } from './rotate.js';
 import type { WarpAccountRecord } from './types.js';
 import { UapiClient, WG_SOCKET_DIR } from './uapi.js';
@@ -57,22 +58,8 @@ export function warpWg(ctx: WarpContext): WgControl {
   return new UapiClient(ctx.config.plugins.privacy_router.warp.tunnel_interface, ctx.wgSocketDir ?? WG_SOCKET_DIR);
 }
 
-/** The WARP+ license from warp.license_file, or null. InputError when unreadable or not license-shaped. */
-export async function readLicense(config: Config): Promise<string | null> {
-  const f = config.plugins.privacy_router.warp.license_file;
-  if (!f) return null;
-  let text: string;
-  try {
-    text = await fs.readFile(f, 'utf8');
-  } catch (e) {
-    throw new InputError({ path: `${W}.license_file`, value: f, expected: `a readable file holding the WARP+ key (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` });
-  }
-  const lic = text.trim();
-  if (!/^[A-Za-z0-9]{8}-[A-Za-z0-9]{8}-[A-Za-z0-9]{8}$/.test(lic)) {
-    throw new InputError({ path: `${W}.license_file`, value: f, expected: 'a file with one WARP+ key of the form XXXXXXXX-XXXXXXXX-XXXXXXXX (1.1.1.1 app: Account > Key)' });
-  }
-  return lic;
-}
+/** The WARP+ license (see files.ts: mode and shape checked). Re-exported for callers of this module. */
+export { readLicense };
 
 /** True when the node has an IPv6 default route (then the v6 endpoint is used). */
 export async function hostHasIpv6(exec: HostExec): Promise<boolean> {
@@ -88,13 +75,7 @@ export async function nodeDepsForAccount(ctx: WarpContext, account: WarpAccountR
 
 /** Node deps from an imported wgcf profile (warp.wgcf_config). */
 export async function nodeDepsForProfile(ctx: WarpContext, file: string): Promise<WarpNodeDeps> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (e) {
-    throw new InputError({ path: `${W}.wgcf_config`, value: file, expected: `a readable wgcf-profile.conf (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` });
-  }
-  const p = parseWgcfProfile(text, `${W}.wgcf_config`);
+  const p = await readWgcfProfile(file);
   const exec = ctx.exec ?? nodeExec(ctx.config.plugins.privacy_router.runtime);
   return { exec, wg: warpWg(ctx), spec: warpNodeSpecFromConfig(ctx.config, ctx.topology, tunnelModelFromProfile(p, 'wireguard-go')), privateKey: p.privateKey };
 }
@@ -105,9 +86,14 @@ export async function nodeDepsForProfile(ctx: WarpContext, file: string): Promis
  */
 export async function ensureWarpAccount(ctx: WarpContext): Promise<RegisterResult & { registered: boolean }> {
   const have = activeAccount(ctx.store);
-  if (have) return { account: have, registered: false };
+  if (have && !setupPending(ctx.store, have.deviceId)) return { account: have, registered: false };
   const api = warpApi(ctx);
   try {
+    if (have) {
+      // A device registered by an earlier run that failed after POST /reg: finish
+      // *that* device (a new registration would take another licence slot).
+      return { ...(await finishSetup(api, ctx.store, have, { license: await readLicense(ctx.config), logger: ctx.logger })), registered: false };
+    }
     const r = await registerDevice(api, ctx.store, { license: await readLicense(ctx.config), logger: ctx.logger });
     return { ...r, registered: true };
   } finally {

@@ -20,6 +20,7 @@ import { applyClientNet, observeClientNet, planClientNet, type ClientNetDesired,
 import { ensureEngineConfig, ensureFile, readText } from './vps/files.js';
 import { waitListening } from './vps/observe.js';
 import { Steps } from './vps/step.js';
+import { loadedIsStale, loadedStamp, recordLoaded } from './service/loaded.js';
 
 /** Paths in the container. `root` prefixes them (lab namespaces share this filesystem). */
 export interface ClientLayout {
@@ -105,12 +106,19 @@ export function clientServiceSpec(d: ClientDesired, engine: EngineInfo): Service
   return { name: d.layout.serviceName, argv: runArgv(engine, engine.binary, d.layout.configPath), pidFile: d.layout.pidFile, logFile: d.layout.logFile, unitDir: d.layout.unitDir };
 }
 
+/** The stamp of the files the client engine reads (config, and for vless-tls the pinned certificate). */
+export function clientLoadedStamp(d: ClientDesired, config: string): string {
+  return loadedStamp(d.profile === 'vless-tls' ? [config, d.material.tls.certPem] : [config]);
+}
+
 /** A read-only plan: what applyClient would change. */
 export interface ClientPlan {
   engine: EngineInfo;
   configChanged: boolean;
   certChanged: boolean;
   serviceActive: boolean;
+  /** The running engine did not load the desired files (an earlier run died before its restart). */
+  loadedStale: boolean;
   net: NetChange[];
 }
 
@@ -131,8 +139,9 @@ export async function planClient(exec: HostExec, d: ClientDesired): Promise<Clie
   const configChanged = (await readText(exec, d.layout.configPath)) !== config;
   const certChanged = d.profile === 'vless-tls' && (await readText(exec, d.layout.certPath)) !== d.material.tls.certPem;
   const st = await serviceManager(d.service).status(exec, clientServiceSpec(d, engine));
+  const loadedStale = await loadedIsStale(exec, d.layout.configPath, clientLoadedStamp(d, config));
   const net = planClientNet(d.net, await steps.run('observe', () => observeClientNet(exec, d.net)));
-  return { engine, configChanged, certChanged, serviceActive: st.active, net };
+  return { engine, configChanged, certChanged, serviceActive: st.active, loadedStale, net };
 }
 
 /** Apply the client side. Idempotent: a second run reports every step unchanged. */
@@ -151,12 +160,12 @@ export async function applyClient(exec: HostExec, d: ClientDesired, opts: { list
   steps.note('network', net.length ? 'changed' : 'unchanged', net.map((c) => c.describe).join('; ') || 'hardened');
 
   const spec = clientServiceSpec(d, engine);
+  const config = serialize(renderClient(clientRenderInput(d, engine)));
   const files = await steps.run('files', async () => {
     await exec.run(['install', '-d', '-m', '0700', d.layout.dir]);
     if (d.service === 'process') await exec.run(['install', '-d', '-m', '0755', dirname(d.layout.pidFile), dirname(d.layout.logFile)]);
     let changed = false;
     if (d.profile === 'vless-tls') changed = (await ensureFile(exec, d.layout.certPath, d.material.tls.certPem, 0o600)) || changed;
-    const config = serialize(renderClient(clientRenderInput(d, engine)));
     return (await ensureEngineConfig(exec, engine, engine.binary, d.layout.configPath, config)) || changed;
   });
   steps.note('files', files ? 'changed' : 'unchanged', d.layout.configPath);
@@ -164,8 +173,14 @@ export async function applyClient(exec: HostExec, d: ClientDesired, opts: { list
   const unit = await steps.run('service', () => mgr.ensureInstalled(exec, spec));
   steps.note('service', unit ? 'changed' : 'unchanged', `${mgr.kind}: ${spec.name}`);
   const before = await mgr.status(exec, spec);
-  const restart = files || unit || !before.active;
-  if (restart) await steps.run('run', () => mgr.restart(exec, spec));
+  // Also restart when the running engine did not load these files (an earlier run died before its restart).
+  const stamp = clientLoadedStamp(d, config);
+  const stale = await steps.run('run', () => loadedIsStale(exec, d.layout.configPath, stamp));
+  const restart = files || unit || !before.active || stale;
+  if (restart) {
+    await steps.run('run', () => mgr.restart(exec, spec));
+    await steps.run('run', () => recordLoaded(exec, d.layout.configPath, stamp));
+  }
   steps.note('run', restart ? 'changed' : 'unchanged', restart ? `restarted ${spec.name}` : `${spec.name} active`);
 
   await steps.run('listen', () =>

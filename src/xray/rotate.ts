@@ -24,11 +24,12 @@ import { redactText } from '../core/logger.js';
 import type { HostExec } from '../host/exec.js';
 import type { StateStore } from '../state/store.js';
 import { addInboundUser, addTlsOutbound, removeInboundUser, removeOutbound } from './api/handler.js';
-import { clientDesiredFromConfig, clientLayout, clientRenderInput, clientServiceSpec, type ClientDesired } from './client.js';
+import { clientDesiredFromConfig, clientLayout, clientLoadedStamp, clientRenderInput, clientServiceSpec, type ClientDesired } from './client.js';
 import { assertProfileSupported, detectEngine } from './engine.js';
 import { outboundTag, serialize, TAGS } from './render/common.js';
 import { renderClient } from './render/client.js';
 import { cryptoRandom, newShortId, newUser } from './secrets.js';
+import { recordLoaded } from './service/loaded.js';
 import { serviceManager } from './service/process.js';
 import { detectServiceManager } from './service/detect.js';
 import { containerExecFromConfig, vpsExecFromConfig } from './connect.js';
@@ -38,7 +39,7 @@ import { vpsDesiredFromConfig } from './vps/desired.js';
 import { ensureEngineConfig } from './vps/files.js';
 import { vpsLayout } from './vps/layout.js';
 import { waitListening } from './vps/observe.js';
-import { renderVpsConfig, vpsServiceSpec, type VpsDesired } from './vps/provision.js';
+import { renderVpsConfig, vpsLoadedStamp, vpsServiceSpec, type VpsDesired } from './vps/provision.js';
 import { Steps } from './vps/step.js';
 import type { XrayContext } from './init.js';
 import { applianceTopology } from '../topology/topology.js';
@@ -172,24 +173,30 @@ const order = (s: string) => ORDER.indexOf(s);
 
 /** Rewrite the server config, then apply it live (`live()` true) or by restart. */
 async function updateServer(exec: HostExec, d: VpsDesired, engine: EngineInfo, methods: { server: 'hot' | 'restart' }, live: () => Promise<boolean>): Promise<void> {
-  await ensureEngineConfig(exec, engine, engine.binary, d.layout.configPath, renderVpsConfig(d, engine));
+  const config = renderVpsConfig(d, engine);
+  await ensureEngineConfig(exec, engine, engine.binary, d.layout.configPath, config);
   let hot = false;
   try {
     hot = await live();
   } catch {
     hot = false; // the API is unavailable or refused: fall back to a restart, which reads the config just written
   }
-  if (hot) return;
-  methods.server = 'restart';
-  const spec = vpsServiceSpec(d, engine);
-  await serviceManager(d.service).restart(exec, spec);
-  await waitListening(exec, d.port, () => serviceManager(d.service).status(exec, spec), afterRestart(d.port));
+  if (!hot) {
+    methods.server = 'restart';
+    const spec = vpsServiceSpec(d, engine);
+    await serviceManager(d.service).restart(exec, spec);
+    await waitListening(exec, d.port, () => serviceManager(d.service).status(exec, spec), afterRestart(d.port));
+  }
+  // The running engine now matches the file (live change or restart): init must not restart it again.
+  await recordLoaded(exec, d.layout.configPath, vpsLoadedStamp(d, config));
 }
 
 /** Rewrite the client config, then switch the running engine live (v2ray + vless-tls) or by restart. */
 async function updateClient(exec: HostExec, d: ClientDesired, engine: EngineInfo, methods: { client: 'hot' | 'restart' }): Promise<void> {
   const input = clientRenderInput(d, engine);
-  await ensureEngineConfig(exec, engine, engine.binary, d.layout.configPath, serialize(renderClient(input)));
+  const config = serialize(renderClient(input));
+  await ensureEngineConfig(exec, engine, engine.binary, d.layout.configPath, config);
+  const loaded = () => recordLoaded(exec, d.layout.configPath, clientLoadedStamp(d, config));
   const newTag = outboundTag(d.material.generation);
   const oldTag = outboundTag(d.material.generation - 1);
   if (engine.kind === 'v2ray' && d.profile === 'vless-tls') {
@@ -203,6 +210,7 @@ async function updateClient(exec: HostExec, d: ClientDesired, engine: EngineInfo
       await removeOutbound(exec, engine, d.layout.apiPort, oldTag).catch((e: Error) => {
         if (!NOT_FOUND.test(e.message)) throw e;
       });
+      await loaded();
       return;
     } catch {
       // The API is unavailable or refused: fall through to a restart, which reads the config just written.
@@ -212,6 +220,7 @@ async function updateClient(exec: HostExec, d: ClientDesired, engine: EngineInfo
   const spec = clientServiceSpec(d, engine);
   await serviceManager(d.service).restart(exec, spec);
   await waitListening(exec, d.socksPort, () => serviceManager(d.service).status(exec, spec), afterRestart(d.socksPort));
+  await loaded();
 }
 
 /** Wait options after a restart: 10 s, polled every 100 ms. */

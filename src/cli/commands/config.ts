@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { action } from '../context.js';
+import { preflightWarpFiles } from '../../warp/files.js';
 
 /** Register `config` (with its `check` subcommand) on `program`. */
 export function register(program: Command): void {
@@ -13,9 +14,11 @@ export function register(program: Command): void {
     .command('check')
     .description('validate the config file; every problem is reported at once (exit 2)')
     .action(
-      action((ctx) => {
+      action(async (ctx) => {
         // Loading validates; an InputError listing every problem propagates (exit 2).
         const cfg = ctx.config;
+        // The secret files the config names (WARP licence, wgcf profile): mode and content.
+        await preflightWarpFiles(cfg);
         ctx.output({ ok: true, path: ctx.configPath, config: cfg }, () => `config OK: ${ctx.configPath}`);
       }),
     );

@@ -3,6 +3,8 @@
  * created from inside a namespace (`ip -n NS link add ... peer ... netns NS2`),
  * so the machine's root namespace never holds, even briefly, a test interface.
  */
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { spawnArgv } from '../../host/local.js';
 import { NetnsExec } from '../../host/netns.js';
 import type { Scope } from './scope.js';
@@ -23,9 +25,14 @@ export function ip(...args: string[]): Promise<unknown> {
   return spawnArgv('local', ['ip', ...args]);
 }
 
-/** Delete a namespace if it exists (best effort, by name). */
+/**
+ * Delete a namespace if it exists (best effort, by name), and its per-namespace
+ * /etc/netns/<name> files (a lab resolver), which `ip netns del` leaves behind.
+ */
 export async function deleteNetns(name: string): Promise<void> {
   await spawnArgv('local', ['ip', 'netns', 'del', name], { okCodes: [0, 1, 2] });
+  // Only a plain name (never "..", never a path) picks a directory to remove.
+  if (/^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/.test(name)) rmSync(path.join('/etc/netns', name), { recursive: true, force: true });
 }
 
 /**

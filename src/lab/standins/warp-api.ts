@@ -15,7 +15,8 @@
  * - WARP+ licenses validated against a configured set; others get the API's
  *   error shape `{success:false, errors:[{code, message}]}`;
  * - fault injection: next N calls answer 429 (with Retry-After), 403, 5xx, or
- *   malformed JSON.
+ *   malformed JSON instead of being processed; or are processed and then
+ *   answered 5xx or never answered (a failing gateway in front of the origin).
  *
  * Real, not faked: when a device is registered, re-keyed or deleted, the stand-in
  * applies the change to the edge's wireguard-go over its UAPI socket, as the real
@@ -110,7 +111,8 @@ export interface FaultMatch {
   path?: RegExp;
 }
 
-type Fault = ({ kind: 'status'; status: number; retryAfter?: string } | { kind: 'malformed' }) & { match?: FaultMatch };
+/** `status`/`malformed` answer instead of processing; `after` processes, then answers `then` or never (`hang`). */
+type Fault = ({ kind: 'status'; status: number; retryAfter?: string } | { kind: 'malformed' } | { kind: 'after'; then: number | 'hang' }) & { match?: FaultMatch };
 
 /** A running stand-in. */
 export class WarpApiStandin {
@@ -139,6 +141,14 @@ export class WarpApiStandin {
   /** Make the next `count` calls answer 200 with a truncated JSON body. */
   injectMalformed(count = 1, match?: FaultMatch): void {
     for (let i = 0; i < count; i++) this.faults.push({ kind: 'malformed', match });
+  }
+
+  /**
+   * Make the next `count` matching calls be *processed* and then answered with
+   * HTTP `then`, or not answered at all (`'hang'`: the client's timeout fires).
+   */
+  injectAfterProcessing(then: number | 'hang', count = 1, match?: FaultMatch): void {
+    for (let i = 0; i < count; i++) this.faults.push({ kind: 'after', then, match });
   }
 
   /** Take the first queued fault that applies to this request. */
@@ -201,7 +211,17 @@ export class WarpApiStandin {
       headers: { ...req.headers, authorization: req.headers.authorization ? '<bearer>' : undefined },
     };
     this.requests.push(seen);
+    let after: Extract<Fault, { kind: 'after' }> | undefined;
     const send = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
+      if (after) {
+        const then = after.then;
+        after = undefined;
+        if (then === 'hang') {
+          seen.status = -1; // processed, never answered (stop() closes the socket)
+          return;
+        }
+        return send(then, apiError(10001, 'Bad gateway'));
+      }
       seen.status = status;
       const text = typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body);
       res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
@@ -209,6 +229,7 @@ export class WarpApiStandin {
     };
     try {
       const fault = this.takeFault(req.method ?? '', req.url ?? '');
+      if (fault?.kind === 'after') after = fault;
       if (fault?.kind === 'malformed') return send(200, '{"id":"t0-broken","config":{"interface":');
       if (fault?.kind === 'status') {
         return send(fault.status, apiError(fault.status === 429 ? 10000 : fault.status === 403 ? 1020 : 10001, fault.status === 403 ? 'Access denied' : 'Too many requests'), fault.retryAfter ? { 'Retry-After': fault.retryAfter } : {});

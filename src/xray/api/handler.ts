@@ -100,7 +100,10 @@ export function addTlsOutbound(exec: HostExec, engine: EngineInfo, apiPort: numb
   const proxy = typedMessage(`${p}proxy.vless.outbound.Config`, bytesField(1, endpoint));
   // tls.Certificate { bytes Certificate = 1; bytes Key = 2; Usage usage = 3 (AUTHORITY_VERIFY = 1) }
   const cert = Buffer.concat([bytesField(1, Buffer.from(o.certPem)), varintField(3, 1)]);
-  const tls = Buffer.concat([bytesField(2, cert), bytesField(3, o.serverName)]);
+  // tls.Config { repeated Certificate certificate = 2; string server_name = 3; bool disable_system_root = 6 }
+  // (field 6 read from v2ray 4.34's own struct tags). The pin must be the only trust,
+  // as in the rendered config: without it the engine adds the system roots.
+  const tls = Buffer.concat([bytesField(2, cert), bytesField(3, o.serverName), varintField(6, 1)]);
   const tlsType = `${p}transport.internet.tls.Config`;
   // StreamConfig { string protocol_name = 5; string security_type = 3; repeated TypedMessage security_settings = 4; SocketConfig socket_settings = 6 { int32 mark = 1 } }
   const stream = Buffer.concat([bytesField(5, 'tcp'), bytesField(3, tlsType), bytesField(4, typedMessage(tlsType, tls)), bytesField(6, varintField(1, o.mark))]);

@@ -66,6 +66,9 @@ export function renderVpsOutbound(i: ClientRenderInput): JsonObject {
         tlsSettings: {
           serverName: i.vpsAddress,
           allowInsecure: false,
+          // The pin is the *only* trust: without this, v2ray adds the system roots,
+          // and any public (or locally installed) CA could vouch for the VPS address.
+          disableSystemRoot: true,
           certificates: [{ usage: 'verify', certificateFile: i.certFile }],
         },
         sockopt: { mark: i.mark },
@@ -76,6 +79,19 @@ export function renderVpsOutbound(i: ClientRenderInput): JsonObject {
     settings: { vnext: [{ address: i.vpsAddress, port: i.vpsPort, users: [user] }] },
     streamSettings,
   };
+}
+
+/**
+ * Sniffing on the transparent inbound must never *replace* the destination the
+ * client's device chose: with destOverride, a `Host:`/SNI naming something that
+ * resolves, on the VPS, to its loopback or metadata address became the target.
+ * Xray: sniff for routing only (`routeOnly`). V2Ray 4.34 has no `routeOnly` nor
+ * `metadataOnly` (absent from its config parser; measured), and the client routes
+ * everything to the VPS anyway, so it does not sniff at all: the IP the device
+ * connected to is what the VPS is asked to reach.
+ */
+export function clientSniffing(engine: EngineInfo): JsonObject {
+  return engine.kind === 'xray' ? { sniffing: { enabled: true, destOverride: ['http', 'tls'], routeOnly: true } } : {};
 }
 
 /** The client's JSON config. */
@@ -92,7 +108,7 @@ export function renderClient(i: ClientRenderInput): JsonObject {
         protocol: 'dokodemo-door',
         settings: { network: 'tcp', followRedirect: true },
         streamSettings: { sockopt: { tproxy: 'redirect' } },
-        sniffing: { enabled: true, destOverride: ['http', 'tls'] },
+        ...clientSniffing(i.engine),
       },
       {
         tag: TAGS.dnsIn,

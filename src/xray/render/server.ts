@@ -4,10 +4,14 @@
  * - `vless-reality-vision`: VLESS + REALITY + xtls-rprx-vision (Xray-core only).
  * - `vless-tls`: VLESS + TLS over TCP with the generated certificate.
  *
- * Both carry the stats/API block, a `freedom` outbound, and a routing rule that
- * blackholes loopback, link-local and private destinations so a client can never
- * reach the VPS's own services (the API included) or its provider's network. The chain's resolver
- * (`upstreamDns`) stays reachable even when it is a loopback stub.
+ * Both carry the stats/API block, a `freedom` outbound, and routing rules that
+ * blackhole loopback, link-local and private destinations — by name, and by
+ * address *after resolving names* — so a client can never reach the VPS's own
+ * services (the API included) or its provider's network. The chain's resolver
+ * (`upstreamDns`) stays reachable even when it is a loopback stub. Residual: a
+ * name resolved once for routing and again by `freedom` can rebind between the
+ * two lookups; the VPS egress firewall (engine user may not reach private
+ * ranges) closes that.
  */
 import type { EngineInfo, XrayMaterial, XrayProfile } from '../types.js';
 import { hostCidr, realityTargetKey, statsAndApi, TAGS, type Json, type JsonObject } from './common.js';
@@ -43,6 +47,21 @@ const FLOW_VISION = 'xtls-rprx-vision';
 export const BLOCKED_DESTINATIONS = [
   '0.0.0.0/8', '127.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16',
   '::/128', '::1/128', 'fc00::/7', 'fe80::/10',
+] as const;
+
+/**
+ * Names a tunnel client must never have the VPS resolve and connect to, matched
+ * before any resolution (v2ray 4.34 domain matchers; no geosite.dat): single-label
+ * names (`localhost`, `metadata`, search-domain tricks), the special-use and
+ * internal suffixes (`.localhost`, `.local`, `.internal` — `metadata.google.internal`
+ * —, `.lan`, `.home.arpa`, `.localdomain`), and names made only of numeric labels
+ * (`2130706433`, `0x7f.1`: inet_aton forms a resolver may turn into 127.0.0.1).
+ * Case-insensitive, with or without the trailing dot.
+ */
+export const BLOCKED_NAMES = [
+  'regexp:^[^.]+\\.?$',
+  'regexp:(?i)(^|\\.)(localhost|localdomain|local|internal|intranet|lan|home\\.arpa)\\.?$',
+  'regexp:(?i)^(0x[0-9a-f]*|[0-9]+)(\\.(0x[0-9a-f]*|[0-9]+))*\\.?$',
 ] as const;
 
 /** The server's JSON config. Throws Error on input the caller should have validated. */
@@ -86,9 +105,15 @@ export function renderServer(i: ServerRenderInput): JsonObject {
       { tag: TAGS.block, protocol: 'blackhole', settings: {} },
     ],
     routing: {
-      domainStrategy: 'AsIs',
+      // A client may send a *name* (SOCKS, or a sniffed Host/SNI): `IPOnDemand`
+      // resolves it as soon as an IP rule is evaluated, so the block below sees
+      // the addresses the name points at, not just literal IPs (with `AsIs` a name
+      // for 127.0.0.1 went straight past it). `IPIfNonMatch` would not do: the
+      // catch-all rule always matches first, so it would never resolve.
+      domainStrategy: 'IPOnDemand',
       rules: [
         api.rule,
+        { type: 'field', domain: [...BLOCKED_NAMES], outboundTag: TAGS.block },
         { type: 'field', ip: [hostCidr(i.upstreamDns)], port: '53', outboundTag: TAGS.direct },
         { type: 'field', ip: [...BLOCKED_DESTINATIONS], outboundTag: TAGS.block },
         { type: 'field', network: 'tcp,udp', outboundTag: TAGS.direct },

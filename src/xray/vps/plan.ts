@@ -15,8 +15,9 @@ import type { EngineInfo, StepReport } from '../types.js';
 import { readText } from './files.js';
 import { observeFirewall, planFirewall } from './firewall.js';
 import { observeFacts } from './observe.js';
-import { checkPort, renderVpsConfig, vpsServiceSpec, type VpsDesired } from './provision.js';
+import { checkPort, renderVpsConfig, vpsLoadedStamp, vpsServiceSpec, type VpsDesired } from './provision.js';
 import { Steps } from './step.js';
+import { loadedIsStale } from '../service/loaded.js';
 
 /** The read-only plan of the VPS. */
 export interface VpsPlan {
@@ -83,7 +84,8 @@ export async function planVps(exec: HostExec, d: VpsDesired): Promise<VpsPlan> {
   const fw = planFirewall(d.firewall, d.port, await steps.run('firewall', () => observeFirewall(exec, d.firewall, d.port)));
   steps.note('firewall', d.firewall === 'none' ? 'skipped' : fw.length ? 'changed' : 'unchanged', fw.map((c) => c.describe).join(', ') || d.firewall);
 
-  const restart = files.length > 0 || unit || !status.active;
-  steps.note('run', restart ? 'changed' : 'unchanged', restart ? `would restart ${spec.name}` : `${spec.name} active`);
+  const stale = await steps.run('run', () => loadedIsStale(exec, d.layout.configPath, vpsLoadedStamp(d, renderVpsConfig(d, engine))));
+  const restart = files.length > 0 || unit || !status.active || stale;
+  steps.note('run', restart ? 'changed' : 'unchanged', restart ? `would restart ${spec.name}${stale && files.length === 0 && !unit && status.active ? ' (it has not loaded the current config)' : ''}` : `${spec.name} active`);
   return { target: exec.target, engine, steps: steps.reports, unchanged: steps.reports.every((s) => s.outcome !== 'changed') };
 }

@@ -23,6 +23,7 @@ import { ensureEngine } from './install.js';
 import type { VpsLayout } from './layout.js';
 import { listenersOn, observeFacts, waitListening, type HostFacts } from './observe.js';
 import { Steps } from './step.js';
+import { loadedIsStale, loadedStamp, recordLoaded } from '../service/loaded.js';
 
 /** Everything provisioning needs, resolved from config + state by the caller. */
 export interface VpsDesired {
@@ -67,6 +68,11 @@ export function vpsServiceSpec(d: VpsDesired, engine: EngineInfo): ServiceSpec {
     logFile: d.layout.logFile,
     unitDir: d.layout.unitDir,
   };
+}
+
+/** The stamp of the files the VPS engine reads (config, and for vless-tls its certificate and key). */
+export function vpsLoadedStamp(d: VpsDesired, config: string): string {
+  return loadedStamp(d.profile === 'vless-tls' ? [config, d.material.tls.certPem, d.material.tls.keyPem] : [config]);
 }
 
 /** The server config text for `engine`. */
@@ -143,9 +149,15 @@ export async function provisionVps(exec: HostExec, d: VpsDesired, opts: Provisio
   const fw = await steps.run('firewall', () => ensureFirewall(exec, d.firewall, d.port));
   steps.note('firewall', d.firewall === 'none' ? 'skipped' : fw ? 'changed' : 'unchanged', fw ?? d.firewall);
 
-  const restart = filesChanged || unitChanged || !before.active;
-  if (restart) await steps.run('run', () => mgr.restart(exec, spec));
-  steps.note('run', restart ? 'changed' : 'unchanged', restart ? `restarted ${spec.name}` : `${spec.name} active`);
+  // Also restart when the running engine did not load these files (an earlier run died before its restart).
+  const stamp = vpsLoadedStamp(d, config);
+  const stale = await steps.run('run', () => loadedIsStale(exec, d.layout.configPath, stamp));
+  const restart = filesChanged || unitChanged || !before.active || stale;
+  if (restart) {
+    await steps.run('run', () => mgr.restart(exec, spec));
+    await steps.run('run', () => recordLoaded(exec, d.layout.configPath, stamp));
+  }
+  steps.note('run', restart ? 'changed' : 'unchanged', restart ? `restarted ${spec.name}${stale && !filesChanged && !unitChanged && before.active ? ' (it had not loaded the current config)' : ''}` : `${spec.name} active`);
 
   await steps.run('listen', () =>
     waitListening(exec, d.port, () => mgr.status(exec, spec), {

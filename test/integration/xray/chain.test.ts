@@ -12,7 +12,7 @@
  * refused, REALITY refused on v2ray before anything is written.
  */
 import test from 'ava';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { binarySkipReason, rootSkipReason, skipUnless } from '../../helpers/env.js';
 import { Scope, createNetns, startProcess, uniquePrefix, vethPair, waitFor } from '../../../src/lab/harness/index.js';
@@ -147,6 +147,54 @@ serial('transparent REDIRECT from a client behind the gateway arrives from the V
   const lines = webLines('via=redirect');
   t.is(lines.length, 1);
   t.is(sourceOf(lines[0]), VPS_ADDR, lines[0]);
+});
+
+/** Serve `secret.txt` on `ip:80` inside the VPS namespace: what a client must never read. */
+async function vpsInternalListener(name: string, ip: string): Promise<{ log(): string; stop(): Promise<void> }> {
+  const dir = path.join(scope!.dir, `${name}-www`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'secret.txt'), `${SECRET}\n`);
+  const p = await startProcess(scope!, { name, ns: world.vps.name, argv: ['python3', '-u', '-m', 'http.server', '80', '--bind', ip, '--directory', dir] });
+  await waitFor(name, async () => (await world.vps.run(['ss', '-ltn'])).stdout.includes(`${ip}:80 `));
+  return p;
+}
+const SECRET = 'vps-internal-secret';
+
+// Issue 11 item 1: CT101 used to sniff HTTP/TLS and send the *name* to the VPS,
+// which resolved it and connected past its IP-only block rules. The names are
+// served by the lab's resolver (the VPS's system resolver too) and point at
+// addresses that exist only on the VPS.
+serial('names that resolve to the VPS loopback or metadata address are unreachable through the chain', async (t) => {
+  const { loopbackName, metadataName, metadataAddr } = world.vpsInternal;
+  await world.vps.run(['ip', 'addr', 'add', `${metadataAddr}/32`, 'dev', 'lo']);
+  const loop = await vpsInternalListener('vps-loop-www', '127.0.0.1');
+  const meta = await vpsInternalListener('vps-meta-www', metadataAddr);
+  // Control: the listeners answer inside the VPS, and the VPS resolves lab names.
+  t.is((await world.vps.run(['curl', '-sS', `http://${loopbackName}/secret.txt?control`])).stdout.trim(), SECRET);
+  t.is((await world.vps.run(['curl', '-sS', `http://${metadataName}/secret.txt?control`])).stdout.trim(), SECRET);
+  // Control: a public name through the chain works (so a refusal below is not a resolver failure).
+  const ok = await ct101.run(['curl', '--socks5-hostname', '127.0.0.1:1080', '-sS', '-o', '/dev/null', '-w', '%{http_code}', `http://${world.dns.name}/?via=name`]);
+  t.is(ok.stdout, '200');
+  t.is(sourceOf(webLines('via=name')[0]), VPS_ADDR);
+
+  const attempts: Array<[string, NetnsExec, string[]]> = [];
+  for (const host of [loopbackName, metadataName, 'localhost', 'LOCALHOST.', 'anything.localhost', '127.0.0.1', metadataAddr]) {
+    // A client behind the gateway: transparent REDIRECT, Host header naming the target (the sniffing path).
+    attempts.push([`redirect Host: ${host}`, cdev, ['curl', '-sS', '--max-time', '5', '-H', `Host: ${host}`, 'http://198.18.4.2/secret.txt']]);
+    // CT101's own SOCKS with the name: the server must refuse it on its own (defence in depth).
+    attempts.push([`socks ${host}`, ct101, ['curl', '--socks5-hostname', '127.0.0.1:1080', '-sS', '--max-time', '5', `http://${host}/secret.txt`]]);
+  }
+  const reached: string[] = [];
+  for (const [label, exec, argv] of attempts) {
+    const r = await exec.run(argv, { okCodes: Array.from({ length: 100 }, (_, i) => i) });
+    if (r.stdout.includes(SECRET)) reached.push(label);
+  }
+  t.deepEqual(reached, []);
+  // Only the in-VPS controls (`?control`) ever reached the listeners.
+  t.false(loop.log().includes('GET /secret.txt HTTP'), loop.log());
+  t.false(meta.log().includes('GET /secret.txt HTTP'), meta.log());
+  await loop.stop();
+  await meta.stop();
 });
 
 serial('client DNS (UDP and TCP, to any address) is answered through the tunnel', async (t) => {

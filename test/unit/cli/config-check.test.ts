@@ -75,3 +75,18 @@ test('config check refuses ovs.fail_mode "standalone": exit 2 naming the key and
   t.regex(io.err.text, /plugins\.privacy_router\.ovs\.fail_mode: got "standalone"; expected "secure"/);
   t.regex(io.err.text, /remove the key or set it to "secure"/);
 });
+
+test('config check refuses a group-readable WARP licence file with the chmod fix (exit 2)', async (t) => {
+  const lic = path.join(dir, 'warp-license');
+  writeFileSync(lic, 'AbCd1234-EfGh5678-IjKl9012\n');
+  fs.chmodSync(lic, 0o640);
+  const f = path.join(dir, 'exposed-license.json');
+  const doc = JSON.parse(fs.readFileSync(SEED, 'utf8'));
+  doc.plugins.privacy_router.warp = { ...doc.plugins.privacy_router.warp, enabled: true, license_file: lic };
+  writeFileSync(f, JSON.stringify(doc));
+  const io = memoryIo();
+  t.is(await run(['config', 'check', '--config', f], io), 2);
+  t.true(io.err.text.includes(`chmod 600 ${lic}`), io.err.text);
+  fs.chmodSync(lic, 0o600);
+  t.is(await run(['config', 'check', '--config', f], memoryIo()), 0);
+});

@@ -127,3 +127,14 @@ test('non-object documents are refused', (t) => {
     t.is(problems.length, 1);
   }
 });
+
+test('warp.api_base must be https (a plain http: base used to pass config check)', (t) => {
+  const doc = seed();
+  (doc as any).plugins.privacy_router.warp = { ...(doc as any).plugins.privacy_router.warp, api_base: 'http://api.cloudflareclient.com/v0a1922' };
+  const { problems } = checkConfig(doc);
+  t.true(problems.some((p) => p.path === `${R}.warp.api_base` && /https/.test(p.expected)), JSON.stringify(problems));
+  // probe_url is fetched *through* the chain and may be plain http.
+  const ok = seed();
+  (ok as any).plugins.privacy_router.xray = { ...(ok as any).plugins.privacy_router.xray, probe_url: 'http://example.com/' };
+  t.deepEqual(checkConfig(ok).problems, []);
+});

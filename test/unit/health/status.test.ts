@@ -13,7 +13,8 @@ import type { Protection } from '../../../src/flows/protections.js';
 import type { ApplyReport } from '../../../src/flows/apply.js';
 import type { Flow } from '../../../src/ovs/flow.js';
 import { guarded, netmakerHealth, renderStatus } from '../../../src/health/status.js';
-import { verifiedProtections, judgeFlows } from '../../../src/health/flows.js';
+import { foreignFlows, verifiedProtections, judgeFlows } from '../../../src/health/flows.js';
+import { OWNER_COOKIE } from '../../../src/flows/cookie.js';
 import { judgeGateway } from '../../../src/health/gateway.js';
 import { judgeOvs } from '../../../src/health/ovs.js';
 import { hopFrom, type StatusReport } from '../../../src/health/types.js';
@@ -71,6 +72,24 @@ test('flows: drift fails the hop', (t) => {
   const h = judgeFlows(report([flow(1n), flow(2n)]));
   t.false(h.ok);
   t.regex(h.detail, /2 missing/);
+});
+
+// Issue 11 item 15: status dumped only privroute-owned cookies, so a foreign flow
+// in privroute's tables (say priority 65535 actions=NORMAL in table 0, which
+// bypasses the whole pipeline) went unreported and protections stayed "enforced".
+test('flows: a foreign flow in privroute\'s tables fails the hop and un-claims the protections', (t) => {
+  const owned = flow(OWNER_COOKIE | 0xaan);
+  const foreignInOurs = { ...flow(0x1234n), table: 0, priority: 65535 } as Flow;
+  const foreignElsewhere = { ...flow(0x99n), table: 200 } as Flow;
+  const found = foreignFlows([owned, foreignInOurs, foreignElsewhere], new Set([0, 1, 2]));
+  t.deepEqual(found, [foreignInOurs]);
+  const h = judgeFlows(report([]), found);
+  t.false(h.ok);
+  t.regex(h.detail, /1 foreign flow.*table 0 priority 65535 cookie 0x0000000000001234/);
+  t.true(judgeFlows(report([]), []).ok);
+  const ps = verifiedProtections(listed, report([]), undefined, found);
+  t.deepEqual(ps.map((p) => p.status), ['unavailable', 'unavailable', 'unavailable']);
+  t.regex(ps[0]!.reason!, /foreign flow/);
 });
 
 test('gateway: listen port and peers against the store', (t) => {

@@ -128,3 +128,34 @@ test('exec returns a PctExec for the container', (t) => {
   t.true(ex instanceof PctExec);
   t.is(ex.target, 'pct:100');
 });
+
+// Issue 11 item 8: an existing chain container was accepted on its hostname alone.
+// A CT101 with a net0 of its own has a second way out (its own gateway) that
+// bypasses the chain, e.g. after a reboot before privroute runs again.
+test('verifyExisting refuses a chain container with its own netN (exit 2, the fix named), touching nothing', async (t) => {
+  const node = pctNode({ 101: { running: true, config: { hostname: 'privroute-xray', net0: 'name=eth0,bridge=vmbr0,ip=dhcp', net3: 'name=eth3,bridge=vmbr1' } } });
+  const rt = new PctRuntime({ node });
+  const e = await t.throwsAsync(rt.verifyExisting({ id: 101, hostname: 'privroute-xray', chain: true }), { instanceOf: InputError });
+  t.is(e!.exitCode, 2);
+  t.regex(e!.message, /container 101/);
+  t.regex(e!.message, /net0/);
+  t.regex(e!.message, /net3/);
+  t.regex(e!.message, /pct set 101 --delete net0,net3/);
+  t.false(node.runs().some((a) => ['create', 'set', 'destroy', 'start', 'stop'].includes(a[1]!)));
+  // ensure() (the create path, racing a CT created meanwhile) refuses it the same way.
+  await t.throwsAsync(rt.ensure({ id: 101, hostname: 'privroute-xray', template: TEMPLATE, chain: true }), { instanceOf: InputError });
+});
+
+test('verifyExisting: a clean chain CT, a missing CT, and a non-chain CT with a net0 are accepted; another hostname is refused', async (t) => {
+  const node = pctNode({
+    100: { config: { hostname: 'privroute-wg', dev0: '/dev/net/tun' } },
+    200: { config: { hostname: 'vector-db', net0: 'name=eth0,bridge=vmbr0' } },
+    300: { config: { hostname: 'someones-db' } },
+  });
+  const rt = new PctRuntime({ node });
+  await t.notThrowsAsync(rt.verifyExisting({ id: 100, hostname: 'privroute-wg', chain: true }));
+  await t.notThrowsAsync(rt.verifyExisting({ id: 101, hostname: 'privroute-xray', chain: true }));
+  await t.notThrowsAsync(rt.verifyExisting({ id: 200, hostname: 'vector-db' }));
+  const e = await t.throwsAsync(rt.verifyExisting({ id: 300, hostname: 'privroute-wg', chain: true }));
+  t.regex(e!.message, /someones-db/);
+});

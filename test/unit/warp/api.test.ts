@@ -11,7 +11,7 @@ import https from 'node:https';
 import { Writable } from 'node:stream';
 import { WarpApi, LicenseRejectedError } from '../../../src/warp/api.js';
 import type { WarpHttpOptions } from '../../../src/warp/http.js';
-import { registerDevice } from '../../../src/warp/account.js';
+import { finishSetup, registerDevice, setupPending } from '../../../src/warp/account.js';
 import { activeAccount, listAccounts } from '../../../src/warp/account-store.js';
 import { generateKeyPair } from '../../../src/warp/keys.js';
 import { OperationError } from '../../../src/core/errors.js';
@@ -123,11 +123,12 @@ test.serial('429 twice then success honours Retry-After (delays recorded, not sl
   api.close();
 });
 
-test.serial('5xx is retried with jittered exponential backoff', async (t) => {
+test.serial('5xx is retried with jittered exponential backoff (an idempotent call)', async (t) => {
   slept = [];
   const api = client({ baseDelayMs: 100, random: () => 0.5 });
+  const dev = await api.register(generateKeyPair().publicKey);
   stand.injectStatus(503, 2);
-  await api.register(generateKeyPair().publicKey);
+  await api.getDevice(dev.id, dev.token);
   // full jitter: random * base * 2^(n-1) => 0.5*100, 0.5*200
   t.deepEqual(slept, [50, 100]);
   api.close();
@@ -182,16 +183,54 @@ test.serial('malformed JSON is a clear error and leaves no state', async (t) => 
   api.close();
 });
 
-test.serial('a failure after POST /reg deletes the new device again and stores nothing', async (t) => {
+// Issue 11 item 11: POST /reg is not idempotent. A retry after the origin
+// processed it registers a second device (a WARP+ licence slot each).
+for (const [label, fault] of [['answered 502', 502], ['never answered (timeout)', 'hang']] as const) {
+  test.serial(`a POST /reg processed but ${label} is not retried: one device, and the error says why`, async (t) => {
+    const api = client({ timeoutMs: 500 });
+    const n = stand.devices.size;
+    const posts = () => stand.requests.filter((r) => r.method === 'POST').length;
+    const before = posts();
+    stand.injectAfterProcessing(fault, 1, { method: 'POST', path: /^\/reg$/ });
+    const e = await t.throwsAsync(api.register(generateKeyPair().publicKey), { instanceOf: OperationError });
+    t.is(posts() - before, 1, 'POST /reg sent once');
+    t.is(stand.devices.size, n + 1, 'exactly the one device the stand-in processed');
+    t.regex(e!.message, /POST \/reg .*not retried/);
+    api.close();
+  });
+}
+
+test.serial('POST /reg refused before it was processed (429) is still retried', async (t) => {
+  const api = client();
+  const n = stand.devices.size;
+  stand.injectStatus(429, 1, 1, { method: 'POST', path: /^\/reg$/ });
+  await api.register(generateKeyPair().publicKey);
+  t.is(stand.devices.size, n + 1);
+  api.close();
+});
+
+test.serial('the account row is stored right after POST /reg; a later failure keeps device and row, and the next run finishes the setup', async (t) => {
   const api = client();
   const store = freshStore();
   const n = stand.devices.size;
   const deleted = stand.deletedIds.length;
   stand.injectMalformed(1, { method: 'GET', path: /^\/reg\/[^/]+$/ });
-  await t.throwsAsync(registerDevice(api, store), { instanceOf: OperationError, message: /GET \/reg\/<id>: HTTP 200 response is not valid JSON/ });
-  t.is(stand.devices.size, n);
-  t.is(stand.deletedIds.length, deleted + 1);
-  t.deepEqual(listAccounts(store), []);
+  await t.throwsAsync(registerDevice(api, store, { license: 'GOOD1234-GOOD1234-GOOD1234' }), { instanceOf: OperationError, message: /GET \/reg\/<id>: HTTP 200 response is not valid JSON/ });
+  t.is(stand.devices.size, n + 1, 'the device stays registered');
+  t.is(stand.deletedIds.length, deleted, 'not deleted: the row knows it');
+  const rows = listAccounts(store);
+  t.is(rows.length, 1);
+  t.true(rows[0]!.active);
+  t.true(setupPending(store, rows[0]!.deviceId));
+  const regsBefore = stand.requests.filter((r) => r.method === 'POST').length;
+  // The next run: the active row is finished, not replaced by a new registration.
+  const done = await finishSetup(api, store, rows[0]!, { license: 'GOOD1234-GOOD1234-GOOD1234' });
+  t.is(stand.requests.filter((r) => r.method === 'POST').length, regsBefore, 'no second POST /reg');
+  t.is(done.account.deviceId, rows[0]!.deviceId);
+  t.is(done.account.license, 'GOOD1234-GOOD1234-GOOD1234');
+  t.false(setupPending(store, rows[0]!.deviceId));
+  t.is(activeAccount(store)!.license, 'GOOD1234-GOOD1234-GOOD1234');
+  t.is(stand.devices.get(rows[0]!.deviceId)!.name, 'privroute');
   store.close();
   api.close();
 });

@@ -112,3 +112,24 @@ test.serial('status: identity from the store, reserved bytes reported as not app
   t.false(JSON.stringify(st).includes(activeAccount(ctx.store)!.privateKey));
   ctx.store.close();
 });
+
+test.serial('init after a run that died past POST /reg finishes that device: no second registration (issue 11 item 11)', async (t) => {
+  const { registerDevice, setupPending } = await import('../../../src/warp/account.js');
+  const { WarpApi } = await import('../../../src/warp/api.js');
+  const n = fakeNode();
+  const ctx = ctxFor(n);
+  const api = new WarpApi({ baseUrl: stand.url, caFile: stand.caFile, baseDelayMs: 1 });
+  stand.injectMalformed(1, { method: 'GET', path: /^\/reg\/[^/]+$/ });
+  await t.throwsAsync(registerDevice(api, ctx.store));
+  api.close();
+  const pending = activeAccount(ctx.store)!;
+  t.true(setupPending(ctx.store, pending.deviceId));
+  const posts = () => stand.requests.filter((r) => r.method === 'POST').length;
+  const before = posts();
+  const r = await runComponents([warpComponent(ctx, [])]);
+  t.is(r[0]!.status, 'changed', r[0]!.detail);
+  t.is(posts(), before, 'no second POST /reg');
+  t.is(activeAccount(ctx.store)!.deviceId, pending.deviceId);
+  t.false(setupPending(ctx.store, pending.deviceId));
+  ctx.store.close();
+});

@@ -27,6 +27,8 @@ export interface VpsState {
   net: NetState;
   nextPid: number;
   starts: number;
+  /** The config text the running engine read when it started (null: not running). */
+  loaded: string | null;
 }
 
 export const V2RAY_BANNER = 'V2Ray 4.34.0 (user) 20230518-074445 (go1.19.8 linux/amd64)\nA unified platform for anti-censorship.\n';
@@ -42,6 +44,7 @@ export function fakeVps(over: Partial<VpsState> = {}, target = 'ssh:root@203.0.1
     net: emptyNetState(),
     nextPid: 4000,
     starts: 0,
+    loaded: null,
     ...over,
   };
   const fake = new FakeHostExec<VpsState>({
@@ -79,12 +82,15 @@ export function fakeVps(over: Partial<VpsState> = {}, target = 'ssh:root@203.0.1
     .on(['start-stop-daemon', '--status', '--pidfile', /.+/], () => ({ code: state.service.pid ? 0 : 3 }), { times: 'any' })
     .on(['start-stop-daemon', '--stop', REST], ({ argv }) => {
       state.service.pid = null;
+      state.loaded = null;
       fake.files.delete(argv[argv.indexOf('--pidfile') + 1]!);
     }, { times: 'any' })
     .on(['start-stop-daemon', '--start', REST], ({ argv }) => {
       const pidFile = argv[argv.indexOf('--pidfile') + 1]!;
       state.service = { pid: state.nextPid++, argv: [argv[argv.indexOf('--exec') + 1]!, ...argv.slice(argv.indexOf('--') + 1)] };
       state.starts++;
+      const cfgPath = state.service.argv[state.service.argv.indexOf('-config') + 1];
+      state.loaded = cfgPath ? fake.files.get(cfgPath)?.content.toString() ?? null : null;
       fake.files.set(pidFile, { content: Buffer.from(`${state.service.pid}\n`), mode: 0o644 });
     }, { times: 'any' })
     .on(['ss', '-ltnpH'], () => {

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { ExecError } from '../../../src/host/exec.js';
+import { ExecError, type HostExec } from '../../../src/host/exec.js';
 import { FakeHostExec } from '../../../src/host/fake.js';
 import { provisionVps, type VpsDesired } from '../../../src/xray/vps/provision.js';
 import { planVps } from '../../../src/xray/vps/plan.js';
@@ -37,6 +37,44 @@ test('first run provisions; the second run changes nothing and says so', async (
   t.true(second.steps.every((s) => s.outcome === 'unchanged'), JSON.stringify(second.steps));
   t.is(vps.state.starts, 1);
   vps.assertDone();
+});
+
+/** The VPS over an SSH link that dies when `dies(argv)` first matches (once). */
+function linkDiesAt(vps: ReturnType<typeof fakeVps>, dies: (argv: readonly string[]) => boolean): HostExec {
+  let dead = false;
+  return {
+    target: vps.target,
+    run: (argv, o) => {
+      if (!dead && dies(argv)) {
+        dead = true;
+        return Promise.reject(new Error('ssh: connection lost (link killed by the test)'));
+      }
+      return vps.run(argv, o);
+    },
+    writeFile: (f, c, m) => vps.writeFile(f, c, m),
+    readFile: (f) => vps.readFile(f),
+  };
+}
+
+// Issue 11 item 4: a restart used to happen only when *this* run changed files, so
+// a run killed between writing the config and restarting left the old config
+// running for good: the next run saw the files already right and restarted nothing.
+test('the SSH link killed between the config write and the restart: the next run restarts and converges', async (t) => {
+  const vps = fakeVps();
+  await provisionVps(vps, desired(), { sleep: noSleep });
+  const cfgPath = '/etc/privroute-xray/config.json';
+  t.is(vps.state.loaded, vps.files.get(cfgPath)!.content.toString());
+  const next = desired({ upstreamDns: '9.9.9.9' });
+  await t.throwsAsync(provisionVps(linkDiesAt(vps, (a) => a[0] === 'start-stop-daemon' && a.includes('--stop')), next, { sleep: noSleep }), { message: /connection lost/ });
+  t.regex(vps.files.get(cfgPath)!.content.toString(), /9\.9\.9\.9/, 'the new config was written');
+  t.notRegex(vps.state.loaded ?? '', /9\.9\.9\.9/, 'the engine still runs the old one');
+  const plan = await planVps(vps, next);
+  t.like(plan.steps.find((s) => s.step === 'vps:run'), { outcome: 'changed' });
+  const again = await provisionVps(vps, next, { sleep: noSleep });
+  t.like(again.steps.find((s) => s.step === 'vps:run'), { outcome: 'changed' });
+  t.is(vps.state.loaded, vps.files.get(cfgPath)!.content.toString(), 'the running engine loaded the current config');
+  const third = await provisionVps(vps, next, { sleep: noSleep });
+  t.true(third.unchanged, JSON.stringify(third.steps));
 });
 
 test('a changed port replaces the firewall rule and restarts', async (t) => {

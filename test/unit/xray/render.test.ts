@@ -1,6 +1,6 @@
 import test from 'ava';
 import { renderClient, type ClientRenderInput } from '../../../src/xray/render/client.js';
-import { renderServer, type ServerRenderInput } from '../../../src/xray/render/server.js';
+import { BLOCKED_NAMES, renderServer, type ServerRenderInput } from '../../../src/xray/render/server.js';
 import { serialize } from '../../../src/xray/render/common.js';
 import { realityPublicKey } from '../../../src/xray/secrets.js';
 import { golden, goldenMaterial, V2RAY, XRAY } from './golden.js';
@@ -71,8 +71,39 @@ test('server blocks loopback destinations but keeps the chain resolver reachable
   const cfg = renderServer(serverInput({ profile: 'vless-tls', engine: V2RAY, upstreamDns: '127.0.0.53' })) as any;
   const rules = cfg.routing.rules;
   const allow = rules.findIndex((r: any) => r.ip?.includes('127.0.0.53/32'));
-  const block = rules.findIndex((r: any) => r.outboundTag === 'block');
+  const block = rules.findIndex((r: any) => r.outboundTag === 'block' && r.ip);
   t.true(allow >= 0 && allow < block);
+});
+
+test('server resolves names before the IP block (IPOnDemand) and blocks internal names before any resolution', (t) => {
+  for (const [profile, engine] of [['vless-tls', V2RAY], ['vless-reality-vision', XRAY]] as const) {
+    const cfg = renderServer(serverInput({ profile, engine })) as any;
+    t.is(cfg.routing.domainStrategy, 'IPOnDemand');
+    const rules = cfg.routing.rules;
+    const byName = rules.findIndex((r: any) => r.domain && r.outboundTag === 'block');
+    const firstIp = rules.findIndex((r: any) => r.ip);
+    t.true(byName >= 0 && byName < firstIp, 'names are refused before an IP rule makes the engine resolve them');
+    t.deepEqual(rules[byName].domain, [...BLOCKED_NAMES]);
+  }
+});
+
+test('BLOCKED_NAMES: local, internal, single-label and numeric names; public names pass', (t) => {
+  // Go RE2 `(?i)` → a JS `i` flag; the patterns use nothing else JS reads differently.
+  const res = BLOCKED_NAMES.map((p) => {
+    const body = p.replace(/^regexp:/, '');
+    return body.startsWith('(?i)') ? new RegExp(body.slice(4), 'i') : new RegExp(body);
+  });
+  const blocked = (name: string) => res.some((r) => r.test(name));
+  for (const n of ['localhost', 'LOCALHOST.', 'a.localhost', 'metadata', 'metadata.google.internal', 'printer.local', 'nas.lan',
+    'x.home.arpa', 'host.localdomain', '2130706433', '0x7f.1', '127.1', '0177.0.0.1.']) t.true(blocked(n), n);
+  for (const n of ['example.com', 'www.example.com.', 'local.example.com', 'internal-tools.example.org', '1.example', 'cdn-127.net']) t.false(blocked(n), n);
+});
+
+test('client: never overrides the destination with a sniffed name (routeOnly on Xray, no sniffing on V2Ray)', (t) => {
+  const redir = (engine: typeof XRAY) => (renderClient(clientInput({ engine, profile: engine.kind === 'xray' ? 'vless-reality-vision' : 'vless-tls' })) as any)
+    .inbounds.find((i: any) => i.tag === 'redir-in');
+  t.like(redir(XRAY).sniffing, { enabled: true, routeOnly: true });
+  t.is(redir(V2RAY).sniffing, undefined);
 });
 
 test('client: SOCKS on loopback only, transparent/DNS on the socket IP, pinned cert, mark, no direct outbound', (t) => {
@@ -89,6 +120,7 @@ test('client: SOCKS on loopback only, transparent/DNS on the socket IP, pinned c
   t.is(out.tag, 'vps-g1');
   t.deepEqual(out.streamSettings.tlsSettings.certificates, [{ usage: 'verify', certificateFile: '/etc/privroute/xray/vps.crt' }]);
   t.is(out.streamSettings.tlsSettings.serverName, '203.0.113.10');
+  t.true(out.streamSettings.tlsSettings.disableSystemRoot, 'the pin is the only trust: no system roots');
   t.is(out.streamSettings.sockopt.mark, 255);
   t.false(JSON.stringify(cfg).includes('freedom'));
 });

@@ -12,6 +12,7 @@ import { vpsLayout } from '../../../src/xray/vps/layout.js';
 import { fakeVps } from './fake-vps.js';
 import { goldenMaterial } from './golden.js';
 import { applianceTopology } from '../../../src/topology/topology.js';
+import { loadedStamp } from '../../../src/xray/service/loaded.js';
 
 const config = validateConfig({ version: 1, plugins: { privacy_router: {
   wireguard: { enabled: true, container_id: 100, socket_port: 'internal_100', subnet: '10.66.0.0/24' },
@@ -63,6 +64,12 @@ test('lockstep order: server adds, client adds new then removes old, server remo
   // No restarts on either side, and the UUIDs never went through argv.
   t.is(vps.state.starts + container.state.starts, 0);
   for (const f of [vps, container]) t.false(f.runs().some((a) => a.join(' ').includes(m1.clientUser.uuid)));
+  // The live change is recorded as loaded (issue 11 item 4): a later init must not restart either engine.
+  const text = (f: typeof vps, p: string) => f.files.get(p)!.content.toString();
+  const vl = vpsLayout();
+  const cl = clientLayout();
+  t.is(text(vps, `${vl.configPath}.loaded`), loadedStamp([text(vps, vl.configPath), m1.tls.certPem, m1.tls.keyPem]));
+  t.is(text(container, `${cl.configPath}.loaded`), loadedStamp([text(container, cl.configPath), m1.tls.certPem]));
   const row = store.db.prepare('SELECT outcome, detail FROM rotations').get() as { outcome: string; detail: string };
   t.is(row.outcome, 'ok');
   t.false(row.detail.includes(m1.clientUser.uuid));
