@@ -10,6 +10,10 @@ import { OperationError } from '../core/errors.js';
 import { requireFields } from '../config/require.js';
 import { applianceComponents, initContext } from '../init/index.js';
 import type { CliContext } from './context.js';
+import { recoverMacRotation } from '../rotation/mac.js';
+import { readJournal } from '../rotation/mac-journal.js';
+
+const quietOf = (ctx: CliContext): boolean => ctx.opts.json === true;
 
 const MARK: Record<ComponentReport['status'], string> = { unchanged: 'ok  ', changed: 'ok  ', planned: 'plan', failed: 'FAIL', skipped: 'skip' };
 
@@ -30,6 +34,14 @@ export async function runAppliance(ctx: CliContext, mode: 'init' | 'plan'): Prom
   // missing VPS key never leaves a half-built node behind (exit 2, nothing touched).
   if (config.plugins.privacy_router.xray.enabled) requireFields(config, ['xray.vps_address', 'vps.ssh.key_file', 'vps.ssh.host_key'], mode);
   const store = ctx.store({ create: mode === 'init' });
+  // An interrupted MAC rotation (its journal is in the store) is finished, or rolled
+  // back, before the components converge to the salt then in force (src/rotation/mac.ts).
+  const open = readJournal(store);
+  if (open && mode === 'plan') ctx.io.err.write(`plan mac-rotation: the interrupted MAC rotation #${open.rotationId} will be finished (or rolled back) by init\n`);
+  if (open && mode === 'init') {
+    const rec = await recoverMacRotation(initContext(config, store, ctx.logger));
+    if (rec && !quietOf(ctx)) ctx.io.err.write(`${rec.outcome === 'finished' ? 'ok  ' : 'WARN'} mac-rotation ${rec.detail}\n`);
+  }
   const ic = initContext(config, store, ctx.logger);
   const components = applianceComponents(ic); // compiles flows etc.: bad input throws here, still before any change
   const quiet = ctx.opts.json;

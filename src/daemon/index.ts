@@ -9,4 +9,4 @@ export { DaemonMetrics } from './metrics.js';
 export { startStatusServer, handle, type StatusSource, type StatusServer } from './server.js';
 export { readTokenFile, bearerMatches } from './token.js';
 export { productionJobs, healthJob, JOB_NAMES, type DaemonState, type JobDeps, type JobName } from './jobs.js';
-export { rotateMacs, macMismatches, MAC_SALT_KEY, type MacRotation } from './rotate-mac.js';
+export { rotateMacsFromConfig, MAC_SALT_KEY, type MacRotation } from './rotate-mac.js';

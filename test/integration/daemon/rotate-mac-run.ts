@@ -5,14 +5,14 @@
  * rotate-mac-run.ts <config> <state-dir>`.
  */
 import { loadConfig } from '../../../src/config/load.js';
-import { rotateMacs } from '../../../src/daemon/rotate-mac.js';
+import { rotateMacsFromConfig } from '../../../src/daemon/rotate-mac.js';
 import { StateStore } from '../../../src/state/store.js';
 
 const [configFile, stateDir] = process.argv.slice(2);
 const config = loadConfig({ file: configFile });
 const store = StateStore.open(stateDir!, {});
 try {
-  const r = await rotateMacs(config, store);
+  const r = await rotateMacsFromConfig(config, store);
   process.stdout.write(JSON.stringify({ ...r, salt: store.getKv('mac_salt') ?? '' }) + '\n');
 } finally {
   store.close();
