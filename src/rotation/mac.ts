@@ -146,8 +146,12 @@ export async function rotateMacs(ctx: InitContext, o: RotateMacOptions = {}): Pr
   const steps = describeSteps(moves);
   if (o.dryRun) return { rotated: false, dryRun: true, from, to, moves, steps };
   o.onStep?.('journal', to);
-  const j: MacJournal = { from, to, rotationId: startRotation(ctx.store, 'mac'), startedAt: new Date().toISOString() };
-  writeJournal(ctx.store, j);
+  // The log row and the journal in one transaction: a kill leaves both or neither.
+  const j: MacJournal = ctx.store.tx(() => {
+    const jj = { from, to, rotationId: startRotation(ctx.store, 'mac'), startedAt: new Date().toISOString() };
+    writeJournal(ctx.store, jj);
+    return jj;
+  });
   try {
     await runMacRotation(ctx, j, o.onStep);
   } catch (e) {

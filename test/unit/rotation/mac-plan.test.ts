@@ -28,7 +28,7 @@ test('the make-before-break pipeline accepts the old and the new MACs; the egres
   const a = compilePipeline(config, { topology: before });
   const b = compilePipeline(config, { topology: after });
   const u = unionPipeline(a, b);
-  const text = u.flows.map(flowText).join('\n');
+  const text = u.flows.map((f) => flowText(f)).join('\n');
   const gwOld = before.ports.find((p) => p.name === 'internal_100')!.mac;
   const gwNew = after.ports.find((p) => p.name === 'internal_100')!.mac;
   for (const mac of [gwOld, gwNew]) {
@@ -39,6 +39,6 @@ test('the make-before-break pipeline accepts the old and the new MACs; the egres
   t.false(text.includes(before.egressMac), 'one rewrite flow per key: the old egress MAC is gone');
   // Every flow of both pipelines is in the union unless it shares a key with a new one.
   t.true(u.flows.length > b.flows.length && u.flows.length < a.flows.length + b.flows.length);
-  const uText = new Set(u.flows.map(flowText));
+  const uText = new Set(u.flows.map((f) => flowText(f)));
   for (const f of b.flows) t.true(uText.has(flowText(f)), `new flow ${flowText(f)} kept`);
 });
