@@ -8,7 +8,7 @@ import { formatDuration } from '../core/progress.js';
 import { runComponents, converged, type ComponentReport } from '../core/runner.js';
 import { OperationError } from '../core/errors.js';
 import { requireFields } from '../config/require.js';
-import { applianceComponents, initContext } from '../init/index.js';
+import { applianceComponents, applianceContext } from '../appliance/index.js';
 import type { CliContext } from './context.js';
 import { recoverMacRotation } from '../rotation/mac.js';
 import { readJournal } from '../rotation/mac-journal.js';
@@ -39,10 +39,10 @@ export async function runAppliance(ctx: CliContext, mode: 'init' | 'plan'): Prom
   const open = readJournal(store);
   if (open && mode === 'plan') ctx.io.err.write(`plan mac-rotation: the interrupted MAC rotation #${open.rotationId} will be finished (or rolled back) by init\n`);
   if (open && mode === 'init') {
-    const rec = await recoverMacRotation(initContext(config, store, ctx.logger));
+    const rec = await recoverMacRotation(applianceContext(config, store, ctx.logger));
     if (rec && !quietOf(ctx)) ctx.io.err.write(`${rec.outcome === 'finished' ? 'ok  ' : 'WARN'} mac-rotation ${rec.detail}\n`);
   }
-  const ic = initContext(config, store, ctx.logger);
+  const ic = applianceContext(config, store, ctx.logger);
   const components = applianceComponents(ic); // compiles flows etc.: bad input throws here, still before any change
   const quiet = ctx.opts.json;
   const reports = await runComponents(components, {

@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
-import { initContext } from '../init/index.js';
+import { applianceContext } from '../appliance/index.js';
 import type { StateStore } from '../state/store.js';
 import { rotateMacs, type MacRotation } from '../rotation/mac.js';
 
@@ -14,5 +14,5 @@ export type { MacRotation } from '../rotation/mac.js';
 
 /** Rotate the MACs once. Rejects when the rotation failed (its journal is left for the next repair run). */
 export async function rotateMacsFromConfig(config: Config, store: StateStore, logger?: Logger): Promise<MacRotation> {
-  return rotateMacs(initContext(config, store, logger));
+  return rotateMacs(applianceContext(config, store, logger));
 }

@@ -6,9 +6,9 @@
  * their containers, warp0 / nm-privacy on the node. Read-only (`ip -j link` per
  * port through the runtime's executors, and the store).
  */
-import type { InitContext } from '../init/context.js';
+import type { ApplianceContext } from '../appliance/context.js';
 import { readLinkMac } from '../net/link-mac.js';
-import { lastSuccessful } from '../rotation/history.js';
+import { lastSuccessful } from '../state/rotations.js';
 import { readJournal } from '../rotation/mac-journal.js';
 import { execFor } from '../rotation/mac.js';
 import { linkHome } from '../rotation/mac-plan.js';
@@ -30,7 +30,7 @@ export interface MacRotationCapability extends Capability {
 }
 
 /** Rotatable ports whose link is not where it lives (`name (where)`). */
-export async function unreachableLinks(ctx: InitContext): Promise<string[]> {
+export async function unreachableLinks(ctx: ApplianceContext): Promise<string[]> {
   const out: string[] = [];
   for (const p of ctx.topology.ports) {
     const home = linkHome(p);
@@ -42,7 +42,7 @@ export async function unreachableLinks(ctx: InitContext): Promise<string[]> {
 }
 
 /** Can the MACs be rotated here, and which are in force? */
-export async function macRotationCapability(ctx: InitContext): Promise<MacRotationCapability> {
+export async function macRotationCapability(ctx: ApplianceContext): Promise<MacRotationCapability> {
   const missing = await unreachableLinks(ctx);
   const j = readJournal(ctx.store);
   const facts = {

@@ -5,9 +5,9 @@
  * human rendering. Changes nothing.
  */
 import type { Protection, ProtectionFacts } from '../flows/protections.js';
-import type { InitContext } from '../init/context.js';
+import type { ApplianceContext } from '../appliance/context.js';
 import { macRotationCapability } from './capabilities.js';
-import { listRotations } from '../rotation/history.js';
+import { listRotations } from '../state/rotations.js';
 import { flowsHealth } from './flows.js';
 import { gatewayHealth } from './gateway.js';
 import { ovsHealth } from './ovs.js';
@@ -38,7 +38,7 @@ export function netmakerHealth(): HopHealth {
 }
 
 /** Collect the status of every enabled hop. Never throws for a hop failure. */
-export async function collectStatus(ctx: InitContext, o: StatusOptions = {}): Promise<StatusReport> {
+export async function collectStatus(ctx: ApplianceContext, o: StatusOptions = {}): Promise<StatusReport> {
   const r = ctx.config.plugins.privacy_router;
   let facts: ProtectionFacts = {};
   const xray = r.xray.enabled

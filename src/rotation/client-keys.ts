@@ -11,7 +11,7 @@ import type { ClientRecord } from '../tunnel/client-repo.js';
 import { peerOf, type ApplyOutcome, type ClientService } from '../tunnel/clients.js';
 import { DeviceUnreachableError } from '../tunnel/device/model.js';
 import { generateClientKeys } from '../tunnel/keys.js';
-import { finishRotation, startRotation } from './history.js';
+import { finishRotation, startRotation } from '../state/rotations.js';
 
 /** Outcome of one client's rotation. Holds the new config (secret): print it, never log it. */
 export interface ClientKeyRotation {

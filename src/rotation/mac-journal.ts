@@ -10,7 +10,8 @@
 import type { StateStore } from '../state/store.js';
 
 /** kv key of the salt in force (the address plan derives every MAC from it). */
-export const MAC_SALT_KEY = 'mac_salt';
+export { MAC_SALT_KEY } from '../topology/topology.js';
+import { MAC_SALT_KEY } from '../topology/topology.js';
 /** kv key of the in-progress rotation's journal. */
 export const MAC_JOURNAL_KEY = 'mac_rotation';
 

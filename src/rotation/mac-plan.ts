@@ -10,7 +10,7 @@
  *   3. OVSDB Interface.mac := new (a port re-created by ovs-vswitchd gets it)
  *   4. salt in force := new;  flows := new   (the old MACs stop being accepted)
  */
-import type { Topology, TopologyPort } from '../flows/addressing.js';
+import type { Topology, TopologyPort } from '../topology/addressing.js';
 import type { CompiledPipeline } from '../flows/compile.js';
 import { flowKey } from '../flows/text.js';
 import { sortFlows } from '../flows/compile.js';

@@ -12,18 +12,18 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/types.js';
 import { OperationError } from '../core/errors.js';
-import { addressPlan, type Topology } from '../flows/addressing.js';
+import { addressPlan, type Topology } from '../topology/addressing.js';
 import { openflowEndpoint, reconcileSwitch } from '../flows/apply.js';
 import type { CompiledPipeline } from '../flows/compile.js';
 import { bridgeOfports } from '../flows/switch-state.js';
 import type { HostExec } from '../host/exec.js';
-import { compileFor } from '../init/flows.js';
-import type { InitContext } from '../init/context.js';
-import { desiredBridge, desiredPorts } from '../init/ovs.js';
+import { compileFor } from '../appliance/flows.js';
+import type { ApplianceContext } from '../appliance/context.js';
+import { desiredBridge, desiredPorts } from '../appliance/ovs.js';
 import { readLinkMac, setLinkMac } from '../net/link-mac.js';
 import { ensurePorts } from '../ovs/ovsdb/bridge.js';
 import { OvsdbClient } from '../ovs/ovsdb/rpc.js';
-import { finishRotation, startRotation } from './history.js';
+import { finishRotation, startRotation } from '../state/rotations.js';
 import { commitSalt, readJournal, saltInForce, writeJournal, type MacJournal } from './mac-journal.js';
 import { planMacMoves, unionPipeline, type LinkHome, type MacMove } from './mac-plan.js';
 
@@ -58,12 +58,12 @@ export function topologyForSalt(config: Config, salt: string): Topology {
 }
 
 /** `ctx` with the topology of `salt`. */
-function withSalt(ctx: InitContext, salt: string): InitContext {
+function withSalt(ctx: ApplianceContext, salt: string): ApplianceContext {
   return { ...ctx, topology: topologyForSalt(ctx.config, salt) };
 }
 
 /** The executor of the namespace a link lives in. */
-export function execFor(ctx: InitContext, home: LinkHome): HostExec {
+export function execFor(ctx: ApplianceContext, home: LinkHome): HostExec {
   if (home.kind === 'container') return ctx.runtime.exec(home.id);
   if (home.kind === 'node') return ctx.node;
   throw new Error('privroute does not reach links of foreign ports');
@@ -83,7 +83,7 @@ export function describeSteps(moves: readonly MacMove[]): string[] {
   ];
 }
 
-async function applyFlows(ctx: InitContext, compiled: CompiledPipeline): Promise<void> {
+async function applyFlows(ctx: ApplianceContext, compiled: CompiledPipeline): Promise<void> {
   await reconcileSwitch(openflowEndpoint(ctx.config), compiled, await bridgeOfports(ctx.config));
 }
 
@@ -93,7 +93,7 @@ async function applyFlows(ctx: InitContext, compiled: CompiledPipeline): Promise
  * OperationError when a link is missing or does not take its MAC (nothing is
  * committed then; the journal stays for recovery).
  */
-export async function runMacRotation(ctx: InitContext, j: MacJournal, onStep: RotateMacOptions['onStep'] = () => {}): Promise<MacMove[]> {
+export async function runMacRotation(ctx: ApplianceContext, j: MacJournal, onStep: RotateMacOptions['onStep'] = () => {}): Promise<MacMove[]> {
   const before = withSalt(ctx, j.from);
   const after = withSalt(ctx, j.to);
   const moves = planMacMoves(before.topology, after.topology);
@@ -135,7 +135,7 @@ export async function runMacRotation(ctx: InitContext, j: MacJournal, onStep: Ro
  * changed) while another rotation's journal is open. With `dryRun`, returns the
  * plan and touches nothing. Throws on failure with the journal left for `init`.
  */
-export async function rotateMacs(ctx: InitContext, o: RotateMacOptions = {}): Promise<MacRotation> {
+export async function rotateMacs(ctx: ApplianceContext, o: RotateMacOptions = {}): Promise<MacRotation> {
   const open = readJournal(ctx.store);
   if (open) {
     throw new OperationError('rotate-mac', `a MAC rotation (#${open.rotationId}, started ${open.startedAt}) did not finish`, { hint: 'run `privroute init`: it finishes or rolls back the interrupted rotation' });
@@ -175,7 +175,7 @@ export interface MacRecovery {
  * OVSDB, the sockets' MACs, the flows — then converge to it). Returns null when no
  * rotation was open. Never throws for a failed rotation (the log row says it).
  */
-export async function recoverMacRotation(ctx: InitContext): Promise<MacRecovery | null> {
+export async function recoverMacRotation(ctx: ApplianceContext): Promise<MacRecovery | null> {
   const j = readJournal(ctx.store);
   if (!j) return null;
   try {

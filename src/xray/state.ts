@@ -63,4 +63,4 @@ export function ensureMaterial(store: StateStore, vpsAddress: string, rand: Rand
 }
 
 /** The rotation log lives in src/rotation/history.ts (one writer for every kind). */
-export { startRotation, finishRotation } from '../rotation/history.js';
+export { startRotation, finishRotation } from '../state/rotations.js';

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
-import { listRotations } from '../../rotation/history.js';
+import { listRotations } from '../../state/rotations.js';
 import { action } from '../context.js';
 
 /** Register `history` on `program`. */

@@ -10,7 +10,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
 import { rotateClientKeys, setKeyLifetime } from '../../rotation/client-keys.js';
-import { checkOut, clientService, printConfig, warn, writeOut } from '../../tunnel/cli-support.js';
+import { checkOut, clientService, printConfig, warn, writeOut } from '../client-support.js';
 import { validateClientName } from '../../tunnel/validate.js';
 import { action } from '../context.js';
 

@@ -14,18 +14,19 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
-import { initContext } from '../../init/index.js';
+import { applianceContext } from '../../appliance/index.js';
 import { rotateMacs } from '../../rotation/mac.js';
 import { activeAccount } from '../../warp/account-store.js';
 import { rotateWarpFromConfig } from '../../warp/service.js';
 import { runRotateXray } from '../../xray/rotate.js';
 import { action, type CliContext } from '../context.js';
+import { applianceTopology } from '../../topology/topology.js';
 
 const KINDS = ['warp', 'xray', 'mac'] as const;
 
 /** `rotate warp`: prints the rotation result (no secrets in it). */
 export async function rotateWarpCommand(ctx: CliContext): Promise<void> {
-  const r = await rotateWarpFromConfig({ config: ctx.config, store: ctx.store(), logger: ctx.logger });
+  const r = await rotateWarpFromConfig({ config: ctx.config, store: ctx.store(), topology: applianceTopology(ctx.config, ctx.store()), logger: ctx.logger });
   ctx.output(r, () =>
     [
       `WARP rotated (rotation #${r.rotationId}): device ${r.oldDeviceId ?? '(none)'} -> ${r.newDeviceId} (${r.accountType ?? 'unknown'} account)`,
@@ -41,7 +42,7 @@ export async function rotateWarpCommand(ctx: CliContext): Promise<void> {
 
 /** `rotate mac`: progress per step on stderr, then the moves. */
 export async function rotateMacCommand(ctx: CliContext, dryRun: boolean): Promise<void> {
-  const ic = initContext(ctx.config, ctx.store(), ctx.logger);
+  const ic = applianceContext(ctx.config, ctx.store(), ctx.logger);
   const r = await rotateMacs(ic, { dryRun, onStep: (s, d) => ctx.opts.json || ctx.io.err.write(`step ${s}: ${d}\n`) });
   ctx.output(r, () =>
     r.dryRun

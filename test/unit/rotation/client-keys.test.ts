@@ -1,6 +1,6 @@
 import test from 'ava';
 import { keyAges, keyDue, rotateClientKeys, setKeyLifetime } from '../../../src/rotation/client-keys.js';
-import { listRotations } from '../../../src/rotation/history.js';
+import { listRotations } from '../../../src/state/rotations.js';
 import { ClientService } from '../../../src/tunnel/clients.js';
 import { parseWgQuick } from '../../../src/tunnel/render.js';
 import { FakeBackend } from '../tunnel/_fake-backend.js';

@@ -5,10 +5,10 @@
  */
 import { socketsComponent, type SocketHost, type SocketPlacement } from '../runtime/sockets.js';
 import type { Component } from '../core/runner.js';
-import type { InitContext } from './context.js';
+import type { ApplianceContext } from './context.js';
 
 /** Placements for the container sockets of the address plan. */
-export function socketPlacements(ctx: InitContext): SocketPlacement[] {
+export function socketPlacements(ctx: ApplianceContext): SocketPlacement[] {
   const mtu = ctx.config.plugins.privacy_router.chain_network.mtu;
   return ctx.topology.ports
     .filter((p) => p.role === 'gateway' || p.role === 'xray' || p.role === 'privacy' || p.role === 'mesh')
@@ -23,7 +23,7 @@ export function socketPlacements(ctx: InitContext): SocketPlacement[] {
 }
 
 /** The runtime as the socket component sees it. */
-export function socketHost(ctx: InitContext): SocketHost {
+export function socketHost(ctx: ApplianceContext): SocketHost {
   return {
     node: ctx.node,
     container: (id) => ctx.runtime.exec(id),
@@ -38,6 +38,6 @@ export function socketHost(ctx: InitContext): SocketHost {
 }
 
 /** The sockets component for init. */
-export function initSocketsComponent(ctx: InitContext): Component {
+export function initSocketsComponent(ctx: ApplianceContext): Component {
   return socketsComponent(socketHost(ctx), socketPlacements(ctx)) as Component;
 }

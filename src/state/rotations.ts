@@ -4,7 +4,7 @@
  * `privroute history` and `status --json` can list them. Rows never hold secrets
  * (callers pass names, ids and public facts only).
  */
-import type { StateStore } from '../state/store.js';
+import type { StateStore } from './store.js';
 
 /** One row of the log. */
 export interface RotationRecord {
