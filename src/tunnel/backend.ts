@@ -7,7 +7,6 @@
  * - kernel: `wg` run inside the gateway container through the container runtime.
  */
 import type { Config } from '../config/types.js';
-import { LocalExec } from '../host/local.js';
 import { createRuntime } from '../runtime/index.js';
 import { KernelBackend } from './device/kernel.js';
 import type { WgBackend } from './device/model.js';
@@ -23,7 +22,8 @@ export function backendFromConfig(config: Config, opts: BackendOptions = {}): Wg
   const r = config.plugins.privacy_router;
   const wg = r.wireguard;
   if (wg.backend === 'kernel') {
-    const runtime = createRuntime(r.runtime, new LocalExec());
+    // The runtime's default node executor honours runtime.node_netns (src/host/node.ts).
+    const runtime = createRuntime(r.runtime);
     return new KernelBackend(runtime.exec(wg.container_id), wg.interface);
   }
   const dir = (opts.env ?? process.env).PRIVROUTE_WG_SOCKET_DIR || UAPI_SOCKET_DIR;
