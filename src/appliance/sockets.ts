@@ -18,6 +18,7 @@ export function socketPlacements(ctx: ApplianceContext): SocketPlacement[] {
       cidr: `${p.ip}/${p.prefixLen}`,
       cidr6: p.ip6 ? `${p.ip6}/${p.prefixLen6}` : undefined,
       mtu,
+      mac: p.mac,
     }));
 }
 

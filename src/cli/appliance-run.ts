@@ -12,6 +12,10 @@ import { applianceComponents, applianceContext } from '../appliance/index.js';
 import { verifyContainers } from '../appliance/containers.js';
 import { preflightWarpFiles } from '../warp/files.js';
 import type { CliContext } from './context.js';
+import { recoverMacRotation } from '../rotation/mac.js';
+import { readJournal } from '../rotation/mac-journal.js';
+
+const quietOf = (ctx: CliContext): boolean => ctx.opts.json === true;
 
 const MARK: Record<ComponentReport['status'], string> = { unchanged: 'ok  ', changed: 'ok  ', planned: 'plan', failed: 'FAIL', skipped: 'skip' };
 
@@ -40,6 +44,14 @@ export async function runAppliance(ctx: CliContext, mode: 'init' | 'plan'): Prom
   checkApplianceInput(ctx, mode); // InputError (exit 2) before anything else
   const config = ctx.config;
   const store = ctx.store({ create: mode === 'init' });
+  // An interrupted MAC rotation (its journal is in the store) is finished, or rolled
+  // back, before the components converge to the salt then in force (src/rotation/mac.ts).
+  const open = readJournal(store);
+  if (open && mode === 'plan') ctx.io.err.write(`plan mac-rotation: the interrupted MAC rotation #${open.rotationId} will be finished (or rolled back) by init\n`);
+  if (open && mode === 'init') {
+    const rec = await recoverMacRotation(applianceContext(config, store, ctx.logger));
+    if (rec && !quietOf(ctx)) ctx.io.err.write(`${rec.outcome === 'finished' ? 'ok  ' : 'WARN'} mac-rotation ${rec.detail}\n`);
+  }
   const ic = applianceContext(config, store, ctx.logger);
   const components = applianceComponents(ic); // compiles flows etc.: bad input throws here, still before any change
   await verifyContainers(ic); // an existing chain CT with its own netN: exit 2, nothing touched

@@ -10,4 +10,4 @@ export { startStatusServer, statusRoutes, dispatch, DEFAULT_LIMITS, type StatusS
 export { startDashboard, type Dashboard } from './web/index.js';
 export { readTokenFile, bearerMatches, ensureTokenFile } from './token.js';
 export { productionJobs, healthJob, JOB_NAMES, type DaemonState, type JobDeps, type JobName } from './jobs.js';
-export { rotateMacs, macMismatches, MAC_SALT_KEY, type MacRotation } from './rotate-mac.js';
+export { rotateMacsFromConfig, MAC_SALT_KEY, type MacRotation } from './rotate-mac.js';

@@ -5,8 +5,9 @@
  *   expire_clients: ClientService.expire() (expired clients off the interface);
  *   rotate_warp:    rotateWarpFromConfig (src/warp/service.ts);
  *   rotate_xray:    runRotateXray (src/xray/rotate.ts), its printed report captured;
- *   rotate_mac:     rotateMacs (rotate-mac.ts); unavailable = a failed run, and the
- *                   daemon state says so.
+ *   rotate_mac:     rotateMacsFromConfig (rotate-mac.ts → src/rotation/mac.ts); a
+ *                   failure is a failed run, the daemon state says why, and the next
+ *                   health run finishes or rolls back the interrupted rotation.
  * Results carry no secrets (the same data the CLI prints).
  */
 import type { Logger } from 'pino';
@@ -21,7 +22,8 @@ import { ClientService } from '../tunnel/clients.js';
 import { rotateWarpFromConfig } from '../warp/service.js';
 import { runRotateXray } from '../xray/rotate.js';
 import type { JobSpec } from './scheduler.js';
-import { rotateMacs, type MacRotation } from './rotate-mac.js';
+import { rotateMacsFromConfig, type MacRotation } from './rotate-mac.js';
+import { recoverMacRotation } from '../rotation/mac.js';
 import { applianceTopology } from '../topology/topology.js';
 
 /** Job names, as in daemon.schedules. */
@@ -34,7 +36,7 @@ export interface DaemonState {
   lastHealth: { at: string; converged: boolean; components: ComponentReport[] } | null;
   /** Status collected after the last health run. */
   status: StatusReport | null;
-  /** MAC rotation: null = never tried; otherwise whether it worked, and why not. */
+  /** MAC rotation: null = never tried; otherwise whether the last run worked, and why not. */
   macRotation: { available: boolean; at: string; reason?: string } | null;
 }
 
@@ -49,6 +51,9 @@ export interface JobDeps {
 
 /** The health job: repair, then status. Throws (a failed run) when init did not converge. */
 export async function healthJob(d: JobDeps): Promise<{ converged: boolean; changes: number; statusOk: boolean }> {
+  // An interrupted MAC rotation is finished (or rolled back) before the components converge.
+  const recovered = await recoverMacRotation(applianceContext(d.config, d.store, d.logger));
+  if (recovered) d.logger.warn({ ...recovered }, recovered.detail);
   const ic = applianceContext(d.config, d.store, d.logger);
   const components = await runComponents(applianceComponents(ic));
   const ok = converged(components);
@@ -79,12 +84,15 @@ export function productionJobs(d: JobDeps): JobSpec[] {
       return report;
     },
     rotate_mac: async () => {
-      // Once found unavailable, not retried (each attempt would disturb the chain) until a restart.
-      if (d.state.macRotation?.available === false) throw new Error(`MAC rotation unavailable (${d.state.macRotation.reason}); not retried until the daemon restarts`);
-      const m: MacRotation = await rotateMacs(d.config, d.store, d.logger);
-      d.state.macRotation = { available: m.rotated, at: new Date().toISOString(), ...(m.reason ? { reason: m.reason } : {}) };
-      if (!m.rotated) throw new Error(`MAC rotation unavailable: ${m.reason}`);
-      return m;
+      const at = new Date().toISOString();
+      try {
+        const m: MacRotation = await rotateMacsFromConfig(d.config, d.store, d.logger);
+        d.state.macRotation = { available: true, at };
+        return m;
+      } catch (e) {
+        d.state.macRotation = { available: false, at, reason: (e as Error).message.split('\n')[0] };
+        throw e;
+      }
     },
   };
   // Jobs for disabled hops are not scheduled (nothing to rotate).

@@ -1,13 +1,17 @@
 /**
  * What the appliance can really do on this node, beyond hop health — today:
- * whether MAC rotation can work. OVSDB's Interface.mac reaches a port only while
- * ovs-vswitchd sees its device; a socket moved into its container keeps its MAC
- * (measured in the lab), so with such ports MAC rotation is unavailable.
- * Read-only (one OVSDB transaction).
+ * whether MAC rotation can work, and the MACs in force. MAC rotation moves each
+ * link's address where the link lives (src/rotation/mac.ts), so it is available
+ * when every rotatable port's link is found there: the container sockets inside
+ * their containers, warp0 / nm-privacy on the node. Read-only (`ip -j link` per
+ * port through the runtime's executors, and the store).
  */
 import type { ApplianceContext } from '../appliance/context.js';
-import { OvsdbClient } from '../ovs/ovsdb/rpc.js';
-import { bridgePorts, observeSwitch } from '../ovs/ovsdb/state.js';
+import { readLinkMac } from '../net/link-mac.js';
+import { lastSuccessful } from '../state/rotations.js';
+import { readJournal } from '../rotation/mac-journal.js';
+import { execFor } from '../rotation/mac.js';
+import { linkHome } from '../rotation/mac-plan.js';
 
 /** A capability and, when unavailable, why. */
 export interface Capability {
@@ -15,22 +19,38 @@ export interface Capability {
   reason?: string;
 }
 
-/** Plan ports whose device ovs-vswitchd does not see (no mac_in_use in OVSDB). */
-export async function portsOutsideVswitchd(ctx: ApplianceContext): Promise<string[]> {
-  const r = ctx.config.plugins.privacy_router;
-  const c = await OvsdbClient.connect(r.ovs.db);
-  try {
-    const ports = new Map((bridgePorts(await observeSwitch(c), r.bridge_name) ?? []).map((p) => [p.name, p]));
-    return ctx.topology.ports.filter((p) => !ports.get(p.name)?.mac_in_use).map((p) => p.name);
-  } finally {
-    await c.close();
-  }
+/** MAC rotation's capability plus the facts `status` reports (MACs are not secret). */
+export interface MacRotationCapability extends Capability {
+  /** Finish time of the last successful rotation, or null if the MACs were never rotated. */
+  lastRotation: string | null;
+  /** The MAC each port must carry under the salt in force. */
+  macs: Record<string, string>;
+  /** Set while an interrupted rotation waits for `init`. */
+  pending?: string;
 }
 
-/** Can the MACs be rotated here? */
-export async function macRotationCapability(ctx: ApplianceContext): Promise<Capability> {
-  const unseen = await portsOutsideVswitchd(ctx);
-  return unseen.length
-    ? { available: false, reason: `ports ${unseen.join(', ')} are outside ovs-vswitchd's view (moved into their container/namespace), so OVSDB cannot change their MAC` }
-    : { available: true };
+/** Rotatable ports whose link is not where it lives (`name (where)`). */
+export async function unreachableLinks(ctx: ApplianceContext): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of ctx.topology.ports) {
+    const home = linkHome(p);
+    if (home.kind === 'foreign') continue;
+    const mac = await readLinkMac(execFor(ctx, home), p.name).catch(() => null);
+    if (mac === null) out.push(`${p.name} (${home.kind === 'container' ? `CT ${home.id}` : 'node'})`);
+  }
+  return out;
+}
+
+/** Can the MACs be rotated here, and which are in force? */
+export async function macRotationCapability(ctx: ApplianceContext): Promise<MacRotationCapability> {
+  const missing = await unreachableLinks(ctx);
+  const j = readJournal(ctx.store);
+  const facts = {
+    lastRotation: lastSuccessful(ctx.store, 'mac')?.finishedAt ?? null,
+    macs: Object.fromEntries(ctx.topology.ports.map((p) => [p.name, p.mac])),
+    ...(j ? { pending: `rotation #${j.rotationId} started ${j.startedAt} did not finish; \`privroute init\` finishes it` } : {}),
+  };
+  return missing.length
+    ? { available: false, reason: `links ${missing.join(', ')} are not where they live; run \`privroute init\` to place them`, ...facts }
+    : { available: true, ...facts };
 }

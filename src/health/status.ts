@@ -7,6 +7,7 @@
 import type { Protection, ProtectionFacts } from '../flows/protections.js';
 import type { ApplianceContext } from '../appliance/context.js';
 import { macRotationCapability } from './capabilities.js';
+import { listRotations } from '../state/rotations.js';
 import { flowsHealth } from './flows.js';
 import { gatewayHealth } from './gateway.js';
 import { ovsHealth } from './ovs.js';
@@ -63,7 +64,8 @@ export async function collectStatus(ctx: ApplianceContext, o: StatusOptions = {}
   const [ovs, gateway, warp, xr] = others;
   const hops = [ovs, flows, gateway, warp, xr, r.netmaker.enabled ? netmakerHealth() : undefined].filter((h): h is HopHealth => h !== undefined);
   const macRotation = await macRotationCapability(ctx).catch((e: Error) => ({ available: null, reason: `cannot check: ${e.message.split('\n')[0]}` }));
-  return { ok: hops.every((h) => h.ok), at: (o.now?.() ?? new Date()).toISOString(), hops, protections, capabilities: { macRotation } };
+  const rotations = listRotations(ctx.store, { limit: 20 }).map(({ detail: _d, ...r }) => r);
+  return { ok: hops.every((h) => h.ok), at: (o.now?.() ?? new Date()).toISOString(), hops, protections, capabilities: { macRotation }, rotations };
 }
 
 const MARK: Record<Protection['status'], string> = { enforced: 'enforced   ', delegated: 'delegated  ', unavailable: 'UNAVAILABLE' };
@@ -84,5 +86,8 @@ export function renderStatus(s: StatusReport): string {
   }
   const mac = s.capabilities?.macRotation;
   if (mac && mac.available !== true) lines.push(`MAC rotation: UNAVAILABLE — ${mac.reason ?? 'unknown'}`);
+  if (mac?.available === true && mac.lastRotation !== undefined) lines.push(`MAC rotation: available; last rotated ${mac.lastRotation ?? 'never'}`);
+  if (mac?.pending) lines.push(`MAC rotation: PENDING — ${mac.pending}`);
+  if (mac?.macs && Object.keys(mac.macs).length) lines.push(`MACs in force: ${Object.entries(mac.macs).map(([n, m]) => `${n} ${m}`).join(', ')}`);
   return lines.join('\n');
 }

@@ -29,7 +29,9 @@ export interface StatusReport {
   /** The protections the config requests, with their real status (see src/flows/protections.ts). */
   protections: Protection[];
   /** Whether rotations that depend on this node's layout can work (null = could not be checked). */
-  capabilities: { macRotation: { available: boolean | null; reason?: string } };
+  capabilities: { macRotation: { available: boolean | null; reason?: string; lastRotation?: string | null; macs?: Record<string, string>; pending?: string } };
+  /** The newest rotations of every kind (src/rotation/history.ts), newest first. */
+  rotations?: { id: number; kind: string; subject: string | null; startedAt: string; finishedAt: string | null; outcome: string | null }[];
 }
 
 /** Build a hop record from its checks: ok iff all checks are ok; detail = the failed checks, else `okDetail`. */

@@ -8,6 +8,8 @@ export interface LinkState {
   up: boolean;
   mtu: number;
   addrs: string[];
+  /** Link-layer address, lower case (absent when `ip` prints none). */
+  mac?: string;
 }
 
 /** One address of `ip -j addr` (the fields privroute reads). */
@@ -22,6 +24,7 @@ interface IpJsonLink {
   ifname: string;
   mtu?: number;
   flags?: string[];
+  address?: string;
   addr_info?: IpAddrInfo[];
 }
 
@@ -40,6 +43,7 @@ export function parseIpAddrJson(json: string, keep: (a: IpAddrInfo) => boolean =
       up: (l.flags ?? []).includes('UP'),
       mtu: l.mtu ?? 0,
       addrs: (l.addr_info ?? []).filter(keep).map((a) => `${a.local}/${a.prefixlen}`),
+      ...(l.address ? { mac: l.address.toLowerCase() } : {}),
     });
   }
   return out;

@@ -13,6 +13,7 @@ import type { HostExec } from '../host/exec.js';
 import type { Change, Component } from '../core/runner.js';
 import { OperationError } from '../core/errors.js';
 import { parseIpAddrJson, type LinkState } from '../net/links.js';
+import { setLinkMac } from '../net/link-mac.js';
 
 /** Where one socket must end up. */
 export interface SocketPlacement {
@@ -23,6 +24,13 @@ export interface SocketPlacement {
   /** IPv6 address with prefix, or undefined. */
   cidr6?: string;
   mtu: number;
+  /**
+   * The MAC the link must carry, lower case, or undefined to leave it alone. OVSDB's
+   * Interface.mac reaches a port only while ovs-vswitchd sees its device, so a moved
+   * socket's MAC is converged here, inside the container (this is also how `init`
+   * finishes an interrupted MAC rotation: src/rotation/mac.ts).
+   */
+  mac?: string;
 }
 
 /** How to reach the node and the containers (adapted from the container runtime). */
@@ -51,6 +59,7 @@ export type SocketChange = Change &
     | { op: 'move'; socket: SocketPlacement }
     | { op: 'configure'; socket: SocketPlacement; addAddrs: string[]; setMtu: boolean; setUp: boolean }
     | { op: 'missing'; socket: SocketPlacement }
+    | { op: 'set-mac'; socket: SocketPlacement; mac: string }
   );
 
 /** Pure: desired placements + observed state → ordered changes (orphans first, then moves, then config). */
@@ -68,6 +77,9 @@ export function planSockets(desired: readonly SocketPlacement[], obs: SocketsObs
     if (!inCt) {
       changes.push({ op: 'missing', socket: s, describe: `socket ${s.name} exists neither on the node nor in CT ${s.containerId}` });
       continue;
+    }
+    if (s.mac && inCt.mac && inCt.mac !== s.mac.toLowerCase()) {
+      changes.push({ op: 'set-mac', socket: s, mac: s.mac.toLowerCase(), describe: `set ${s.name}'s MAC ${inCt.mac} -> ${s.mac.toLowerCase()} in CT ${s.containerId}` });
     }
     const addAddrs = wantedAddrs(s).filter((a) => !inCt.addrs.includes(a));
     const setMtu = inCt.mtu !== s.mtu;
@@ -107,6 +119,9 @@ export async function applySockets(host: SocketHost, changes: readonly SocketCha
         break;
       case 'move':
         await host.node.run(['ip', 'link', 'set', 'dev', c.socket.name, 'netns', await host.netnsTarget(c.socket.containerId)]);
+        break;
+      case 'set-mac':
+        await setLinkMac(ct, c.socket.name, c.mac);
         break;
       case 'configure':
         if (c.setMtu) await ct.run(['ip', 'link', 'set', 'dev', c.socket.name, 'mtu', String(c.socket.mtu)]);

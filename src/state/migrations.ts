@@ -95,4 +95,20 @@ export const MIGRATIONS: readonly Migration[] = [
           AND NOT EXISTS (SELECT 1 FROM clients WHERE host_index = n);
     `,
   },
+  {
+    version: 4,
+    name: 'rotation-log-subject-and-client-key-age',
+    sql: `
+      -- Which object a rotation was for (a client's name for rotate-client; NULL for
+      -- appliance-wide ones: mac, warp, xray), so the history can name it.
+      ALTER TABLE rotations ADD COLUMN subject TEXT;
+      -- history lists newest first; the last rotation per kind is one index walk.
+      CREATE INDEX rotations_kind_id ON rotations(kind, id);
+      -- Client key rotation: when the client's current keys were issued (NULL = at
+      -- created_at) and, optionally, how long they may live before list-clients
+      -- flags the client as due for rotate-client.
+      ALTER TABLE clients ADD COLUMN keys_at TEXT;
+      ALTER TABLE clients ADD COLUMN key_lifetime_s INTEGER;
+    `,
+  },
 ];

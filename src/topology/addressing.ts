@@ -12,7 +12,8 @@
  * MACs are locally administered unicast (02:xx:xx:xx:xx:xx), derived from a hash
  * of the port name and a rotation salt: stable across restarts (so neighbour
  * caches stay valid when ovs-vswitchd re-creates a port) and changed only when
- * the salt is rotated on purpose.
+ * the salt is rotated on purpose. The client access port's MAC is never salted: its
+ * link belongs to the client side, where privroute cannot move it (src/rotation/mac-plan.ts).
  */
 import { createHash } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
@@ -177,7 +178,7 @@ export function addressPlan(config: Config, opts: AddressPlanOptions = {}): Topo
       problems.push({ path: d.path, value: d.objectId, expected: `a container id that is a host number inside ${cidrPath} (${cidr}); widen the subnet or renumber the container` });
       continue;
     }
-    const port: TopologyPort = { name: d.name, role: d.role, objectId: d.objectId, ip, prefixLen: Number(cidr.split('/')[1]), mac: deriveMac(d.name, salt) };
+    const port: TopologyPort = { name: d.name, role: d.role, objectId: d.objectId, ip, prefixLen: Number(cidr.split('/')[1]), mac: deriveMac(d.name, d.role === 'access' ? '' : salt) };
     if (d.net === 'chain' && r.chain_network.subnet6) {
       const ip6 = hostInSubnet6(r.chain_network.subnet6, host);
       if (!ip6) problems.push({ path: `${ROOT}.chain_network.subnet6`, value: r.chain_network.subnet6, expected: `room for host number ${host}` });

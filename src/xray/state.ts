@@ -62,13 +62,5 @@ export function ensureMaterial(store: StateStore, vpsAddress: string, rand: Rand
   });
 }
 
-/** Start a rotation log row; returns its id. */
-export function startRotation(store: StateStore, kind: string): number {
-  const r = store.db.prepare(`INSERT INTO rotations(kind, started_at) VALUES(?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))`).run(kind);
-  return Number(r.lastInsertRowid);
-}
-
-/** Finish a rotation log row. `detail` must hold no secrets. */
-export function finishRotation(store: StateStore, id: number, outcome: 'ok' | 'failed', detail: string): void {
-  store.db.prepare(`UPDATE rotations SET finished_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'), outcome = ?, detail = ? WHERE id = ?`).run(outcome, detail, id);
-}
+/** The rotation log lives in src/rotation/history.ts (one writer for every kind). */
+export { startRotation, finishRotation } from '../state/rotations.js';

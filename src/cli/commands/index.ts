@@ -13,6 +13,8 @@ import * as disableClient from './disable-client.js';
 import * as enableClient from './enable-client.js';
 import * as status from './status.js';
 import * as rotate from './rotate.js';
+import * as history from './history.js';
+import * as rotateClient from './rotate-client.js';
 import * as flows from './flows.js';
 import * as daemon from './daemon.js';
 import * as lab from './lab.js';
@@ -20,7 +22,7 @@ import * as config from './config.js';
 
 const COMMANDS: readonly { register(program: Command): void }[] = [
   init, plan, addClient, listClients, showClient, revokeClient, disableClient, enableClient,
-  status, rotate, flows, daemon, lab, config,
+  status, rotate, rotateClient, history, flows, daemon, lab, config,
 ];
 
 /** Register all commands on `program`. */

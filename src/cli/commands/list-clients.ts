@@ -1,12 +1,14 @@
 /**
  * `privroute list-clients [--json]`: name, address, created, expires, enabled,
  * last handshake and rx/tx (live columns when the interface is reachable; a
- * warning on stderr otherwise).
+ * warning on stderr otherwise). A client whose keys outlived their lifetime
+ * (`rotate-client --key-lifetime`) is flagged "keys due" (JSON: keyDue).
  */
 import type { Command } from 'commander';
 import { action } from '../context.js';
 import { clientService, warn } from '../client-support.js';
 import type { ClientView } from '../../tunnel/clients.js';
+import { keyAges, keyDue } from '../../rotation/client-keys.js';
 
 function bytes(n: number | null): string {
   if (n === null) return '-';
@@ -24,14 +26,14 @@ function ago(iso: string | null, now: number): string {
 }
 
 /** Render the human table (pure). */
-export function clientTable(rows: readonly ClientView[], now = Date.now()): string {
+export function clientTable(rows: readonly (ClientView & { keyDue?: boolean })[], now = Date.now()): string {
   const head = ['NAME', 'ADDRESS', 'CREATED', 'EXPIRES', 'STATE', 'HANDSHAKE', 'RX', 'TX'];
   const body = rows.map((c) => [
     c.name,
     c.address6 ? `${c.address4}, ${c.address6}` : c.address4,
     c.createdAt.slice(0, 10),
     c.expiresAt ? c.expiresAt.slice(0, 16).replace('T', ' ') : '-',
-    c.expired ? 'expired' : c.enabled ? (c.live === false ? 'enabled (not live)' : 'enabled') : 'disabled',
+    (c.expired ? 'expired' : c.enabled ? (c.live === false ? 'enabled (not live)' : 'enabled') : 'disabled') + (c.keyDue ? ', keys due' : ''),
     c.live === null ? '?' : ago(c.lastHandshake, now),
     bytes(c.rxBytes),
     bytes(c.txBytes),
@@ -47,8 +49,12 @@ export function register(program: Command): void {
     .description('list WireGuard clients')
     .action(
       action(async (ctx) => {
-        const r = await clientService(ctx).list();
-        ctx.output({ device: r.device, clients: r.clients }, () => (r.clients.length ? clientTable(r.clients) : 'no clients (add one with: privroute add-client NAME)'));
+        const svc = clientService(ctx);
+        const r = await svc.list();
+        const ages = keyAges(svc);
+        const now = new Date();
+        const clients = r.clients.map((c) => ({ ...c, keysAt: ages.get(c.name)?.keysAt ?? c.createdAt, keyDue: keyDue(ages.get(c.name), now) }));
+        ctx.output({ device: r.device, clients }, () => (clients.length ? clientTable(clients) : 'no clients (add one with: privroute add-client NAME)'));
         warn(ctx, r.warning);
       }),
     );

@@ -37,11 +37,13 @@ test('disabled hops have no rotation job', (t) => {
   t.false(productionJobs(d).some((j) => j.name === 'rotate_xray'));
 });
 
-test('a MAC rotation found unavailable is not retried and touches nothing', async (t) => {
+test('a MAC rotation while an interrupted one is open refuses, touches nothing, and says why', async (t) => {
   const d = deps(t);
   d.store.setKv('mac_salt', 'abc');
-  d.state.macRotation = { available: false, at: new Date().toISOString(), reason: 'ports internal_100 are outside ovs-vswitchd\'s view' };
+  d.store.setKv('mac_rotation', JSON.stringify({ from: 'abc', to: 'def', rotationId: 7, startedAt: new Date().toISOString() }));
   const job = productionJobs(d).find((j) => j.name === 'rotate_mac')!;
-  await t.throwsAsync(job.run(), { message: /unavailable \(ports internal_100 .*not retried/ });
+  await t.throwsAsync(job.run(), { message: /MAC rotation \(#7.*did not finish/ });
   t.is(d.store.getKv('mac_salt'), 'abc');
+  t.like(d.state.macRotation, { available: false });
+  t.regex(d.state.macRotation!.reason!, /did not finish/);
 });

@@ -169,4 +169,11 @@ test('render: FAIL lines for failed hops, protections with their honest status',
   t.is(out.at(-1), "MAC rotation: UNAVAILABLE — ports internal_100 are outside ovs-vswitchd's view");
   const healthy = renderStatus({ ...s, ok: true, hops: [s.hops[0]!], protections: [], capabilities: { macRotation: { available: true } } });
   t.is(healthy, 'status: every hop healthy\nok   ovs      bridge ovsbr0: fail_mode secure, 7 port(s) present');
+  // The MACs in force and the last rotation are shown (not secret); a pending rotation is named.
+  const rotated = renderStatus({ ...s, ok: true, hops: [s.hops[0]!], protections: [], capabilities: { macRotation: { available: true, lastRotation: '2026-11-30T00:00:00.000Z', macs: { internal_100: '02:aa:bb:cc:dd:ee' }, pending: 'rotation #3 started x did not finish' } } });
+  t.deepEqual(rotated.split('\n').slice(2), [
+    'MAC rotation: available; last rotated 2026-11-30T00:00:00.000Z',
+    'MAC rotation: PENDING — rotation #3 started x did not finish',
+    'MACs in force: internal_100 02:aa:bb:cc:dd:ee',
+  ]);
 });

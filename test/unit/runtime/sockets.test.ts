@@ -50,3 +50,13 @@ test('a socket that exists nowhere is reported, not silently skipped', (t) => {
   const ch = planSockets([gw], { inNode: new Set(), inContainer: new Map([['internal_100', null]]) });
   t.is(ch[0]!.op, 'missing');
 });
+
+test('a socket inside its container carrying another MAC gets the planned one there (init finishes a MAC rotation)', (t) => {
+  const want = { ...gw, mac: '02:aa:bb:cc:dd:ee' };
+  const here: LinkState = { up: true, mtu: 1420, addrs: ['10.77.0.100/24'], mac: '02:11:22:33:44:55' };
+  const ch = planSockets([want], { inNode: new Set(), inContainer: new Map([['internal_100', here]]) });
+  t.deepEqual(ch.map((c) => c.op), ['set-mac']);
+  t.like(ch[0], { mac: '02:aa:bb:cc:dd:ee' });
+  t.deepEqual(planSockets([want], { inNode: new Set(), inContainer: new Map([['internal_100', { ...here, mac: '02:aa:bb:cc:dd:ee' }]]) }), []);
+  t.deepEqual(planSockets([gw], { inNode: new Set(), inContainer: new Map([['internal_100', here]]) }), [], 'no planned MAC: left alone');
+});
