@@ -10,6 +10,8 @@ import { OperationError } from '../core/errors.js';
 import { requireFields } from '../config/require.js';
 import { applianceComponents, initContext } from '../init/index.js';
 import type { CliContext } from './context.js';
+import type { HookTarget } from '../proxmox/hookscript.js';
+import path from 'node:path';
 
 const MARK: Record<ComponentReport['status'], string> = { unchanged: 'ok  ', changed: 'ok  ', planned: 'plan', failed: 'FAIL', skipped: 'skip' };
 
@@ -23,6 +25,11 @@ export function reportLine(r: ComponentReport): string {
   return `${MARK[r.status]} ${r.name} (${formatDuration(r.ms)}) ${what}`;
 }
 
+/** How Proxmox's hookscript calls this very privroute (the running CLI's argv, config and state dir). */
+export function hookTargetOf(ctx: CliContext): HookTarget {
+  return { argv: [process.execPath, ...process.execArgv, path.resolve(process.argv[1]!)], configPath: path.resolve(ctx.configPath), stateDir: path.resolve(ctx.opts.stateDir) };
+}
+
 /** Run init (apply) or plan; prints progress and the result. */
 export async function runAppliance(ctx: CliContext, mode: 'init' | 'plan'): Promise<ComponentReport[]> {
   const config = ctx.config; // InputError (exit 2) before anything else
@@ -30,7 +37,7 @@ export async function runAppliance(ctx: CliContext, mode: 'init' | 'plan'): Prom
   // missing VPS key never leaves a half-built node behind (exit 2, nothing touched).
   if (config.plugins.privacy_router.xray.enabled) requireFields(config, ['xray.vps_address', 'vps.ssh.key_file', 'vps.ssh.host_key'], mode);
   const store = ctx.store({ create: mode === 'init' });
-  const ic = initContext(config, store, ctx.logger);
+  const ic = { ...initContext(config, store, ctx.logger), hookTarget: hookTargetOf(ctx) };
   const components = applianceComponents(ic); // compiles flows etc.: bad input throws here, still before any change
   const quiet = ctx.opts.json;
   const reports = await runComponents(components, {

@@ -12,6 +12,7 @@ import type { StateStore } from '../state/store.js';
 import { createRuntime } from '../runtime/index.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 import { addressPlan, type Topology } from '../flows/addressing.js';
+import type { HookTarget } from '../proxmox/hookscript.js';
 
 /** The per-run context of the appliance composition. */
 export interface InitContext {
@@ -22,6 +23,8 @@ export interface InitContext {
   node: HostExec;
   runtime: ContainerRuntime;
   topology: Topology;
+  /** How Proxmox's hookscript reaches this privroute (pct runtime); no hookscript without it. */
+  hookTarget?: HookTarget;
 }
 
 /** The node executor the config asks for. */

@@ -16,6 +16,7 @@ import { backendFromConfig } from '../tunnel/backend.js';
 import { gatewayNetComponent, gatewayPeersComponent } from '../tunnel/components.js';
 import { applyGateway, gatewayDesired, observeGateway, planGateway, type GatewayChange, type GatewayObserved } from '../tunnel/gateway.js';
 import type { InitContext } from './context.js';
+import { nodeHasKernelWireguard } from './engines.js';
 
 type GwChange = Change & { start: boolean; change?: GatewayChange };
 
@@ -32,14 +33,17 @@ export function gatewayComponents(ctx: InitContext): Component[] {
     observe: () => net.observe(),
     reconcile: (o) =>
       net.reconcile(o).map((c) =>
-        c.precondition ? { start: true, describe: `start wireguard-go ${d.iface} in CT ${r.wireguard.container_id}` } : { start: false, change: c, describe: c.describe },
+        c.precondition ? { start: true, describe: `create ${d.iface} (kernel WireGuard where the node has it, else wireguard-go) in CT ${r.wireguard.container_id}` } : { start: false, change: c, describe: c.describe },
       ),
     async apply(changes) {
       if (!changes.some((c) => c.start)) return applyGateway(ct, changes.map((c) => c.change!));
       // Without -f wireguard-go daemonizes once the TUN exists; it lives as long as its
       // interface. No LOG_LEVEL: with one set, the daemon keeps our stdout/stderr pipes
       // open (this call would never return); without, its stdio is /dev/null.
-      await ct.run(['wireguard-go', d.iface]);
+      // Kernel WireGuard where the node has it (a Proxmox kernel does): the device is created
+      // inside the container's own namespace. wireguard-go otherwise.
+      if (ctx.runtime.kind === 'pct' && (await nodeHasKernelWireguard(ctx))) await ct.run(['ip', 'link', 'add', 'dev', d.iface, 'type', 'wireguard']);
+      else await ct.run(['wireguard-go', d.iface]);
       await untilReachable(() => backend.get(), `wireguard-go ${d.iface} in CT ${r.wireguard.container_id}`);
       // Re-plan: the interface now exists; its address, MTU and routes are next.
       await applyGateway(ct, planGateway(d, await observeGateway(ct, d)));

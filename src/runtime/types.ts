@@ -27,6 +27,8 @@ export interface ContainerSpec {
   memoryMb?: number;
   /** Needs /dev/net/tun (wireguard-go, XRay TUN). Default false. */
   tun?: boolean;
+  /** pct only: start at node boot (`--onboot 1`) in this order (`--startup order=N`). */
+  startupOrder?: number;
 }
 
 /** Lifecycle state of a container. */

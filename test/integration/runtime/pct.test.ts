@@ -96,3 +96,24 @@ t0('exec/writeFile through the runtime reach the CT filesystem', async (t) => {
   t.is(statSync(f).uid, 100000);
   t.is((await ex.run(['cat', '/root/token'])).stdout, 't0k');
 });
+
+t0('dev0: /dev/net/tun is made for the mapped root, so the container root opens it', async (t) => {
+  const ex = rt.exec(100);
+  t.is((await ex.run(['stat', '-c', '%u:%g', '/dev/net/tun'])).stdout.trim(), '0:0');
+  // `ip tuntap add` opens /dev/net/tun and makes a persistent TUN device in the CT's namespace.
+  await ex.run(['ip', 'tuntap', 'add', 'dev', 'tuntest', 'mode', 'tun']);
+  t.regex((await ex.run(['ip', '-o', 'link', 'show', 'dev', 'tuntest'])).stdout, /tuntest/);
+});
+
+t0('PVE < 8.1: the raw bind lines alone give the unprivileged root a node it cannot open (the wall dev0 removes)', async (t) => {
+  const old = new PctRuntime({ node: nodeExec(nodeNs), tmpDir: scope!.dir, pveVersion: '7.4.1', confDir: path.join(standinRoot, 'etc/pve/lxc') });
+  t.is(await old.ensure({ id: 103, hostname: 'legacy', template: TEMPLATE, tun: true }), 'created');
+  const conf = (await spawnArgv('local', ['pct', 'config', '103'])).stdout;
+  t.regex(conf, /^lxc\.mount\.entry: \/dev\/net\/tun dev\/net\/tun none bind,create=file$/m);
+  t.notRegex(conf, /^dev0:/m);
+  await old.start(103);
+  t.is((await old.exec(103).run(['stat', '-c', '%U %a', '/dev/net/tun'])).stdout.trim(), 'nobody 600');
+  const r = await old.exec(103).run(['ip', 'tuntap', 'add', 'dev', 'tuntest', 'mode', 'tun'], { okCodes: [0, 1, 255] });
+  t.not(r.code, 0);
+  t.regex(r.stderr, /Permission denied|Operation not permitted/);
+});
