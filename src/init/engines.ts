@@ -13,6 +13,9 @@ import type { Component } from '../core/runner.js';
 import { enginesComponent, type EngineNeed } from '../runtime/engines.js';
 import type { InitContext } from './context.js';
 
+/** The node's archive cache for the containers' packages. */
+export const DEB_CACHE = '/var/cache/privroute/debs';
+
 /** Whether the node has kernel WireGuard loaded (read-only). */
 export async function nodeHasKernelWireguard(ctx: InitContext): Promise<boolean> {
   return (await ctx.node.run(['test', '-d', '/sys/module/wireguard'], { okCodes: [0, 1] })).code === 0;
@@ -37,6 +40,12 @@ export function engineNeeds(ctx: InitContext, kernelWg: boolean): EngineNeed[] {
 /** The component (pct runtime only; undefined on netns, where the host's programs are used). */
 export function initEnginesComponent(ctx: InitContext): Component | undefined {
   if (ctx.runtime.kind !== 'pct') return undefined;
-  const host = { node: ctx.node, container: (id: number) => ctx.runtime.exec(id), workDir: `/run/privroute-engines-${process.pid}` };
+  const host = {
+    node: ctx.node,
+    container: (id: number) => ctx.runtime.exec(id),
+    workDir: `/run/privroute-engines-${process.pid}`,
+    // PRIVROUTE_DEB_CACHE: where the lab pre-fetches (its node has no route to a mirror).
+    debCache: process.env.PRIVROUTE_DEB_CACHE || DEB_CACHE,
+  };
   return enginesComponent(host, async () => engineNeeds(ctx, await nodeHasKernelWireguard(ctx))) as Component;
 }

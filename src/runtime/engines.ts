@@ -43,6 +43,8 @@ export interface EngineHost {
   container(id: number): HostExec;
   /** A private node-side work dir for one apply (created 0700 and removed by the component). */
   workDir: string;
+  /** The node's archive cache for the containers' packages (kept: a cached .deb is not fetched again). */
+  debCache: string;
 }
 
 /** Observed per container: installed packages and the digests of the pinned destinations. */
@@ -95,24 +97,40 @@ export async function observeEngines(host: EngineHost, needs: readonly EngineNee
   return { installed, digests };
 }
 
-/** The node-side steps for one container's packages: resolve against its dpkg status, download. */
+/** Parse `apt-get -s install` output: the packages apt would unpack, as archive file names. */
+export function parseSimulatedInstalls(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/^Inst (\S+) (?:\[[^\]]*\] )?\((\S+) .*\[([a-z0-9]+)\]\)/gm)) {
+    // apt's archive names escape the epoch colon.
+    out.push(`${m[1]}_${m[2]!.replace(/:/g, '%3a')}_${m[3]}.deb`);
+  }
+  return out;
+}
+
+/**
+ * The node-side steps for one container's packages: resolve against the container's dpkg
+ * status (apt simulates an install on that status), download what is not in the node's
+ * archive cache, and return the node paths of exactly the archives to install.
+ */
 async function fetchDebs(host: EngineHost, id: number, packages: string[]): Promise<string[]> {
-  const dir = `${host.workDir}/ct${id}`;
-  const status = `${dir}/status`;
-  await host.node.run(['mkdir', '-p', '-m', '0700', `${dir}/debs/partial`]);
+  const status = `${host.workDir}/ct${id}.status`;
+  await host.node.run(['mkdir', '-p', '-m', '0700', `${host.debCache}/partial`]);
   await host.node.writeFile(status, await host.container(id).readFile('/var/lib/dpkg/status'), 0o600);
-  const apt = [
-    'apt-get', '-q', '-y', '--no-install-recommends', '-o', `Dir::State::status=${status}`, '-o', `Dir::Cache::archives=${dir}/debs`,
-    '-o', 'Debug::NoLocking=1', '-o', 'APT::Sandbox::User=root', 'install', '--download-only', ...packages,
+  const apt = (extra: string[]) => [
+    'apt-get', '-q', '-y', '--no-install-recommends', '-o', `Dir::State::status=${status}`, '-o', `Dir::Cache::archives=${host.debCache}`,
+    '-o', 'Debug::NoLocking=1', '-o', 'APT::Sandbox::User=root', ...extra, 'install', ...packages,
   ];
-  await host.node.run(apt, { timeoutMs: 600_000, env: { DEBIAN_FRONTEND: 'noninteractive' } }).catch((e: unknown) => {
+  const env = { DEBIAN_FRONTEND: 'noninteractive' };
+  try {
+    const sim = await host.node.run(apt(['-s']), { env });
+    await host.node.run(apt(['--download-only']), { timeoutMs: 600_000, env });
+    return parseSimulatedInstalls(sim.stdout).map((f) => `${host.debCache}/${f}`);
+  } catch (e) {
     throw new OperationError('engines', `the node could not fetch ${packages.join(', ')} for CT ${id}`, {
       cause: e,
-      hint: 'the node fetches the containers\' packages: run `apt-get update` on the node and check its Debian sources',
+      hint: "the node fetches the containers' packages: run `apt-get update` on the node and check its Debian sources",
     });
-  });
-  const ls = await host.node.run(['find', `${dir}/debs`, '-maxdepth', '1', '-name', '*.deb']);
-  return ls.stdout.split('\n').filter(Boolean).sort();
+  }
 }
 
 /** Apply the plan: per container, fetch on the node, push in, install; push pinned binaries. */
@@ -122,18 +140,17 @@ export async function applyEngines(host: EngineHost, changes: readonly EngineCha
     if (c.packages.length) {
       const debs = await fetchDebs(host, c.id, c.packages);
       const inside = '/var/cache/privroute/debs';
+      // One archive of the .debs, one push (each push is a round trip through pct).
+      const tar = `${host.workDir}/ct${c.id}.tar`;
+      await host.node.run(['tar', '-cf', tar, '-C', host.debCache, ...debs.map((d) => d.split('/').pop()!)]);
       await ct.run(['mkdir', '-p', '-m', '0700', inside]);
-      const dests: string[] = [];
-      for (const deb of debs) {
-        const dest = `${inside}/${deb.split('/').pop()!}`;
-        await ct.writeFile(dest, await host.node.readFile(deb), 0o600);
-        dests.push(dest);
-      }
       try {
+        await ct.writeFile(`${inside}/debs.tar`, await host.node.readFile(tar), 0o600);
+        await ct.run(['tar', '-xf', `${inside}/debs.tar`, '-C', inside]);
+        const dests = debs.map((d) => `${inside}/${d.split('/').pop()!}`);
         if (dests.length) await ct.run(['dpkg', '-i', ...dests], { timeoutMs: 600_000, env: { DEBIAN_FRONTEND: 'noninteractive' } });
       } finally {
         await ct.run(['rm', '-rf', inside]);
-        await host.node.run(['rm', '-rf', `${host.workDir}/ct${c.id}`]);
       }
     }
     for (const b of c.binaries) {
