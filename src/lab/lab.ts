@@ -136,8 +136,9 @@ async function build(scope: Scope, log: (l: string) => void, runtime: 'netns' | 
     spawnArgv(`netns:${world.node.name}`, [...(pct ? inNodeNet(world.node.name) : ['ip', 'netns', 'exec', world.node.name]), ...cliArgv(), '--config', configFile, '--state-dir', stateDir, ...args], { timeoutMs: 900_000, okCodes: opts.okCodes, env: pct?.env });
   // What privroute itself starts (wireguard-go, v2ray) outlives the CLI: stop it by name at lab down.
   scope.defer('processes started by privroute', async () => void (await stopProductProcesses(prefix, dir)));
-  const init = await step(log, 'privroute init (inside the node namespace)', () => privroute(['init']));
+  const init = await step(log, 'privroute init (inside the node namespace)', () => privroute(['init'], { okCodes: [0, 1] }));
   for (const l of init.stderr.split('\n').filter(Boolean)) log(`     ${l}`);
+  if (init.code !== 0) throw new Error(`privroute init did not converge in the lab (its report is above)`);
   const reattachAccess = async () => {
     const inNode = await world.node.run(['ip', 'link', 'show', 'dev', ACCESS_PORT], { okCodes: [0, 1] });
     if (inNode.code !== 0) return;

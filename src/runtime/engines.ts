@@ -122,11 +122,11 @@ async function fetchDebs(host: EngineHost, id: number, packages: string[]): Prom
   ];
   const env = { DEBIAN_FRONTEND: 'noninteractive' };
   try {
-    const sim = await host.node.run(apt(['-s']), { env });
+    const sim = await host.node.run(apt(['-s']), { timeoutMs: 300_000, env });
     await host.node.run(apt(['--download-only']), { timeoutMs: 600_000, env });
     return parseSimulatedInstalls(sim.stdout).map((f) => `${host.debCache}/${f}`);
   } catch (e) {
-    throw new OperationError('engines', `the node could not fetch ${packages.join(', ')} for CT ${id}`, {
+    throw new OperationError('engines', `the node could not fetch ${packages.join(', ')} for CT ${id}: ${(e as Error).message.split('\n').slice(0, 3).join(' / ')}`, {
       cause: e,
       hint: "the node fetches the containers' packages: run `apt-get update` on the node and check its Debian sources",
     });
