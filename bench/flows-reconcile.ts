@@ -53,7 +53,7 @@ function synthFlows(n: number, variant = 0, changed = new Set<number>()): Flow[]
   return out;
 }
 
-const pipeline = (flows: Flow[]): CompiledPipeline => ({ topology: { bridge: BRIDGE, ports: [], egressMac: '02:00:00:00:00:00' }, flows, meters: [], userFlows: [], functionRoutes: [] });
+const pipeline = (flows: Flow[]): CompiledPipeline => ({ topology: { bridge: BRIDGE, ports: [], egressMac: '02:00:00:00:00:00', macSalt: '', accessPort: null }, flows, meters: [], userFlows: [], functionRoutes: [] });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {

@@ -5,7 +5,9 @@
  *   1. no shell-string execution in src/ (exec/execSync, shell: true, spawn of sh/bash);
  *   2. no ovs-vsctl / ovs-ofctl in src/ outside src/lab/ (they are test witnesses only);
  *   3. no file in src/ longer than 400 lines;
- *   4. a doc comment on every exported function and class in src/.
+ *   4. a doc comment on every exported function and class in src/;
+ *   5. no import cycle between the top-level folders of src/ (src/a imports src/b
+ *      and src/b, directly or through others, imports src/a).
  *
  * Prints `file:line: rule: detail` per problem and exits 1 if there is any.
  * Usage: node scripts/lint.mjs [root]   (root defaults to the repository)
@@ -72,6 +74,67 @@ for (const file of files) {
       problems.push(`${rel}:${i + 1}: doc-comment: exported ${line.includes('class') ? 'class' : 'function'} ${name} has no /** doc comment */`);
     }
   });
+}
+
+// Rule 5: the folder import graph must be acyclic (a layered architecture).
+const IMPORT = /(?:\bfrom|\bimport)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g;
+/** Top-level folder of src/ a path is in, or null (a file directly in src/, or outside src/). */
+function folderOf(p) {
+  const rel = path.relative(SRC, p).split(path.sep);
+  return rel.length > 1 && rel[0] !== '..' ? rel[0] : null;
+}
+const folderEdges = new Map(); // folder -> Map(target folder -> first importing file:line)
+for (const file of files) {
+  const from = folderOf(file);
+  if (!from) continue;
+  const code = stripComments(readFileSync(file, 'utf8')).split('\n');
+  code.forEach((line, i) => {
+    for (const m of line.matchAll(IMPORT)) {
+      const to = folderOf(path.resolve(path.dirname(file), m[1]));
+      if (!to || to === from) continue;
+      if (!folderEdges.has(from)) folderEdges.set(from, new Map());
+      const out = folderEdges.get(from);
+      if (!out.has(to)) out.set(to, `${path.relative(root, file)}:${i + 1}`);
+    }
+  });
+}
+for (const cycle of folderCycles(folderEdges)) {
+  const via = cycle.map((f, i) => `${f} -> ${cycle[(i + 1) % cycle.length]} (${folderEdges.get(f).get(cycle[(i + 1) % cycle.length])})`);
+  problems.push(`src/${cycle[0]}: folder-cycle: ${cycle.join(' -> ')} -> ${cycle[0]}: ${via.join('; ')}`);
+}
+
+/** The strongly connected components with more than one folder (Tarjan), each as one cycle through it. */
+function folderCycles(edges) {
+  const index = new Map(), low = new Map(), stack = [], on = new Set(), out = [];
+  let n = 0;
+  const visit = (v) => {
+    index.set(v, n); low.set(v, n++); stack.push(v); on.add(v);
+    for (const w of edges.get(v)?.keys() ?? []) {
+      if (!index.has(w)) { visit(w); low.set(v, Math.min(low.get(v), low.get(w))); }
+      else if (on.has(w)) low.set(v, Math.min(low.get(v), index.get(w)));
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const scc = [];
+    let w;
+    do { w = stack.pop(); on.delete(w); scc.push(w); } while (w !== v);
+    if (scc.length > 1) out.push(cycleIn(new Set(scc), v));
+  };
+  for (const v of [...edges.keys()].sort()) if (!index.has(v)) visit(v);
+  return out;
+  // One concrete cycle inside an SCC: breadth-first from v back to v.
+  function cycleIn(scc, v) {
+    const prev = new Map([[v, null]]);
+    const queue = [v];
+    while (queue.length) {
+      const u = queue.shift();
+      for (const w of edges.get(u)?.keys() ?? []) {
+        if (!scc.has(w)) continue;
+        if (w === v) { const c = [u]; let x = u; while (prev.get(x) !== null) { x = prev.get(x); c.unshift(x); } return c; }
+        if (!prev.has(w)) { prev.set(w, u); queue.push(w); }
+      }
+    }
+    return [v];
+  }
 }
 
 for (const p of problems) console.log(p);

@@ -8,7 +8,7 @@ import { formatDuration } from '../core/progress.js';
 import { runComponents, converged, type ComponentReport } from '../core/runner.js';
 import { OperationError } from '../core/errors.js';
 import { requireFields } from '../config/require.js';
-import { applianceComponents, initContext } from '../init/index.js';
+import { applianceComponents, applianceContext } from '../appliance/index.js';
 import type { CliContext } from './context.js';
 import type { HookTarget } from '../proxmox/hookscript.js';
 import path from 'node:path';
@@ -37,7 +37,7 @@ export async function runAppliance(ctx: CliContext, mode: 'init' | 'plan'): Prom
   // missing VPS key never leaves a half-built node behind (exit 2, nothing touched).
   if (config.plugins.privacy_router.xray.enabled) requireFields(config, ['xray.vps_address', 'vps.ssh.key_file', 'vps.ssh.host_key'], mode);
   const store = ctx.store({ create: mode === 'init' });
-  const ic = { ...initContext(config, store, ctx.logger), hookTarget: hookTargetOf(ctx) };
+  const ic = { ...applianceContext(config, store, ctx.logger), hookTarget: hookTargetOf(ctx) };
   const components = applianceComponents(ic); // compiles flows etc.: bad input throws here, still before any change
   const quiet = ctx.opts.json;
   const reports = await runComponents(components, {

@@ -102,6 +102,14 @@ export class CliContext {
     return this.st;
   }
 
+  /**
+   * The state store if one exists in --state-dir (opened on first use), else null:
+   * for read-only commands that work before `init` (nothing is created).
+   */
+  existingStore(): StateStore | null {
+    return this.st ?? (StateStore.exists(this.opts.stateDir) ? this.store() : null);
+  }
+
   /** The root logger for this run (stderr, redacting), honoring --log-level. */
   get logger(): Logger {
     this.log ??= createLogger({ level: this.opts.logLevel ?? this.io.env.PRIVROUTE_LOG_LEVEL ?? 'warn', destination: this.io.err });

@@ -14,7 +14,7 @@ import type { Config } from '../config/types.js';
 import { converged, runComponents, type ComponentReport } from '../core/runner.js';
 import { collectStatus } from '../health/status.js';
 import type { StatusReport } from '../health/types.js';
-import { applianceComponents, initContext } from '../init/index.js';
+import { applianceComponents, applianceContext } from '../appliance/index.js';
 import type { StateStore } from '../state/store.js';
 import { backendFromConfig } from '../tunnel/backend.js';
 import { ClientService } from '../tunnel/clients.js';
@@ -22,6 +22,7 @@ import { rotateWarpFromConfig } from '../warp/service.js';
 import { runRotateXray } from '../xray/rotate.js';
 import type { JobSpec } from './scheduler.js';
 import { rotateMacs, type MacRotation } from './rotate-mac.js';
+import { applianceTopology } from '../topology/topology.js';
 
 /** Job names, as in daemon.schedules. */
 export const JOB_NAMES = ['health', 'rotate_warp', 'rotate_xray', 'rotate_mac', 'expire_clients'] as const;
@@ -48,12 +49,12 @@ export interface JobDeps {
 
 /** The health job: repair, then status. Throws (a failed run) when init did not converge. */
 export async function healthJob(d: JobDeps): Promise<{ converged: boolean; changes: number; statusOk: boolean }> {
-  const ic = initContext(d.config, d.store, d.logger);
+  const ic = applianceContext(d.config, d.store, d.logger);
   const components = await runComponents(applianceComponents(ic));
   const ok = converged(components);
   const at = new Date().toISOString();
   // Status first, then both published together: /healthz never turns 200 before /status has the run's status.
-  const status = await collectStatus(initContext(d.config, d.store, d.logger), { warpTraceUrl: d.warpTraceUrl });
+  const status = await collectStatus(applianceContext(d.config, d.store, d.logger), { warpTraceUrl: d.warpTraceUrl });
   d.state.status = status;
   d.state.lastHealth = { at, converged: ok, components };
   const changes = components.reduce((n, r) => n + (r.status === 'changed' ? r.changes.length : 0), 0);
@@ -71,7 +72,7 @@ export function productionJobs(d: JobDeps): JobSpec[] {
   const run: Record<JobName, () => Promise<unknown>> = {
     health: () => healthJob(d),
     expire_clients: () => new ClientService(d.store, d.config, backendFromConfig(d.config)).expire(),
-    rotate_warp: () => rotateWarpFromConfig({ config: d.config, store: d.store, logger: d.logger }),
+    rotate_warp: () => rotateWarpFromConfig({ config: d.config, store: d.store, topology: applianceTopology(d.config, d.store), logger: d.logger }),
     rotate_xray: async () => {
       let report: unknown = null;
       await runRotateXray({ config: d.config, store: () => d.store, logger: d.logger, output: (data) => void (report = data) });

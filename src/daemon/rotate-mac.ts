@@ -1,6 +1,6 @@
 /**
  * MAC rotation: a new `mac_salt` in the store (the address plan derives every
- * port's MAC from it, src/flows/addressing.ts deriveMac), then the appliance
+ * port's MAC from it, src/topology/addressing.ts deriveMac), then the appliance
  * components run (OVSDB sets the new MACs, flows are recompiled for them), then
  * the MACs actually in use are read back. If init does not converge or a port
  * does not carry its new MAC, the old salt is restored and init run again, and
@@ -12,16 +12,16 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import { converged, runComponents, type ComponentReport } from '../core/runner.js';
-import { applianceComponents, initContext, type InitContext } from '../init/index.js';
+import { applianceComponents, applianceContext, type ApplianceContext } from '../appliance/index.js';
 import { OvsdbClient } from '../ovs/ovsdb/rpc.js';
 import { bridgePorts, observeSwitch } from '../ovs/ovsdb/state.js';
 import type { StateStore } from '../state/store.js';
 import type { HostExec } from '../host/exec.js';
-import { socketPlacements } from '../init/sockets.js';
+import { socketPlacements } from '../appliance/sockets.js';
 import { macRotationCapability } from '../health/capabilities.js';
+import { MAC_SALT_KEY } from '../topology/topology.js';
 
-/** kv key the address plan reads. */
-export const MAC_SALT_KEY = 'mac_salt';
+export { MAC_SALT_KEY };
 
 /** Outcome of one rotation. */
 export interface MacRotation {
@@ -46,7 +46,7 @@ async function linkMac(exec: HostExec, name: string): Promise<string | null> {
  * moved into its container (vswitchd no longer sees it there) the link inside
  * the container; otherwise the link on the node. `inUse` null = not visible.
  */
-export async function macMismatches(ctx: InitContext): Promise<MacRotation['ports']> {
+export async function macMismatches(ctx: ApplianceContext): Promise<MacRotation['ports']> {
   const r = ctx.config.plugins.privacy_router;
   const c = await OvsdbClient.connect(r.ovs.db);
   let ports: Map<string, { mac_in_use?: string }>;
@@ -79,12 +79,12 @@ export async function rotateMacs(config: Config, store: StateStore, logger?: Log
   // Interface.mac changes (vswitchd no longer sees the device there, mac_in_use is
   // empty). Rotating then would only recompile the flows for MACs nobody has — an
   // outage — so it is refused up front with nothing changed.
-  const cap = await macRotationCapability(initContext(config, store, logger));
+  const cap = await macRotationCapability(applianceContext(config, store, logger));
   if (!cap.available) return { rotated: false, ports: [], reason: `${cap.reason}; nothing was changed` };
   const old = store.getKv(MAC_SALT_KEY) ?? '';
   const next = rand();
   store.setKv(MAC_SALT_KEY, next);
-  const ctx = initContext(config, store, logger);
+  const ctx = applianceContext(config, store, logger);
   const reports = await runComponents(applianceComponents(ctx));
   let reason: string | undefined;
   let ports: MacRotation['ports'] = [];
@@ -96,7 +96,7 @@ export async function rotateMacs(config: Config, store: StateStore, logger?: Log
   if (!reason) return { rotated: true, ports: ctx.topology.ports.map((p) => ({ name: p.name, want: p.mac, inUse: p.mac })) };
   logger?.warn({ reason }, 'MAC rotation unavailable: restoring the previous MACs');
   store.setKv(MAC_SALT_KEY, old);
-  const back = await runComponents(applianceComponents(initContext(config, store, logger)));
+  const back = await runComponents(applianceComponents(applianceContext(config, store, logger)));
   if (!converged(back)) throw new Error(`MAC rotation failed (${reason}) and restoring the previous MACs did not converge either (${failedNames(back)})`);
   return { rotated: false, ports, reason };
 }

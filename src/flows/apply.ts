@@ -106,30 +106,46 @@ function resolvedList(flows: readonly Flow[], ports: PortNumbers): Flow[] {
 }
 
 /**
- * Reconcile the switch to `compiled`: observe, diff, and apply the difference in one
- * atomic bundle (meters around it, see OpenFlowClient.applyBundle). With `dryRun`,
- * only observes and diffs. Desired ports are resolved before anything is sent, so an
- * unknown port fails with nothing changed. The diff is computed on port numbers (the
- * dump is not rewritten); the report's flows carry numbers (see {@link nameFlowPorts}).
+ * The difference between `compiled` and what is on the switch (`observed`, as
+ * {@link observeRaw} returns it: ports as numbers). Pure. Desired ports are resolved
+ * first, so an unknown port throws before anything could be sent. The report's flows
+ * carry port numbers (see {@link nameFlowPorts}); `sent` is false.
  */
-export async function applyPipeline(sw: FlowSwitch, compiled: CompiledPipeline, ports: PortNumbers, opts: { dryRun?: boolean } = {}): Promise<ApplyReport> {
+export function diffPipeline(compiled: CompiledPipeline, ports: PortNumbers, observed: ObservedFlows): ApplyReport {
   const desired = resolvedList(compiled.flows, ports);
-  const observed = await observeRaw(sw);
   const diff = diffFlows(desired, observed.flows, compiled.meters, observed.meters);
-  const mods: FlowMod[] = diff.mods;
-  const meters: MeterMod[] = diff.meters;
-  const sent = !opts.dryRun && (mods.length > 0 || meters.length > 0);
-  if (sent) await sw.applyBundle(mods, meters);
-  const count = (c: string) => meters.filter((m) => m.command === c).length;
+  const count = (c: string) => diff.meters.filter((m) => m.command === c).length;
   return {
     added: diff.added.length,
     modified: diff.modified.length,
     deleted: diff.deleted.length,
     unchanged: diff.unchanged,
     meters: { added: count('add'), modified: count('modify'), deleted: count('delete'), unchanged: diff.metersUnchanged },
-    sent,
+    sent: false,
     diff,
   };
+}
+
+/**
+ * Send exactly `mods` and `meters` as one atomic bundle; nothing at all when both
+ * are empty. Returns whether a bundle was sent.
+ */
+export async function sendChanges(sw: FlowSwitch, mods: readonly FlowMod[], meters: readonly MeterMod[]): Promise<boolean> {
+  if (mods.length === 0 && meters.length === 0) return false;
+  await sw.applyBundle([...mods], [...meters]);
+  return true;
+}
+
+/**
+ * Reconcile the switch to `compiled`: observe, diff ({@link diffPipeline}) and send
+ * the difference in one atomic bundle ({@link sendChanges}). With `dryRun`, only
+ * observes and diffs.
+ */
+export async function applyPipeline(sw: FlowSwitch, compiled: CompiledPipeline, ports: PortNumbers, opts: { dryRun?: boolean } = {}): Promise<ApplyReport> {
+  const report = diffPipeline(compiled, ports, await observeRaw(sw));
+  // Resolving desired ports happened in diffPipeline, before anything is sent.
+  const sent = !opts.dryRun && (await sendChanges(sw, report.diff.mods, report.diff.meters));
+  return { ...report, sent };
 }
 
 /** Connect to `endpoint`, reconcile, close. */

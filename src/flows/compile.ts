@@ -8,7 +8,7 @@
 import type { Config } from '../config/types.js';
 import { InputError, type InputProblem } from '../core/errors.js';
 import type { Flow, Meter } from '../ovs/flow.js';
-import { addressPlan, type Topology } from './addressing.js';
+import { addressPlan, type Topology } from '../topology/addressing.js';
 import { securityMeters } from './build/antispoof.js';
 import { chainEdgeFlows, chainIsolationFlows } from './build/chain.js';
 import { classificationFlows } from './build/classification.js';

@@ -17,7 +17,7 @@
  */
 import type { FlowMatch } from '../ovs/flow.js';
 import type { RouterConfig } from '../config/types.js';
-import { portByRole, type Topology, type TopologyPort } from './addressing.js';
+import { portByRole, type Topology, type TopologyPort } from '../topology/addressing.js';
 
 /** One permitted directed edge. */
 export interface ChainEdge {

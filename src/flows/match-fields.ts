@@ -7,8 +7,8 @@
 import ipaddr from 'ipaddr.js';
 import type { InputProblem } from '../core/errors.js';
 import type { FlowMatch } from '../ovs/flow.js';
-import type { Topology } from './addressing.js';
-import { portByName } from './addressing.js';
+import type { Topology } from '../topology/addressing.js';
+import { portByName } from '../topology/addressing.js';
 
 type Kind = 'port' | 'mac' | 'u16' | 'u8' | 'ip4' | 'ip6';
 const FIELDS: Record<string, { key: keyof FlowMatch; kind: Kind }> = {

@@ -13,7 +13,7 @@ import type { Config } from '../config/types.js';
 import type { Flow } from '../ovs/flow.js';
 import { supportsProfile, engineName } from '../xray/engine.js';
 import type { EngineInfo } from '../xray/types.js';
-import { portByRole } from './addressing.js';
+import { portByRole } from '../topology/addressing.js';
 import type { CompiledPipeline } from './compile.js';
 import { cookieHex, parseCookie, type Category, type Rule } from './cookie.js';
 

@@ -6,7 +6,7 @@ import type { Config } from '../config/types.js';
 import { PreconditionError } from '../core/errors.js';
 import { observeBridge } from '../ovs/ovsdb/bridge.js';
 import { OvsdbClient } from '../ovs/ovsdb/rpc.js';
-import type { Topology } from './addressing.js';
+import type { Topology } from '../topology/addressing.js';
 
 /**
  * name → ofport of every port on the config's bridge (reserved local port in its

@@ -5,7 +5,7 @@
  * (measured in the lab), so with such ports MAC rotation is unavailable.
  * Read-only (one OVSDB transaction).
  */
-import type { InitContext } from '../init/context.js';
+import type { ApplianceContext } from '../appliance/context.js';
 import { OvsdbClient } from '../ovs/ovsdb/rpc.js';
 import { bridgePorts, observeSwitch } from '../ovs/ovsdb/state.js';
 
@@ -16,7 +16,7 @@ export interface Capability {
 }
 
 /** Plan ports whose device ovs-vswitchd does not see (no mac_in_use in OVSDB). */
-export async function portsOutsideVswitchd(ctx: InitContext): Promise<string[]> {
+export async function portsOutsideVswitchd(ctx: ApplianceContext): Promise<string[]> {
   const r = ctx.config.plugins.privacy_router;
   const c = await OvsdbClient.connect(r.ovs.db);
   try {
@@ -28,7 +28,7 @@ export async function portsOutsideVswitchd(ctx: InitContext): Promise<string[]> 
 }
 
 /** Can the MACs be rotated here? */
-export async function macRotationCapability(ctx: InitContext): Promise<Capability> {
+export async function macRotationCapability(ctx: ApplianceContext): Promise<Capability> {
   const unseen = await portsOutsideVswitchd(ctx);
   return unseen.length
     ? { available: false, reason: `ports ${unseen.join(', ')} are outside ovs-vswitchd's view (moved into their container/namespace), so OVSDB cannot change their MAC` }

@@ -6,14 +6,10 @@
  * compiled; otherwise it is `unavailable` with the reason.
  */
 import type { ApplyReport } from '../flows/apply.js';
-import { applyPipeline, openflowEndpoint } from '../flows/apply.js';
-import type { CompiledPipeline } from '../flows/compile.js';
 import { cookieHex } from '../flows/cookie.js';
 import { protections, type Protection, type ProtectionFacts } from '../flows/protections.js';
-import { bridgeOfports, missingPorts } from '../flows/switch-state.js';
-import { compileFor } from '../init/flows.js';
-import type { InitContext } from '../init/context.js';
-import { OpenFlowClient } from '../ovs/openflow/client.js';
+import { compileFor, observeFlowState } from '../appliance/flows.js';
+import type { ApplianceContext } from '../appliance/context.js';
 import { hopFrom, type HopHealth } from './types.js';
 
 /** Judge a dry-run report (pure). */
@@ -52,25 +48,12 @@ export function verifiedProtections(list: Protection[], report: ApplyReport | nu
   });
 }
 
-/** Dry-run the pipeline against the switch. */
-export async function dryRunFlows(ctx: InitContext, compiled: CompiledPipeline): Promise<ApplyReport> {
-  const ports = await bridgeOfports(ctx.config);
-  const missing = missingPorts(compiled.topology, ports);
-  if (missing.length) throw new Error(`ports ${missing.join(', ')} have no OpenFlow number (the ovs hop is broken)`);
-  const sw = await OpenFlowClient.connect(openflowEndpoint(ctx.config));
-  try {
-    return await applyPipeline(sw, compiled, ports, { dryRun: true });
-  } finally {
-    await sw.close();
-  }
-}
-
 /** Flows health plus the verified protections. Never throws: a failure is a failed hop. */
-export async function flowsHealth(ctx: InitContext, facts: ProtectionFacts = {}): Promise<{ hop: HopHealth; protections: Protection[] }> {
+export async function flowsHealth(ctx: ApplianceContext, facts: ProtectionFacts = {}): Promise<{ hop: HopHealth; protections: Protection[] }> {
   const compiled = compileFor(ctx);
   const listed = protections(ctx.config, compiled, facts);
   try {
-    const report = await dryRunFlows(ctx, compiled);
+    const { report } = await observeFlowState(ctx.config, compiled);
     return { hop: judgeFlows(report), protections: verifiedProtections(listed, report) };
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0]!;

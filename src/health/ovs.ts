@@ -6,12 +6,12 @@
  */
 import { OvsdbClient } from '../ovs/ovsdb/rpc.js';
 import { bridgePorts, observeSwitch, type ObservedSwitch } from '../ovs/ovsdb/state.js';
-import type { InitContext } from '../init/context.js';
-import { desiredPorts, ovsComponent } from '../init/ovs.js';
+import type { ApplianceContext } from '../appliance/context.js';
+import { desiredPorts, ovsComponent } from '../appliance/ovs.js';
 import { hopFrom, type HopHealth } from './types.js';
 
 /** Judge an observed switch against the context (pure). */
-export function judgeOvs(ctx: InitContext, s: ObservedSwitch): HopHealth {
+export function judgeOvs(ctx: ApplianceContext, s: ObservedSwitch): HopHealth {
   const r = ctx.config.plugins.privacy_router;
   const name = r.bridge_name;
   const b = s.bridges.get(name);
@@ -40,7 +40,7 @@ export function judgeOvs(ctx: InitContext, s: ObservedSwitch): HopHealth {
 }
 
 /** Observe OVSDB (one read-only transaction) and judge it. */
-export async function ovsHealth(ctx: InitContext): Promise<HopHealth> {
+export async function ovsHealth(ctx: ApplianceContext): Promise<HopHealth> {
   const c = await OvsdbClient.connect(ctx.config.plugins.privacy_router.ovs.db);
   try {
     return judgeOvs(ctx, await observeSwitch(c));

@@ -5,7 +5,7 @@
  * human rendering. Changes nothing.
  */
 import type { Protection, ProtectionFacts } from '../flows/protections.js';
-import type { InitContext } from '../init/context.js';
+import type { ApplianceContext } from '../appliance/context.js';
 import { macRotationCapability } from './capabilities.js';
 import { flowsHealth } from './flows.js';
 import { gatewayHealth } from './gateway.js';
@@ -37,7 +37,7 @@ export function netmakerHealth(): HopHealth {
 }
 
 /** Collect the status of every enabled hop. Never throws for a hop failure. */
-export async function collectStatus(ctx: InitContext, o: StatusOptions = {}): Promise<StatusReport> {
+export async function collectStatus(ctx: ApplianceContext, o: StatusOptions = {}): Promise<StatusReport> {
   const r = ctx.config.plugins.privacy_router;
   let facts: ProtectionFacts = {};
   const xray = r.xray.enabled

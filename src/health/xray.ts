@@ -5,13 +5,13 @@
  * facts `protections()` needs to say whether Vision/REALITY are really delegated.
  */
 import type { ProtectionFacts } from '../flows/protections.js';
-import type { InitContext } from '../init/context.js';
-import { xrayContext } from '../init/xray.js';
+import type { ApplianceContext } from '../appliance/context.js';
+import { xrayContext } from '../appliance/xray.js';
 import { clientDesiredFromConfig, clientServiceSpec, detectEngine, detectServiceManager, loadMaterial, vpsDesiredFromConfig, vpsServiceSpec, xrayHealth } from '../xray/index.js';
 import { hopFrom, type HopHealth } from './types.js';
 
 /** Probe the XRay hop (read-only). Throws only if the hop cannot be probed at all. */
-export async function xrayHopHealth(ctx: InitContext): Promise<{ hop: HopHealth; facts: ProtectionFacts }> {
+export async function xrayHopHealth(ctx: ApplianceContext): Promise<{ hop: HopHealth; facts: ProtectionFacts }> {
   const material = loadMaterial(ctx.store);
   if (!material) return { hop: hopFrom('xray', [{ name: 'xray.identity', ok: false, detail: 'no XRay identity in the store (run privroute init)' }], ''), facts: {} };
   const x = xrayContext(ctx);
@@ -27,7 +27,7 @@ export async function xrayHopHealth(ctx: InitContext): Promise<{ hop: HopHealth;
       { name: 'xray.vps_engine', ok: vpsEngine !== null, detail: vpsEngine ? `${vpsEngine.kind} ${vpsEngine.version} on the VPS` : 'no proxy engine on the VPS' },
     ];
     if (!clientEngine || !vpsEngine) return { hop: hopFrom('xray', engineChecks, ''), facts };
-    const cd = clientDesiredFromConfig(ctx.config, material, { service: clientService, layout: x.clientLayout });
+    const cd = clientDesiredFromConfig(ctx.config, ctx.topology, material, { service: clientService, layout: x.clientLayout });
     const h = await xrayHealth({
       config: ctx.config, vps: x.vps, container: x.container,
       vpsSpec: vpsServiceSpec(vd, vpsEngine), clientSpec: clientServiceSpec(cd, clientEngine),

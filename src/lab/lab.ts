@@ -12,7 +12,10 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { validateConfig } from '../config/validate.js';
 import { spawnArgv } from '../host/local.js';
+import { portByRole } from '../topology/addressing.js';
+import { applianceTopology } from '../topology/topology.js';
 import { NetnsExec } from '../host/netns.js';
 import { LAB_ROOT, Scope, createNetns, isWireguardGoFor, killGroup, pidsWhere, startOvs, startProcess, sweepStale, waitFor, type OvsInstance } from './harness/index.js';
 import { bringUpClient, type ClientTunnel } from './client-device.js';
@@ -126,11 +129,10 @@ async function build(scope: Scope, log: (l: string) => void, runtime: 'netns' | 
   const warpApi = await step(log, 'warp API stand-in (HTTPS, TLS 1.2)', () => startWarpApi(scope, world.edge.name, edgeAddr, edge.publicKey, names.edge));
   const configFile = path.join(dir, 'config.json');
   const stateDir = path.join(dir, 'state');
-  writeFileSync(
-    configFile,
-    JSON.stringify(labConfig({ prefix, dir, ovs: { dbEndpoint: ovs.dbEndpoint, rundir: ovs.rundir }, warpApi, vps: { keyFile: sshd.keyFile, hostKey: sshd.hostKeyFingerprint }, accessPort: ACCESS_PORT, pctTemplate: pct?.template }), null, 2),
-    { mode: 0o600 },
-  );
+  const rawConfig = labConfig({ prefix, dir, ovs: { dbEndpoint: ovs.dbEndpoint, rundir: ovs.rundir }, warpApi, vps: { keyFile: sshd.keyFile, hostKey: sshd.hostKeyFingerprint }, accessPort: ACCESS_PORT, pctTemplate: pct?.template });
+  writeFileSync(configFile, JSON.stringify(rawConfig, null, 2), { mode: 0o600 });
+  // The client's side of the access port gets the address init's topology gives it.
+  const access = portByRole(applianceTopology(validateConfig(rawConfig), null), 'access')!;
   const privroute = (args: string[], opts: { okCodes?: number[] } = {}) =>
     // pct: the node's network namespace with this machine's mounts (LXC needs its cgroups).
     spawnArgv(`netns:${world.node.name}`, [...(pct ? inNodeNet(world.node.name) : ['ip', 'netns', 'exec', world.node.name]), ...cliArgv(), '--config', configFile, '--state-dir', stateDir, ...args], { timeoutMs: 900_000, okCodes: opts.okCodes, env: pct?.env });
@@ -144,7 +146,7 @@ async function build(scope: Scope, log: (l: string) => void, runtime: 'netns' | 
     if (inNode.code !== 0) return;
     await world.client.run(['ip', 'link', 'del', 'dev', ACCESS_PORT], { okCodes: [0, 1] });
     await world.node.run(['ip', 'link', 'set', 'dev', ACCESS_PORT, 'netns', world.client.name]);
-    await world.client.run(['ip', 'addr', 'add', '10.77.0.2/24', 'dev', ACCESS_PORT]);
+    await world.client.run(['ip', 'addr', 'add', `${access.ip}/${access.prefixLen}`, 'dev', ACCESS_PORT]);
     await world.client.run(['ip', 'link', 'set', 'dev', ACCESS_PORT, 'up']);
   };
   await reattachAccess();

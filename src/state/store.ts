@@ -41,6 +41,11 @@ export class StateStore {
     this.db = db;
   }
 
+  /** Is there a store in `dir`? (Read-only: a file check; opens nothing.) */
+  static exists(dir: string): boolean {
+    return existsSync(path.join(dir, DB_FILE));
+  }
+
   /** Open (and migrate) the store in `dir`. See the module comment for failure modes. */
   static open(dir: string, opts: OpenOptions = {}): StateStore {
     const file = path.join(dir, DB_FILE);

@@ -23,7 +23,7 @@
 import type { Config } from '../config/types.js';
 import { PreconditionError } from '../core/errors.js';
 import type { HostExec } from '../host/exec.js';
-import { addressPlan, portByRole } from '../flows/addressing.js';
+import { portByRole, type Topology } from '../topology/addressing.js';
 import { addressSpace, gatewayAddresses } from './ipam.js';
 import { parseIpAddrJson } from '../net/links.js';
 import { observeRulesPresent, type NfRule } from '../net/netfilter.js';
@@ -53,11 +53,10 @@ export interface GatewayDesired {
   mss: number;
 }
 
-/** Compute the desired gateway from config (pure; throws InputError on a bad plan). */
-export function gatewayDesired(config: Config): GatewayDesired {
+/** Compute the desired gateway from config and the appliance's topology (pure). */
+export function gatewayDesired(config: Config, topo: Topology): GatewayDesired {
   const r = config.plugins.privacy_router;
   const wg = r.wireguard;
-  const topo = addressPlan(config);
   const gwPort = portByRole(topo, 'gateway');
   const xray = portByRole(topo, 'xray');
   if (!gwPort || !xray) throw new PreconditionError('the gateway needs wireguard and xray enabled', 'enable plugins.privacy_router.wireguard and .xray');

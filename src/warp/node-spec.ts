@@ -15,7 +15,7 @@
 import ipaddr from 'ipaddr.js';
 import type { Config } from '../config/types.js';
 import { InputError } from '../core/errors.js';
-import { addressPlan, portByRole } from '../flows/addressing.js';
+import { portByRole, type Topology } from '../topology/addressing.js';
 import { iptablesBin, type NfRule } from '../net/netfilter.js';
 import type { WarpTunnelModel } from './profile.js';
 
@@ -52,10 +52,10 @@ export interface PolicyRoute {
 }
 
 /** Build the spec from the config and a tunnel model. Throws InputError on names that cannot work. */
-export function warpNodeSpecFromConfig(config: Config, model: WarpTunnelModel): WarpNodeSpec {
+export function warpNodeSpecFromConfig(config: Config, topo: Topology, model: WarpTunnelModel): WarpNodeSpec {
   const r = config.plugins.privacy_router;
   const w = r.warp;
-  const warp = portByRole(addressPlan(config), 'warp');
+  const warp = portByRole(topo, 'warp');
   if (!warp) throw new InputError({ path: 'plugins.privacy_router.warp.enabled', value: w.enabled, expected: 'true for the WARP hop' });
   if (w.tunnel_interface === w.interface) {
     throw new InputError({ path: 'plugins.privacy_router.warp.tunnel_interface', value: w.tunnel_interface, expected: `a name different from warp.interface (${w.interface})` });

@@ -12,6 +12,7 @@ import type { HostExec } from '../host/exec.js';
 import { LocalExec } from '../host/local.js';
 import { NetnsExec } from '../host/netns.js';
 import type { StateStore } from '../state/store.js';
+import type { Topology } from '../topology/addressing.js';
 import { registerDevice, type RegisterResult } from './account.js';
 import { activeAccount, updateAccount } from './account-store.js';
 import { WarpApi } from './api.js';
@@ -33,6 +34,8 @@ export interface WarpContext {
   config: Config;
   store: StateStore;
   logger?: Logger;
+  /** The appliance's topology (src/topology): warp0's addresses. */
+  topology: Topology;
   /** Node executor; default: runtime.node_netns ? NetnsExec : LocalExec. */
   exec?: HostExec;
   /** wireguard-go socket dir; default /var/run/wireguard. */
@@ -88,7 +91,7 @@ export async function hostHasIpv6(exec: HostExec): Promise<boolean> {
 export async function nodeDepsForAccount(ctx: WarpContext, account: WarpAccountRecord): Promise<WarpNodeDeps> {
   const exec = ctx.exec ?? nodeExec(ctx.config);
   const model = tunnelModelFromDevice(account.device, { hostHasIpv6: await hostHasIpv6(exec), backend: 'wireguard-go' });
-  return { exec, wg: warpWg(ctx), spec: warpNodeSpecFromConfig(ctx.config, model), privateKey: account.privateKey };
+  return { exec, wg: warpWg(ctx), spec: warpNodeSpecFromConfig(ctx.config, ctx.topology, model), privateKey: account.privateKey };
 }
 
 /** Node deps from an imported wgcf profile (warp.wgcf_config). */
@@ -101,7 +104,7 @@ export async function nodeDepsForProfile(ctx: WarpContext, file: string): Promis
   }
   const p = parseWgcfProfile(text, `${W}.wgcf_config`);
   const exec = ctx.exec ?? nodeExec(ctx.config);
-  return { exec, wg: warpWg(ctx), spec: warpNodeSpecFromConfig(ctx.config, tunnelModelFromProfile(p, 'wireguard-go')), privateKey: p.privateKey };
+  return { exec, wg: warpWg(ctx), spec: warpNodeSpecFromConfig(ctx.config, ctx.topology, tunnelModelFromProfile(p, 'wireguard-go')), privateKey: p.privateKey };
 }
 
 /**

@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import type { Config } from '../config/types.js';
 import { PreconditionError } from '../core/errors.js';
 import type { HostExec } from '../host/exec.js';
-import { addressPlan, portByRole } from '../flows/addressing.js';
+import { portByRole, type Topology } from '../topology/addressing.js';
 import { assertProfileSupported, detectEngine, engineName, profileCarriesUdp, runArgv } from './engine.js';
 import { serialize } from './render/common.js';
 import { renderClient, type ClientRenderInput } from './render/client.js';
@@ -64,10 +64,9 @@ export interface ClientDesired {
 /** SO_MARK put on the client's connections to the VPS. */
 export const DEFAULT_MARK = 0x6b;
 
-/** Resolve the client's desired state from the config. Throws InputError via addressPlan on a bad plan. */
-export function clientDesiredFromConfig(config: Config, material: XrayMaterial, o: { service?: ServiceManagerKind; layout?: ClientLayout; engineBinary?: string | null } = {}): ClientDesired {
+/** Resolve the client's desired state from the config and the appliance's topology (pure). */
+export function clientDesiredFromConfig(config: Config, topo: Topology, material: XrayMaterial, o: { service?: ServiceManagerKind; layout?: ClientLayout; engineBinary?: string | null } = {}): ClientDesired {
   const r = config.plugins.privacy_router;
-  const topo = addressPlan(config);
   const xray = portByRole(topo, 'xray');
   const warp = portByRole(topo, 'warp');
   const gw = portByRole(topo, 'gateway');

@@ -18,11 +18,14 @@ import { provisionVps } from './vps/provision.js';
 import { planVps, type VpsPlan } from './vps/plan.js';
 import { Steps } from './vps/step.js';
 import { detectServiceManager } from './service/detect.js';
+import type { Topology } from '../topology/addressing.js';
 
 /** Where and how (the CLI builds it: SshExec for the VPS, the runtime's exec for CT101). */
 export interface XrayContext {
   config: Config;
   store: StateStore;
+  /** The appliance's topology (src/topology): CT101's, warp0's and the gateway's addresses. */
+  topology: Topology;
   /** The VPS (SshExec with the pinned host key). */
   vps: HostExec;
   /** CT101 (the container runtime's HostExec). */
@@ -61,7 +64,7 @@ export async function initXray(ctx: XrayContext): Promise<XrayInitReport> {
   const vpsService = ctx.vpsService ?? (await new Steps(ctx.vps.target, 'vps').run('service', () => detectServiceManager(ctx.vps)));
   const material = ensureMaterial(ctx.store, r.xray.vps_address, ctx.rand ?? cryptoRandom);
   const vps = await provisionVps(ctx.vps, vpsDesiredFromConfig(ctx.config, material, { service: vpsService, layout: ctx.vpsLayout, clientEngine }));
-  const client = await applyClient(ctx.container, clientDesiredFromConfig(ctx.config, material, { service: clientService, layout: ctx.clientLayout }));
+  const client = await applyClient(ctx.container, clientDesiredFromConfig(ctx.config, ctx.topology, material, { service: clientService, layout: ctx.clientLayout }));
   const steps = [...vps.steps, ...client.steps];
   return { steps, unchanged: steps.every((s) => s.outcome !== 'changed') };
 }
@@ -85,6 +88,6 @@ export async function planXray(ctx: XrayContext): Promise<XrayPlan> {
   const vpsService = ctx.vpsService ?? (await detectServiceManager(ctx.vps));
   const clientService = ctx.clientService ?? (await detectServiceManager(ctx.container));
   const vps = await planVps(ctx.vps, vpsDesiredFromConfig(ctx.config, material, { service: vpsService, layout: ctx.vpsLayout, clientEngine }));
-  const client = stored ? await planClient(ctx.container, clientDesiredFromConfig(ctx.config, stored, { service: clientService, layout: ctx.clientLayout })) : null;
+  const client = stored ? await planClient(ctx.container, clientDesiredFromConfig(ctx.config, ctx.topology, stored, { service: clientService, layout: ctx.clientLayout })) : null;
   return { vps, client };
 }

@@ -41,6 +41,7 @@ import { waitListening } from './vps/observe.js';
 import { renderVpsConfig, vpsServiceSpec, type VpsDesired } from './vps/provision.js';
 import { Steps } from './vps/step.js';
 import type { XrayContext } from './init.js';
+import { applianceTopology } from '../topology/topology.js';
 
 /** What `rotate xray` needs (built by the CLI from its context): the init context and a logger. */
 export interface XrayRotateContext extends XrayContext {
@@ -68,7 +69,7 @@ export async function runRotateXray(cli: RotateCliContext): Promise<void> {
   try {
     const pr = cli.config.plugins.privacy_router;
     const r = await rotateXray({
-      config: cli.config, store: cli.store(), vps, container: containerExecFromConfig(cli.config), log: cli.logger,
+      config: cli.config, store: cli.store(), topology: applianceTopology(cli.config, cli.store()), vps, container: containerExecFromConfig(cli.config), log: cli.logger,
       // Same layouts as init (files_root: '' on real hosts, a private dir in the lab).
       vpsLayout: vpsLayout(pr.vps.files_root), clientLayout: clientLayout(pr.xray.files_root),
     });
@@ -108,7 +109,7 @@ export async function rotateXray(ctx: XrayRotateContext): Promise<RotationReport
       assertProfileSupported(e, d.profile, ctx.vps.target);
       return e;
     });
-    const cd = (mat: XrayMaterial) => clientDesiredFromConfig(ctx.config, mat, { service: clientService, layout: ctx.clientLayout });
+    const cd = (mat: XrayMaterial) => clientDesiredFromConfig(ctx.config, ctx.topology, mat, { service: clientService, layout: ctx.clientLayout });
 
     // Phase 1: the server accepts old + new (state B). Resumed runs skip what is done.
     if (m.serverUsers.length === 1) {

@@ -4,7 +4,7 @@
  * reachable, the store changes and a warning says init will apply it.
  */
 import type { Command } from 'commander';
-import { registerPeerCommand } from '../../tunnel/cli-support.js';
+import { registerPeerCommand } from '../client-support.js';
 
 /** Register `enable-client` on `program`. */
 export function register(program: Command): void {

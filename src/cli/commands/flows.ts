@@ -8,16 +8,14 @@
  * is an error.
  */
 import type { Command } from 'commander';
-import { PreconditionError } from '../../core/errors.js';
 import type { Config } from '../../config/types.js';
-import { compilePipeline } from '../../flows/compile.js';
 import { pipelineText } from '../../flows/golden.js';
 import { protections, type Protection } from '../../flows/protections.js';
-import { invert, nameFlowPorts, observeFlows, openflowEndpoint, reconcileSwitch, type ApplyReport, type ObservedFlows } from '../../flows/apply.js';
-import { diffFlows, type FlowDiff } from '../../flows/reconcile.js';
-import { bridgeOfports, missingPorts } from '../../flows/switch-state.js';
+import { invert, nameFlowPorts, type ApplyReport } from '../../flows/apply.js';
+import type { FlowDiff } from '../../flows/reconcile.js';
 import { flowText } from '../../flows/text.js';
-import { OpenFlowClient } from '../../ovs/openflow/client.js';
+import { applianceTopology } from '../../topology/topology.js';
+import { applyFlows, compileFor, observeFlowState, planFlows } from '../../appliance/flows.js';
 import type { Flow } from '../../ovs/flow.js';
 import { action, type CliContext } from '../context.js';
 
@@ -40,46 +38,31 @@ function diffLines(d: FlowDiff): string[] {
   ];
 }
 
-/** Read-only: the privroute-owned flows and meters on the switch, ports by name. */
-async function installed(config: Config): Promise<ObservedFlows> {
-  const ports = await bridgeOfports(config);
-  const sw = await OpenFlowClient.connect(openflowEndpoint(config));
-  try {
-    return await observeFlows(sw, ports);
-  } finally {
-    await sw.close();
-  }
-}
-
 async function run(ctx: CliContext, opts: FlowsOptions): Promise<void> {
   const config = ctx.config;
-  // Validate and compile before touching anything: bad input exits 2 here.
-  const compiled = compilePipeline(config);
+  // Validate and compile before touching anything: bad input exits 2 here. The
+  // topology is init's (stored MAC salt, access port), so flows and init agree.
+  const compiled = compileFor({ config, topology: applianceTopology(config, ctx.existingStore()) });
   const prot = protections(config, compiled);
   let report: ApplyReport | undefined;
   let diff: FlowDiff | undefined;
   let installedFlows: Flow[] | undefined;
   let unreachable: string | undefined;
-  if (opts.apply) {
-    const ports = await bridgeOfports(config);
-    const missing = missingPorts(compiled.topology, ports);
-    if (missing.length) throw new PreconditionError(`ports missing on bridge ${config.plugins.privacy_router.bridge_name}: ${missing.join(', ')}`, 'run `privroute init` to create the sockets first');
-    report = await reconcileSwitch(openflowEndpoint(config), compiled, ports);
-    // The apply diff is computed on port numbers; name them back for display.
-    const byNumber = invert(ports);
+  try {
+    const o = await observeFlowState(config, compiled);
+    // The diff is computed on port numbers; name them back for display.
+    const byNumber = invert(o.ports);
     const named = (f: Flow) => nameFlowPorts(f, byNumber);
+    installedFlows = o.installed.flows.map(named);
+    report = o.report;
+    if (opts.apply) report = { ...report, sent: await applyFlows(config, planFlows(o)) };
     const d = report.diff;
     diff = { ...d, added: d.added.map(named), deleted: d.deleted.map(named), modified: d.modified.map((m) => ({ from: named(m.from), to: named(m.to) })) };
-  } else {
-    try {
-      const i = await installed(config);
-      installedFlows = i.flows;
-      diff = diffFlows(compiled.flows, i.flows, compiled.meters, i.meters);
-    } catch (e) {
-      if (opts.diff) throw e;
-      unreachable = (e as Error).message;
-    }
+  } catch (e) {
+    if (opts.diff || opts.apply) throw e;
+    unreachable = (e as Error).message;
   }
+  if (!opts.apply) report = undefined;
   const data = {
     bridge: config.plugins.privacy_router.bridge_name,
     desired: compiled.flows.map((f) => flowText(f)),

@@ -8,8 +8,8 @@
 import type { Command } from 'commander';
 import { OperationError } from '../../core/errors.js';
 import { converged, runComponents } from '../../core/runner.js';
-import { applianceComponents, initContext } from '../../init/index.js';
-import { desiredContainers } from '../../init/containers.js';
+import { applianceComponents, applianceContext } from '../../appliance/index.js';
+import { desiredContainers } from '../../appliance/containers.js';
 import { hookComponentNames, parseHookArgs, selectComponents } from '../../proxmox/hook.js';
 import { reportLine } from '../appliance-run.js';
 import { action } from '../context.js';
@@ -23,7 +23,7 @@ export function register(program: Command): void {
       action(async (ctx, cmd) => {
         const { vmid, phase } = parseHookArgs(String(cmd.args[0]), String(cmd.args[1]));
         const config = ctx.config;
-        const ic = initContext(config, ctx.store(), ctx.logger);
+        const ic = applianceContext(config, ctx.store(), ctx.logger);
         if (phase !== 'post-start' || !desiredContainers(ic).some((s) => s.id === vmid)) {
           ctx.output({ vmid, phase, acted: false }, () => `hook ${vmid} ${phase}: nothing to do`);
           return;

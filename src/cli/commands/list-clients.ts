@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { action } from '../context.js';
-import { clientService, warn } from '../../tunnel/cli-support.js';
+import { clientService, warn } from '../client-support.js';
 import type { ClientView } from '../../tunnel/clients.js';
 
 function bytes(n: number | null): string {

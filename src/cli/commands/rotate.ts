@@ -15,12 +15,13 @@ import { InputError, NotImplementedError } from '../../core/errors.js';
 import { rotateWarpFromConfig } from '../../warp/service.js';
 import { runRotateXray } from '../../xray/rotate.js';
 import { action, type CliContext } from '../context.js';
+import { applianceTopology } from '../../topology/topology.js';
 
 const KINDS = ['warp', 'xray', 'mac'] as const;
 
 /** `rotate warp`: prints the rotation result (no secrets in it). */
 export async function rotateWarpCommand(ctx: CliContext): Promise<void> {
-  const r = await rotateWarpFromConfig({ config: ctx.config, store: ctx.store(), logger: ctx.logger });
+  const r = await rotateWarpFromConfig({ config: ctx.config, store: ctx.store(), topology: applianceTopology(ctx.config, ctx.store()), logger: ctx.logger });
   ctx.output(r, () =>
     [
       `WARP rotated (rotation #${r.rotationId}): device ${r.oldDeviceId ?? '(none)'} -> ${r.newDeviceId} (${r.accountType ?? 'unknown'} account)`,

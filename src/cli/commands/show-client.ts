@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { action } from '../context.js';
-import { checkOut, clientService, printConfig, warn, writeOut } from '../../tunnel/cli-support.js';
+import { checkOut, clientService, printConfig, warn, writeOut } from '../client-support.js';
 
 /** Register `show-client` on `program`. */
 export function register(program: Command): void {

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { OperationError } from '../../core/errors.js';
 import { collectStatus, renderStatus } from '../../health/status.js';
-import { initContext } from '../../init/context.js';
+import { applianceContext } from '../../appliance/context.js';
 import { action } from '../context.js';
 
 /** Register `status` on `program`. */
@@ -20,7 +20,7 @@ export function register(program: Command): void {
       action(async (ctx, cmd) => {
         const o = cmd.opts<{ warpTraceUrl?: string }>();
         const config = ctx.config;
-        const ic = initContext(config, ctx.store(), ctx.logger);
+        const ic = applianceContext(config, ctx.store(), ctx.logger);
         const s = await collectStatus(ic, { warpTraceUrl: o.warpTraceUrl ?? ctx.io.env.PRIVROUTE_WARP_TRACE_URL });
         ctx.output(s, () => renderStatus(s));
         if (!s.ok) {

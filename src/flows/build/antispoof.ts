@@ -15,8 +15,8 @@
  * ICMP/ICMPv6 and ARP go through per-port meters (arp_rate_pps / icmp_rate_pps).
  */
 import type { Flow, FlowMatch, Meter } from '../../ovs/flow.js';
-import type { TopologyPort } from '../addressing.js';
-import { portByRole } from '../addressing.js';
+import type { TopologyPort } from '../../topology/addressing.js';
+import { portByRole } from '../../topology/addressing.js';
 import { PRIORITY, TABLE } from '../pipeline.js';
 import { cookieOf, ETH, flow, PROTO, type BuildContext } from './context.js';
 

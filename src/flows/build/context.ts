@@ -5,7 +5,7 @@
  */
 import type { RouterConfig } from '../../config/types.js';
 import type { Flow } from '../../ovs/flow.js';
-import type { Topology, TopologyPort } from '../addressing.js';
+import type { Topology, TopologyPort } from '../../topology/addressing.js';
 import { makeCookie, type Category, type Rule } from '../cookie.js';
 import { chainEdges, type ChainEdge } from '../invariant.js';
 import { CHAIN_CLASSES, MESH_CLASSES, type SourceClass } from '../registers.js';

@@ -14,7 +14,7 @@
  */
 import type { InputProblem } from '../../core/errors.js';
 import type { Flow, FlowAction, FlowMatch } from '../../ovs/flow.js';
-import { portByName } from '../addressing.js';
+import { portByName } from '../../topology/addressing.js';
 import { PRIORITY, TABLE } from '../pipeline.js';
 import { matchSourceClass, MESH_CLASSES, setOutputPort } from '../registers.js';
 import { BROADCAST, cookieOf, ETH, flow, isChainPort, isMeshPort, PROTO, type BuildContext } from './context.js';

@@ -12,7 +12,7 @@
  * Every other packet passes unchanged.
  */
 import type { Flow, FlowAction } from '../../ovs/flow.js';
-import { portByRole } from '../addressing.js';
+import { portByRole } from '../../topology/addressing.js';
 import { PRIORITY, TABLE } from '../pipeline.js';
 import { matchOutputPort } from '../registers.js';
 import { cookieOf, ETH, flow, type BuildContext } from './context.js';

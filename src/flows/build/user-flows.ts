@@ -21,7 +21,7 @@
  */
 import type { InputProblem } from '../../core/errors.js';
 import type { Flow, FlowMatch } from '../../ovs/flow.js';
-import { portByName } from '../addressing.js';
+import { portByName } from '../../topology/addressing.js';
 import { findEdge, whyForbidden } from '../invariant.js';
 import { parseMatchFields } from '../match-fields.js';
 import { TABLE } from '../pipeline.js';

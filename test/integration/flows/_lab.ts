@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../../../src/config/types.js';
-import type { Topology, TopologyPort } from '../../../src/flows/addressing.js';
+import type { Topology, TopologyPort } from '../../../src/topology/addressing.js';
 import { spawnArgv } from '../../../src/host/local.js';
 import { createNetns, startOvs, startProcess, waitFor, type OvsInstance, type Proc, type Scope } from '../../../src/lab/harness/index.js';
 import { OvsdbBridges } from '../../../src/ovs/ovsdb/bridge.js';

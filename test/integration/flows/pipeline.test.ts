@@ -10,7 +10,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { run } from '../../../src/cli/program.js';
-import { addressPlan, portByName, type Topology } from '../../../src/flows/addressing.js';
+import { addressPlan, portByName, type Topology } from '../../../src/topology/addressing.js';
 import { openflowEndpoint, reconcileSwitch } from '../../../src/flows/apply.js';
 import { compilePipeline, type CompiledPipeline } from '../../../src/flows/compile.js';
 import { Scope, startProcess, sleep, uniquePrefix, waitFor } from '../../../src/lab/harness/index.js';

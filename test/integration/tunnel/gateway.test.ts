@@ -24,6 +24,7 @@ import { UserspaceBackend, uapiSocketPath } from '../../../src/tunnel/device/uap
 import { ensureGateway, gatewayDesired, wireguardGoCommand } from '../../../src/tunnel/gateway.js';
 import { parseWgQuick } from '../../../src/tunnel/render.js';
 import { binarySkipReason, hasTun, rootSkipReason, skipUnless } from '../../helpers/env.js';
+import { applianceTopology } from '../../../src/topology/topology.js';
 
 const skip = skipUnless(rootSkipReason(), binarySkipReason('wireguard-go', 'wg', 'ovs-vswitchd', 'zbarimg', 'iptables', 'ping'), hasTun() ? null : 'needs /dev/net/tun');
 const t0 = skip ? test.serial.skip : test.serial;
@@ -96,7 +97,7 @@ const ping = async () => (await clExec.run(['ping', '-c', '2', '-i', '0.3', '-W'
 /** What init does for the gateway: container network, then device keys/port/peers. */
 async function initSteps() {
   const cfg = validateConfig(config(), 'test');
-  const changed = await ensureGateway(gwExec, gatewayDesired(cfg));
+  const changed = await ensureGateway(gwExec, gatewayDesired(cfg, applianceTopology(cfg, null)));
   const store = StateStore.open(stateDir);
   try {
     const sync = await new ClientService(store, cfg, UserspaceBackend.forInterface(WG)).syncPeers();

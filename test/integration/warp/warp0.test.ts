@@ -26,6 +26,7 @@ import { activeAccount } from '../../../src/warp/account-store.js';
 import { applyWarp, rotateWarpFromConfig, warpHealthFromConfig, type WarpContext } from '../../../src/warp/service.js';
 import { startWarpApiStandin, uapiEdgeSink, type WarpApiStandin } from '../../../src/lab/standins/warp-api.js';
 import { startWarpEdge, startTraceServer, type WarpEdge, type TraceServer } from '../../../src/lab/standins/warp-edge.js';
+import { applianceTopology } from '../../../src/topology/topology.js';
 
 const skip = skipUnless(rootSkipReason(), binarySkipReason('wireguard-go', 'ovs-vswitchd', 'tcpdump', 'iptables', 'curl', 'python3'));
 
@@ -159,7 +160,8 @@ test.before(async (t) => {
     });
     const store = StateStore.open(path.join(scope.dir, 'state'), { create: true });
     scope.defer('state store', () => store.close());
-    const ctx: WarpContext = { config: labConfig(p, nodeNs, stand), store, exec: node };
+    const config = labConfig(p, nodeNs, stand);
+    const ctx: WarpContext = { config, store, topology: applianceTopology(config, store), exec: node };
     lab = { scope, p, node, xray, uplink, tunnel, edge, stand, web, store, ctx };
   } catch (e) {
     await scope.close();

@@ -32,6 +32,7 @@ import { xrayHealth } from '../../../src/xray/health.js';
 import { rotateXray } from '../../../src/xray/rotate.js';
 import { initXray } from '../../../src/xray/init.js';
 import type { EngineInfo } from '../../../src/xray/types.js';
+import { applianceTopology } from '../../../src/topology/topology.js';
 
 const skip = skipUnless(rootSkipReason(), binarySkipReason('v2ray', 'sshd', 'dnsmasq', 'curl', 'dig', 'iptables', 'start-stop-daemon'));
 const serial = skip ? test.skip : test.serial;
@@ -61,7 +62,7 @@ function makeConfig(profile: 'vless-tls' | 'vless-reality-vision'): Config {
 }
 
 const vpsDesired = () => vpsDesiredFromConfig(config, loadMaterial(store)!, { service: 'process', layout: vLayout, clientEngine });
-const clientDesired = () => clientDesiredFromConfig(config, loadMaterial(store)!, { service: 'process', layout: cLayout });
+const clientDesired = () => clientDesiredFromConfig(config, applianceTopology(config, store), loadMaterial(store)!, { service: 'process', layout: cLayout });
 const webLines = (needle: string) => world.webLog().split('\n').filter((l) => l.includes(needle));
 /** The client address of an http.server log line (it listens on ::, so IPv4 shows as ::ffff:a.b.c.d). */
 const sourceOf = (line: string | undefined) => (line ?? '').split(' ')[0]!.replace(/^::ffff:/, '');
@@ -217,7 +218,7 @@ serial('rotation under a running request loop (SOCKS and transparent) loses no r
   while (done < 20) await new Promise((r) => setTimeout(r, 20));
   rotationStartedAt = done;
   const report = await rotateXray({
-    config, store, vps: vps.ssh(), container: ct101, vpsService: 'process', clientService: 'process', vpsLayout: vLayout, clientLayout: cLayout,
+    config, store, topology: applianceTopology(config, store), vps: vps.ssh(), container: ct101, vpsService: 'process', clientService: 'process', vpsLayout: vLayout, clientLayout: cLayout,
   });
   rotationEndedAt = done;
   await loop;
@@ -237,7 +238,7 @@ serial('rotation under a running request loop (SOCKS and transparent) loses no r
   const server = JSON.parse(readFileSync(vLayout.configPath, 'utf8'));
   t.deepEqual(server.inbounds[0].settings.clients.map((c: { id: string }) => c.id), [after.clientUser.uuid]);
   // Files and running engines agree: init over both ends changes nothing.
-  const again = await initXray({ config, store, vps: vps.ssh(), container: ct101, vpsService: 'process', clientService: 'process', vpsLayout: vLayout, clientLayout: cLayout });
+  const again = await initXray({ config, store, topology: applianceTopology(config, store), vps: vps.ssh(), container: ct101, vpsService: 'process', clientService: 'process', vpsLayout: vLayout, clientLayout: cLayout });
   t.true(again.unchanged, JSON.stringify(again.steps));
   const r = await ct101.run(['curl', '--socks5-hostname', '127.0.0.1:1080', '-sS', '-o', '/dev/null', '-w', '%{http_code}', `${WEB}?after=rotation`]);
   t.is(r.stdout, '200');
@@ -262,6 +263,6 @@ serial('vless-reality-vision is refused on v2ray before any config is written', 
   t.regex(err!.message, /^vps:capability: .*"vless-reality-vision" cannot be enforced by V2Ray 4\.34\.0/);
   t.regex((err as { hint?: string }).hint ?? '', /"vless-tls"/);
   t.is(readFileSync(vLayout.configPath, 'utf8'), live);
-  const cerr = await t.throwsAsync(applyClient(ct101, clientDesiredFromConfig(reality, loadMaterial(store)!, { service: 'process', layout: cLayout })));
+  const cerr = await t.throwsAsync(applyClient(ct101, clientDesiredFromConfig(reality, applianceTopology(reality, store), loadMaterial(store)!, { service: 'process', layout: cLayout })));
   t.regex(cerr!.message, /^client:capability: .*cannot be enforced by V2Ray/);
 });

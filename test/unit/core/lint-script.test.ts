@@ -47,3 +47,24 @@ for (const [title, text, re] of violations) {
     t.regex(r.out, re);
   });
 }
+
+test('flags: an import cycle between src/ folders (through a third folder too)', async (t) => {
+  const doc = (name: string, imp: string) => `${imp}\n/** ${name}. */\nexport function ${name}(): void {}\n`;
+  const r = await lint({
+    'src/a/x.ts': doc('x', "import { y } from '../b/y.js';"),
+    'src/b/y.ts': doc('y', "import type { z } from '../c/z.js';"),
+    'src/c/z.ts': doc('z', "export { x } from '../a/x.js';"),
+  });
+  t.is(r.code, 1);
+  t.regex(r.out, /folder-cycle: a -> b -> c -> a/);
+  t.regex(r.out, /src\/c\/z\.ts:1/);
+});
+
+test('a layered folder graph passes (a -> b, a -> c, b -> c)', async (t) => {
+  const r = await lint({
+    'src/a/x.ts': "import { y } from '../b/y.js';\nimport { z } from '../c/z.js';\n",
+    'src/b/y.ts': "import { z } from '../c/z.js';\n",
+    'src/c/z.ts': 'const z = 1;\n',
+  });
+  t.is(r.code, 0, r.out);
+});

@@ -145,7 +145,7 @@ test('a disabled hop removes its edges: xray off means the gateway reaches nothi
 });
 
 test('access port (lab/bare metal): may reach only the gateway, and only ARP, ICMP and UDP to listen_port', async (t) => {
-  const { addressPlan } = await import('../../../src/flows/addressing.js');
+  const { addressPlan } = await import('../../../src/topology/addressing.js');
   const cfg = seedConfig();
   const c = compilePipeline(cfg, { topology: addressPlan(cfg, { accessPort: 'prclient' }) });
   const toGw = c.flows.filter((f) => f.table === TABLE.output && f.match.in_port === 'prclient');

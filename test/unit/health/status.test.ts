@@ -17,7 +17,7 @@ import { verifiedProtections, judgeFlows } from '../../../src/health/flows.js';
 import { judgeGateway } from '../../../src/health/gateway.js';
 import { judgeOvs } from '../../../src/health/ovs.js';
 import { hopFrom, type StatusReport } from '../../../src/health/types.js';
-import { initContext } from '../../../src/init/context.js';
+import { applianceContext } from '../../../src/appliance/context.js';
 import type { ObservedSwitch } from '../../../src/ovs/ovsdb/state.js';
 import { StateStore } from '../../../src/state/store.js';
 import { seed } from '../config/_seed.js';
@@ -92,7 +92,7 @@ function ovsFixture(t: import('ava').ExecutionContext) {
   const dir = mkdtempSync(path.join(tmpdir(), 'prh-'));
   const store = StateStore.open(dir, { create: true });
   t.teardown(() => { store.close(); rmSync(dir, { recursive: true, force: true }); });
-  const ctx = initContext(config, store);
+  const ctx = applianceContext(config, store);
   const bridge = config.plugins.privacy_router.bridge_name;
   const make = (failMode: string | undefined, skip: string[] = []): ObservedSwitch => {
     const ports = new Map();

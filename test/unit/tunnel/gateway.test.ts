@@ -3,8 +3,10 @@ import { FakeHostExec, REST } from '../../../src/host/fake.js';
 import { PreconditionError } from '../../../src/core/errors.js';
 import { ensureGateway, gatewayDesired, gatewayRules, planGateway, type GatewayObserved } from '../../../src/tunnel/gateway.js';
 import { seedConfig } from './_helpers.js';
+import { applianceTopology } from '../../../src/topology/topology.js';
 
-const d = gatewayDesired(seedConfig({ interface: 'wg0', mtu: 1420 }));
+const seed = seedConfig({ interface: 'wg0', mtu: 1420 });
+const d = gatewayDesired(seed, applianceTopology(seed, null));
 
 test('desired: addresses from the subnet and the chain address plan', (t) => {
   t.like(d, {

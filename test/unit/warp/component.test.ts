@@ -16,6 +16,7 @@ import { warpComponent } from '../../../src/warp/component.js';
 import { startWarpApiStandin, type WarpApiStandin } from '../../../src/lab/standins/warp-api.js';
 import { configWith } from './_helpers.js';
 import { fakeNode } from './_fake-node.js';
+import { applianceTopology } from '../../../src/topology/topology.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'prwarpc-'));
 let stand: WarpApiStandin;
@@ -29,7 +30,7 @@ test.after.always(async () => {
 
 function ctxFor(n: ReturnType<typeof fakeNode>, warp: Record<string, unknown> = {}): WarpContext {
   const config = configWith({ api_base: stand.url, api_ca_file: stand.caFile, ...warp });
-  return { config, store: StateStore.open(mkdtempSync(path.join(tmp, 's-')), { create: true }), exec: n.exec, wg: n.wg };
+  return { config, store: StateStore.open(mkdtempSync(path.join(tmp, 's-')), { create: true }), topology: applianceTopology(config, null), exec: n.exec, wg: n.wg };
 }
 
 test.serial('plan registers nothing; init registers with the license and converges; a second init changes nothing', async (t) => {

@@ -13,9 +13,10 @@ import { probeWarpPreconditions, requireWarpPreconditions } from '../../../src/w
 import { FakeHostExec } from '../../../src/host/fake.js';
 import { configWith, device } from './_helpers.js';
 import { fakeNode } from './_fake-node.js';
+import { applianceTopology } from '../../../src/topology/topology.js';
 
 const cfg = configWith({ tunnel_interface: 'wgwarp', route_table: 51820 });
-const spec = (d = device()) => warpNodeSpecFromConfig(cfg, tunnelModelFromDevice(d, { hostHasIpv6: false, backend: 'wireguard-go' }));
+const spec = (d = device()) => warpNodeSpecFromConfig(cfg, applianceTopology(cfg, null), tunnelModelFromDevice(d, { hostHasIpv6: false, backend: 'wireguard-go' }));
 
 function deps(n: ReturnType<typeof fakeNode>, privateKey: string, s = spec()): WarpNodeDeps {
   return { exec: n.exec, wg: n.wg, spec: s, privateKey, skipPreconditions: true, resolve: async (e) => e };
@@ -124,7 +125,7 @@ test('a missing warp0 is a precondition error naming the OVS component', async (
 
 test('with a chain IPv6 subnet, IPv6 gets the same accept/masquerade/clamp treatment and forwarding', async (t) => {
   const c6 = configWith({}, { subnet6: 'fd77::/64' });
-  const s = warpNodeSpecFromConfig(c6, tunnelModelFromDevice(device(), { hostHasIpv6: false, backend: 'wireguard-go' }));
+  const s = warpNodeSpecFromConfig(c6, applianceTopology(c6, null), tunnelModelFromDevice(device(), { hostHasIpv6: false, backend: 'wireguard-go' }));
   t.truthy(s.chain6);
   const rules = desiredFirewall(s).filter((r) => r.family === 6);
   t.is(rules.length, 6);

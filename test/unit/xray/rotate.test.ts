@@ -11,6 +11,7 @@ import { clientLayout } from '../../../src/xray/client.js';
 import { vpsLayout } from '../../../src/xray/vps/layout.js';
 import { fakeVps } from './fake-vps.js';
 import { goldenMaterial } from './golden.js';
+import { applianceTopology } from '../../../src/topology/topology.js';
 
 const config = validateConfig({ version: 1, plugins: { privacy_router: {
   wireguard: { enabled: true, container_id: 100, socket_port: 'internal_100', subnet: '10.66.0.0/24' },
@@ -39,7 +40,7 @@ function setup(t: { teardown(fn: () => void): void }, grpcStatus = 0) {
       return `HTTP/2 200\ncontent-type: application/grpc\n\ngrpc-status: ${grpcStatus}\ngrpc-message: ${grpcStatus ? 'unknown service' : ''}\n`;
     }, { times: 'any' });
   }
-  const ctx = { config, store, vps, container, vpsService: 'process' as const, clientService: 'process' as const, vpsLayout: vpsLayout(), clientLayout: clientLayout(), rand: seededRandom('rot') };
+  const ctx = { config, store, topology: applianceTopology(config, store), vps, container, vpsService: 'process' as const, clientService: 'process' as const, vpsLayout: vpsLayout(), clientLayout: clientLayout(), rand: seededRandom('rot') };
   return { store, vps, container, timeline, ctx };
 }
 

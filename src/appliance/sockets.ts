@@ -5,13 +5,13 @@
  */
 import { socketsComponent, type SocketHost, type SocketPlacement } from '../runtime/sockets.js';
 import type { Component } from '../core/runner.js';
-import type { InitContext } from './context.js';
+import type { ApplianceContext } from './context.js';
 import { OvsdbClient } from '../ovs/ovsdb/rpc.js';
 import { ensurePorts } from '../ovs/ovsdb/bridge.js';
 import { desiredPorts } from './ovs.js';
 
 /** Placements for the container sockets of the address plan. */
-export function socketPlacements(ctx: InitContext): SocketPlacement[] {
+export function socketPlacements(ctx: ApplianceContext): SocketPlacement[] {
   const mtu = ctx.config.plugins.privacy_router.chain_network.mtu;
   return ctx.topology.ports
     .filter((p) => p.role === 'gateway' || p.role === 'xray' || p.role === 'privacy' || p.role === 'mesh')
@@ -25,7 +25,7 @@ export function socketPlacements(ctx: InitContext): SocketPlacement[] {
 }
 
 /** The runtime as the socket component sees it. */
-export function socketHost(ctx: InitContext): SocketHost {
+export function socketHost(ctx: ApplianceContext): SocketHost {
   return {
     node: ctx.node,
     container: (id) => ctx.runtime.exec(id),
@@ -52,6 +52,6 @@ export function socketHost(ctx: InitContext): SocketHost {
 }
 
 /** The sockets component for init. */
-export function initSocketsComponent(ctx: InitContext): Component {
+export function initSocketsComponent(ctx: ApplianceContext): Component {
   return socketsComponent(socketHost(ctx), socketPlacements(ctx)) as Component;
 }

@@ -1,8 +1,8 @@
 import test from 'ava';
 import { InputError } from '../../../src/core/errors.js';
-import { addressPlan, deriveMac, hostInSubnet4, hostInSubnet6 } from '../../../src/flows/addressing.js';
+import { addressPlan, deriveMac, hostInSubnet4, hostInSubnet6 } from '../../../src/topology/addressing.js';
 import { makeCookie, parseCookie, isOwned, OWNER_COOKIE, OWNER_MASK } from '../../../src/flows/cookie.js';
-import { seedConfig } from './_seed.js';
+import { seedConfig } from '../flows/_seed.js';
 
 test('address plan of the seed: warp0 .1, sockets .<ctid>, nm-privacy .1 of the mesh', (t) => {
   const topo = addressPlan(seedConfig());

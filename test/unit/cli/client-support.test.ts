@@ -1,6 +1,6 @@
 import test from 'ava';
 import { InputError } from '../../../src/core/errors.js';
-import { checkOut } from '../../../src/tunnel/cli-support.js';
+import { checkOut } from '../../../src/cli/client-support.js';
 import { clientTable } from '../../../src/cli/commands/list-clients.js';
 
 test('--out: .png/.conf in an existing directory only (checked before anything is stored)', (t) => {

@@ -6,15 +6,16 @@
  */
 import type { Change, Component } from '../core/runner.js';
 import { initXray, planXray, vpsExecFromConfig, vpsLayout, clientLayout, type XrayContext, type XrayPlan } from '../xray/index.js';
-import type { InitContext } from './context.js';
+import type { ApplianceContext } from './context.js';
 
 /** The xray context for this run (opens no connection until used). */
-export function xrayContext(ctx: InitContext): XrayContext & { close(): Promise<void> } {
+export function xrayContext(ctx: ApplianceContext): XrayContext & { close(): Promise<void> } {
   const r = ctx.config.plugins.privacy_router;
   const vps = vpsExecFromConfig(ctx.config);
   return {
     config: ctx.config,
     store: ctx.store,
+    topology: ctx.topology,
     vps,
     container: ctx.runtime.exec(r.xray.container_id),
     vpsLayout: vpsLayout(r.vps.files_root),
@@ -37,7 +38,7 @@ export function xrayPlanChanges(p: XrayPlan): Change[] {
 }
 
 /** The component. */
-export function xrayComponent(ctx: InitContext): Component<XrayPlan, Change> {
+export function xrayComponent(ctx: ApplianceContext): Component<XrayPlan, Change> {
   return {
     name: 'xray',
     dependsOn: ['sockets', 'warp'],

@@ -11,18 +11,18 @@
  */
 import type { Component } from '../core/runner.js';
 import { enginesComponent, type EngineNeed } from '../runtime/engines.js';
-import type { InitContext } from './context.js';
+import type { ApplianceContext } from './context.js';
 
 /** The node's archive cache for the containers' packages. */
 export const DEB_CACHE = '/var/cache/privroute/debs';
 
 /** Whether the node has kernel WireGuard loaded (read-only). */
-export async function nodeHasKernelWireguard(ctx: InitContext): Promise<boolean> {
+export async function nodeHasKernelWireguard(ctx: ApplianceContext): Promise<boolean> {
   return (await ctx.node.run(['test', '-d', '/sys/module/wireguard'], { okCodes: [0, 1] })).code === 0;
 }
 
 /** Pure: the needs, given whether the node has kernel WireGuard. */
-export function engineNeeds(ctx: InitContext, kernelWg: boolean): EngineNeed[] {
+export function engineNeeds(ctx: ApplianceContext, kernelWg: boolean): EngineNeed[] {
   const r = ctx.config.plugins.privacy_router;
   const out: EngineNeed[] = [];
   if (r.wireguard.enabled) out.push({ id: r.wireguard.container_id, packages: ['wireguard-tools', 'iptables', ...(kernelWg ? [] : ['wireguard-go'])] });
@@ -38,7 +38,7 @@ export function engineNeeds(ctx: InitContext, kernelWg: boolean): EngineNeed[] {
 }
 
 /** The component (pct runtime only; undefined on netns, where the host's programs are used). */
-export function initEnginesComponent(ctx: InitContext): Component | undefined {
+export function initEnginesComponent(ctx: ApplianceContext): Component | undefined {
   if (ctx.runtime.kind !== 'pct') return undefined;
   const host = {
     node: ctx.node,

@@ -9,21 +9,21 @@ import { OvsdbClient } from '../ovs/ovsdb/rpc.js';
 import { observeSwitch, type ObservedSwitch } from '../ovs/ovsdb/state.js';
 import { planBridge, planPorts, type DesiredBridge, type DesiredPort } from '../ovs/ovsdb/plan.js';
 import { ensureBridge, ensurePorts } from '../ovs/ovsdb/bridge.js';
-import type { InitContext } from './context.js';
+import type { ApplianceContext } from './context.js';
 
 /** The bridge privroute wants. */
-export function desiredBridge(ctx: InitContext): DesiredBridge {
+export function desiredBridge(ctx: ApplianceContext): DesiredBridge {
   const r = ctx.config.plugins.privacy_router;
   return { name: r.bridge_name, datapath_type: r.ovs.datapath_type, fail_mode: r.ovs.fail_mode, protocols: ['OpenFlow13', 'OpenFlow14'] };
 }
 
 /** The internal ports privroute wants on it: every port of the address plan, MAC pinned. */
-export function desiredPorts(ctx: InitContext): DesiredPort[] {
+export function desiredPorts(ctx: ApplianceContext): DesiredPort[] {
   return ctx.topology.ports.map((p) => ({ name: p.name, type: 'internal' as const, mac: p.mac }));
 }
 
 /** With OVSDB, a change is the description; apply re-plans inside a guarded transaction. */
-export function ovsComponent(ctx: InitContext): Component<ObservedSwitch, Change> {
+export function ovsComponent(ctx: ApplianceContext): Component<ObservedSwitch, Change> {
   const endpoint = ctx.config.plugins.privacy_router.ovs.db;
   const withClient = async <T>(fn: (c: OvsdbClient) => Promise<T>): Promise<T> => {
     const c = await OvsdbClient.connect(endpoint);

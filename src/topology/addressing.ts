@@ -45,12 +45,21 @@ export interface TopologyPort {
   mac: string;
 }
 
-/** All ports privroute manages on the bridge, sorted by objectId. */
+/**
+ * The appliance's topology: all ports privroute manages on the bridge (sorted by
+ * objectId) with their addresses and MACs, and the salt the MACs derive from.
+ * Computed once per run from config + store (see ./topology.ts) and frozen, so
+ * every component sees the same value.
+ */
 export interface Topology {
-  bridge: string;
-  ports: readonly TopologyPort[];
+  readonly bridge: string;
+  readonly ports: readonly Readonly<TopologyPort>[];
   /** The source MAC written on egress to warp0 when obfuscation_level >= 2. */
-  egressMac: string;
+  readonly egressMac: string;
+  /** The MAC rotation salt every MAC here is derived under ('' = the initial MACs). */
+  readonly macSalt: string;
+  /** The client access port (lab / bare metal), or null. */
+  readonly accessPort: string | null;
 }
 
 /** Object ids of the ports that are not container sockets. */
@@ -178,7 +187,13 @@ export function addressPlan(config: Config, opts: AddressPlanOptions = {}): Topo
   }
   if (problems.length) throw new InputError(problems);
   ports.sort((a, b) => a.objectId - b.objectId);
-  return { bridge: r.bridge_name, ports, egressMac: deriveMac(`egress:${r.warp.interface}`, salt) };
+  return Object.freeze({
+    bridge: r.bridge_name,
+    ports: Object.freeze(ports.map((p) => Object.freeze(p))),
+    egressMac: deriveMac(`egress:${r.warp.interface}`, salt),
+    macSalt: salt,
+    accessPort: opts.accessPort ?? null,
+  });
 }
 
 /** The port named `name`, or undefined. */

@@ -6,10 +6,10 @@
  */
 import type { Change, Component } from '../core/runner.js';
 import type { ContainerSpec, ContainerStatus } from '../runtime/types.js';
-import type { InitContext } from './context.js';
+import type { ApplianceContext } from './context.js';
 
 /** The containers the config declares, with the specs used to create missing ones. */
-export function desiredContainers(ctx: InitContext): ContainerSpec[] {
+export function desiredContainers(ctx: ApplianceContext): ContainerSpec[] {
   const r = ctx.config.plugins.privacy_router;
   const common = { template: r.runtime.template ?? undefined, storage: r.runtime.storage };
   const out: ContainerSpec[] = [];
@@ -24,7 +24,7 @@ export function desiredContainers(ctx: InitContext): ContainerSpec[] {
 type ContainerChange = Change & { spec: ContainerSpec; create: boolean };
 
 /** The component; observe = each container's status. */
-export function containersComponent(ctx: InitContext): Component<Map<number, ContainerStatus>, ContainerChange> {
+export function containersComponent(ctx: ApplianceContext): Component<Map<number, ContainerStatus>, ContainerChange> {
   const specs = desiredContainers(ctx);
   return {
     name: 'containers',

@@ -11,11 +11,12 @@ import { NetnsExec } from '../host/netns.js';
 import type { StateStore } from '../state/store.js';
 import { createRuntime } from '../runtime/index.js';
 import type { ContainerRuntime } from '../runtime/types.js';
-import { addressPlan, type Topology } from '../flows/addressing.js';
+import type { Topology } from '../topology/addressing.js';
+import { applianceTopology } from '../topology/topology.js';
 import type { HookTarget } from '../proxmox/hookscript.js';
 
 /** The per-run context of the appliance composition. */
-export interface InitContext {
+export interface ApplianceContext {
   config: Config;
   store: StateStore;
   logger?: Logger;
@@ -34,7 +35,7 @@ export function nodeExecFor(config: Config): HostExec {
 }
 
 /** Build the context (pure apart from constructing executors; touches nothing). */
-export function initContext(config: Config, store: StateStore, logger?: Logger): InitContext {
+export function applianceContext(config: Config, store: StateStore, logger?: Logger): ApplianceContext {
   const r = config.plugins.privacy_router;
   const node = nodeExecFor(config);
   return {
@@ -43,6 +44,6 @@ export function initContext(config: Config, store: StateStore, logger?: Logger):
     logger,
     node,
     runtime: createRuntime(r.runtime, node),
-    topology: addressPlan(config, { accessPort: r.wireguard.access_port ?? undefined, macSalt: store.getKv('mac_salt') ?? '' }),
+    topology: applianceTopology(config, store),
   };
 }

@@ -1,17 +1,17 @@
 /**
- * Glue shared by the client CLI commands (src/cli/commands/*-client*.ts): build
+ * Glue shared by the client CLI commands (commands/*-client*.ts): build
  * the service from the CLI context, write `--out` files, print warnings.
  * Kept here so the commands stay thin (parse, call, print).
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { action, type CliContext } from '../cli/context.js';
+import { action, type CliContext } from './context.js';
 import { InputError } from '../core/errors.js';
 import { writeFileAtomic } from '../host/local.js';
-import { backendFromConfig } from './backend.js';
-import { ClientService } from './clients.js';
-import { qrPng, qrTerminal } from './qr.js';
+import { backendFromConfig } from '../tunnel/backend.js';
+import { ClientService } from '../tunnel/clients.js';
+import { qrPng, qrTerminal } from '../tunnel/qr.js';
 
 /**
  * The client service for this run. Opens the existing store (never creates it:

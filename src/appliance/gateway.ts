@@ -15,16 +15,16 @@ import { ClientService } from '../tunnel/clients.js';
 import { backendFromConfig } from '../tunnel/backend.js';
 import { gatewayNetComponent, gatewayPeersComponent } from '../tunnel/components.js';
 import { applyGateway, gatewayDesired, observeGateway, planGateway, type GatewayChange, type GatewayObserved } from '../tunnel/gateway.js';
-import type { InitContext } from './context.js';
+import type { ApplianceContext } from './context.js';
 import { nodeHasKernelWireguard } from './engines.js';
 
 type GwChange = Change & { start: boolean; change?: GatewayChange };
 
 /** The two gateway components, in order. */
-export function gatewayComponents(ctx: InitContext): Component[] {
+export function gatewayComponents(ctx: ApplianceContext): Component[] {
   const r = ctx.config.plugins.privacy_router;
   const ct = ctx.runtime.exec(r.wireguard.container_id);
-  const d = gatewayDesired(ctx.config);
+  const d = gatewayDesired(ctx.config, ctx.topology);
   const backend = backendFromConfig(ctx.config);
   const net = gatewayNetComponent(ct, d, ['sockets']);
   const gateway: Component<GatewayObserved, GwChange> = {

@@ -15,7 +15,7 @@
 import type { Component } from '../core/runner.js';
 import { warpComponent } from '../warp/component.js';
 import { containersComponent } from './containers.js';
-import type { InitContext } from './context.js';
+import type { ApplianceContext } from './context.js';
 import { flowsComponent } from './flows.js';
 import { gatewayComponents } from './gateway.js';
 import { ovsComponent } from './ovs.js';
@@ -25,14 +25,14 @@ import { initEnginesComponent } from './engines.js';
 import { hookscriptComponent } from '../proxmox/hookscript.js';
 import { desiredContainers } from './containers.js';
 
-export { initContext, type InitContext } from './context.js';
+export { applianceContext, type ApplianceContext } from './context.js';
 
 /** Every component the config enables. */
-export function applianceComponents(ctx: InitContext): Component[] {
+export function applianceComponents(ctx: ApplianceContext): Component[] {
   const r = ctx.config.plugins.privacy_router;
   const list: Component[] = [ovsComponent(ctx), containersComponent(ctx) as Component, initSocketsComponent(ctx)];
   if (r.openflow.enabled) list.push(flowsComponent(ctx));
-  if (r.warp.enabled) list.push(warpComponent({ config: ctx.config, store: ctx.store, logger: ctx.logger, exec: ctx.node }) as Component);
+  if (r.warp.enabled) list.push(warpComponent({ config: ctx.config, store: ctx.store, topology: ctx.topology, logger: ctx.logger, exec: ctx.node }) as Component);
   if (r.wireguard.enabled) list.push(...gatewayComponents(ctx));
   if (r.xray.enabled) {
     const x = xrayComponent(ctx) as Component;
