@@ -30,6 +30,7 @@ import { insertClient, listClients } from '../src/tunnel/client-repo.js';
 import { UserspaceBackend, uapiSocketPath } from '../src/tunnel/device/uapi-backend.js';
 import { addressSpace, host4 } from '../src/tunnel/ipam.js';
 import { readFileSync } from 'node:fs';
+import { syncGatewayPeers } from '../src/tunnel/components.js';
 
 const arg = (k: string, d: string) => {
   const i = process.argv.indexOf(`--${k}`);
@@ -90,7 +91,7 @@ async function benchSize(n: number, scope: Scope, ns: string | null, iface: stri
   let synced = null;
   if (backend) {
     // Fresh device state for this N: remove the previous size's peers, add this one's.
-    const r = await svc.syncPeers();
+    const r = await syncGatewayPeers(svc, backend);
     synced = { added: r.added.length, removed: r.removed.length };
   }
   const inproc: number[] = [];
@@ -121,7 +122,7 @@ async function benchSize(n: number, scope: Scope, ns: string | null, iface: stri
       wgeasy.push(performance.now() - t);
     }
     // Put the device back to the store's view (drop the wg-easy extras) for the CLI runs.
-    await svc.syncPeers();
+    await syncGatewayPeers(svc, backend!);
   }
   store.close();
   // CLI end to end.

@@ -29,7 +29,7 @@ export function containersComponent(ctx: ApplianceContext): Component<Map<number
   return {
     name: 'containers',
     observe: async () => new Map(await Promise.all(specs.map(async (s) => [s.id, await ctx.runtime.status(s.id)] as const))),
-    reconcile: (st) =>
+    plan: (st) =>
       specs.flatMap((spec): ContainerChange[] => {
         const s = st.get(spec.id);
         if (s === 'running') return [];

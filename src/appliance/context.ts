@@ -6,8 +6,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import type { HostExec } from '../host/exec.js';
-import { LocalExec } from '../host/local.js';
-import { NetnsExec } from '../host/netns.js';
+import { nodeExec } from '../host/node.js';
 import type { StateStore } from '../state/store.js';
 import { createRuntime } from '../runtime/index.js';
 import type { ContainerRuntime } from '../runtime/types.js';
@@ -28,16 +27,10 @@ export interface ApplianceContext {
   hookTarget?: HookTarget;
 }
 
-/** The node executor the config asks for. */
-export function nodeExecFor(config: Config): HostExec {
-  const ns = config.plugins.privacy_router.runtime.node_netns;
-  return ns ? new NetnsExec(ns) : new LocalExec();
-}
-
 /** Build the context (pure apart from constructing executors; touches nothing). */
 export function applianceContext(config: Config, store: StateStore, logger?: Logger): ApplianceContext {
   const r = config.plugins.privacy_router;
-  const node = nodeExecFor(config);
+  const node = nodeExec(r.runtime);
   return {
     config,
     store,

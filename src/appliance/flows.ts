@@ -94,7 +94,7 @@ export function flowsComponent(ctx: ApplianceContext): Component<FlowsObserved, 
     name: 'flows',
     dependsOn: ['ovs'],
     observe: () => observeFlowState(ctx.config, compiled),
-    reconcile: planFlows,
+    plan: planFlows,
     async apply(changes) {
       await applyFlows(ctx.config, changes);
     },

@@ -9,8 +9,9 @@
  * - `gateway-peers`: the zero-config server key, the listen port, and the peers
  *   matching the store (disabled and expired clients left out).
  */
-import type { Change, Component } from '../core/runner.js';
+import type { AnyComponent, Change, Component } from '../core/runner.js';
 import { OperationError } from '../core/errors.js';
+import { pollUntil } from '../core/poll.js';
 import { ClientService } from '../tunnel/clients.js';
 import { backendFromConfig } from '../tunnel/backend.js';
 import { gatewayNetComponent, gatewayPeersComponent } from '../tunnel/components.js';
@@ -21,7 +22,7 @@ import { nodeHasKernelWireguard } from './engines.js';
 type GwChange = Change & { start: boolean; change?: GatewayChange };
 
 /** The two gateway components, in order. */
-export function gatewayComponents(ctx: ApplianceContext): Component[] {
+export function gatewayComponents(ctx: ApplianceContext): AnyComponent[] {
   const r = ctx.config.plugins.privacy_router;
   const ct = ctx.runtime.exec(r.wireguard.container_id);
   const d = gatewayDesired(ctx.config, ctx.topology);
@@ -31,8 +32,8 @@ export function gatewayComponents(ctx: ApplianceContext): Component[] {
     name: 'gateway',
     dependsOn: ['sockets'],
     observe: () => net.observe(),
-    reconcile: (o) =>
-      net.reconcile(o).map((c) =>
+    plan: (o) =>
+      net.plan(o).map((c) =>
         c.precondition ? { start: true, describe: `create ${d.iface} (kernel WireGuard where the node has it, else wireguard-go) in CT ${r.wireguard.container_id}` } : { start: false, change: c, describe: c.describe },
       ),
     async apply(changes) {
@@ -50,19 +51,13 @@ export function gatewayComponents(ctx: ApplianceContext): Component[] {
     },
   };
   const peers = gatewayPeersComponent(new ClientService(ctx.store, ctx.config, backend), backend, ['gateway']);
-  return [gateway as Component, peers as Component];
+  return [gateway, peers];
 }
 
 /** Poll `probe` until it resolves (the daemon's control socket appears), up to 10 s. */
-async function untilReachable(probe: () => Promise<unknown>, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      await probe();
-      return;
-    } catch (e) {
-      if (Date.now() > deadline) throw new OperationError('gateway', `${what} did not come up`, { cause: e, hint: 'check /dev/net/tun in the container and that wireguard-go is installed' });
-      await new Promise((res) => setTimeout(res, 50));
-    }
-  }
+function untilReachable(probe: () => Promise<unknown>, what: string): Promise<void> {
+  return pollUntil(async () => (await probe(), true), {
+    timeoutMs: 10_000,
+    onTimeout: (cause) => new OperationError('gateway', `${what} did not come up`, { cause, hint: 'check /dev/net/tun in the container and that wireguard-go is installed' }),
+  });
 }

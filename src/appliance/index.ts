@@ -10,16 +10,16 @@
  *        ├─► engines (pct: programs the node fetches for CT100/CT101) ─► gateway, xray
  *        └─► hookscript (pct: Proxmox calls `privroute hook` on start/stop)
  *
- * `privroute init` applies them; `privroute plan` only observes and reconciles.
+ * `privroute init` applies them; `privroute plan` only observes and plans.
  */
-import type { Component } from '../core/runner.js';
+import type { AnyComponent } from '../core/runner.js';
 import { warpComponent } from '../warp/component.js';
 import { containersComponent } from './containers.js';
 import type { ApplianceContext } from './context.js';
 import { flowsComponent } from './flows.js';
 import { gatewayComponents } from './gateway.js';
 import { ovsComponent } from './ovs.js';
-import { initSocketsComponent } from './sockets.js';
+import { applianceSocketsComponent } from './sockets.js';
 import { xrayComponent } from './xray.js';
 import { initEnginesComponent } from './engines.js';
 import { hookscriptComponent } from '../proxmox/hookscript.js';
@@ -28,14 +28,14 @@ import { desiredContainers } from './containers.js';
 export { applianceContext, type ApplianceContext } from './context.js';
 
 /** Every component the config enables. */
-export function applianceComponents(ctx: ApplianceContext): Component[] {
+export function applianceComponents(ctx: ApplianceContext): AnyComponent[] {
   const r = ctx.config.plugins.privacy_router;
-  const list: Component[] = [ovsComponent(ctx), containersComponent(ctx) as Component, initSocketsComponent(ctx)];
+  const list: AnyComponent[] = [ovsComponent(ctx), containersComponent(ctx), applianceSocketsComponent(ctx)];
   if (r.openflow.enabled) list.push(flowsComponent(ctx));
-  if (r.warp.enabled) list.push(warpComponent({ config: ctx.config, store: ctx.store, topology: ctx.topology, logger: ctx.logger, exec: ctx.node }) as Component);
+  if (r.warp.enabled) list.push(warpComponent({ config: ctx.config, store: ctx.store, topology: ctx.topology, logger: ctx.logger, exec: ctx.node }));
   if (r.wireguard.enabled) list.push(...gatewayComponents(ctx));
   if (r.xray.enabled) {
-    const x = xrayComponent(ctx) as Component;
+    const x = xrayComponent(ctx);
     // Without WARP the XRay egress has no underlay dependency to wait for.
     list.push(r.warp.enabled ? x : { ...x, dependsOn: ['sockets'] });
   }
@@ -45,6 +45,6 @@ export function applianceComponents(ctx: ApplianceContext): Component[] {
     // The hops run what the engines component installs.
     for (const [i, c] of list.entries()) if (c.name === 'gateway' || c.name === 'xray') list[i] = { ...c, dependsOn: [...(c.dependsOn ?? []), 'engines'] };
   }
-  if (ctx.runtime.kind === 'pct' && ctx.hookTarget) list.push(hookscriptComponent(ctx.node, ctx.hookTarget, desiredContainers(ctx).map((s) => s.id)) as Component);
+  if (ctx.runtime.kind === 'pct' && ctx.hookTarget) list.push(hookscriptComponent(ctx.node, ctx.hookTarget, desiredContainers(ctx).map((s) => s.id)) as AnyComponent);
   return list;
 }

@@ -36,7 +36,7 @@ export function ovsComponent(ctx: ApplianceContext): Component<ObservedSwitch, C
   return {
     name: 'ovs',
     observe: () => withClient((c) => observeSwitch(c)),
-    reconcile: (s) => {
+    plan: (s) => {
       const b = planBridge(desiredBridge(ctx), s);
       // Ports are planned against the bridge as it will be: when the bridge itself is
       // missing, "add bridge" implies its ports.

@@ -3,7 +3,7 @@
  * socket of the address plan is placed in its container with its address.
  * warp0, nm-privacy and the access port stay on the node (their owners configure them).
  */
-import { socketsComponent, type SocketHost, type SocketPlacement } from '../runtime/sockets.js';
+import { socketsComponent, type SocketChange, type SocketHost, type SocketPlacement, type SocketsObserved } from '../runtime/sockets.js';
 import type { Component } from '../core/runner.js';
 import type { ApplianceContext } from './context.js';
 import { OvsdbClient } from '../ovs/ovsdb/rpc.js';
@@ -51,7 +51,7 @@ export function socketHost(ctx: ApplianceContext): SocketHost {
   };
 }
 
-/** The sockets component for init. */
-export function initSocketsComponent(ctx: ApplianceContext): Component {
-  return socketsComponent(socketHost(ctx), socketPlacements(ctx)) as Component;
+/** The sockets component of the appliance. */
+export function applianceSocketsComponent(ctx: ApplianceContext): Component<SocketsObserved, SocketChange> {
+  return socketsComponent(socketHost(ctx), socketPlacements(ctx));
 }

@@ -50,7 +50,7 @@ export function xrayComponent(ctx: ApplianceContext): Component<XrayPlan, Change
         await x.close();
       }
     },
-    reconcile: xrayPlanChanges,
+    plan: xrayPlanChanges,
     async apply() {
       const x = xrayContext(ctx);
       try {

@@ -12,7 +12,7 @@ export type RuntimeKind = 'pct' | 'netns';
 export type PortType = 'privacy' | 'mesh';
 export type XrayProfile = 'vless-reality-vision' | 'vless-tls';
 export type EngineInstall = 'package' | 'upload' | 'present' | 'none';
-export type WgBackend = 'userspace' | 'kernel';
+export type WgBackendKind = 'userspace' | 'kernel';
 
 /** An OVS internal port ("socket") moved into a container's netns. */
 export interface SocketDecl {
@@ -93,7 +93,7 @@ export interface WireguardConfig {
   endpoint: string | null;
   mtu: number;
   persistent_keepalive: number;
-  backend: WgBackend;
+  backend: WgBackendKind;
   /**
    * An OVS port (on the bridge) through which client devices reach the gateway's
    * WireGuard port: the node's LAN NIC added to the bridge, or the lab's client

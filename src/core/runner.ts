@@ -1,8 +1,8 @@
 /**
  * The plan → diff → apply runner behind `privroute init` and `privroute plan`.
  *
- * Each component observes the real state (read-only), reconciles it against the
- * desired state into a list of changes (pure), and applies those changes. The
+ * Each component observes the real state (read-only), plans the changes from
+ * desired vs observed (pure, writes nothing), and applies exactly those changes. The
  * runner walks components in dependency order; a component whose dependency
  * failed is skipped (it would act on a broken foundation), but independent
  * components still run, so one failure does not stop the others from converging.
@@ -24,9 +24,9 @@ export interface Component<O = unknown, C extends Change = Change> {
   readonly dependsOn?: readonly string[];
   /** Read the real state. Must not change anything. */
   observe(): Promise<O>;
-  /** Desired vs observed → changes. Pure. Empty = converged. */
-  reconcile(observed: O): readonly C[];
-  /** Apply the changes (adds before deletes). Throws on failure. */
+  /** Desired vs observed → changes. Pure: writes nothing anywhere. Empty = converged. */
+  plan(observed: O): readonly C[];
+  /** Apply exactly `changes` (adds before deletes; no re-planning). Throws on failure. */
   apply(changes: readonly C[]): Promise<void>;
 }
 
@@ -73,11 +73,11 @@ export function orderComponents<T extends { name: string; dependsOn?: readonly s
 
 /**
  * Run components in dependency order. With `planOnly`, observe and reconcile
- * only, and report the changes as `planned`. Never throws for a component
+ * and plan only, and report the changes as `planned`. Never throws for a component
  * failure: it is reported, and dependents are skipped.
  */
 export async function runComponents(
-  components: readonly Component<any, any>[],
+  components: readonly AnyComponent[],
   opts: { planOnly?: boolean; listener?: RunListener } = {},
 ): Promise<ComponentReport[]> {
   const reports = new Map<string, ComponentReport>();
@@ -94,7 +94,7 @@ export async function runComponents(
     } else {
       try {
         const observed = await c.observe();
-        const changes = c.reconcile(observed);
+        const changes = c.plan(observed);
         const described = changes.map((x: Change) => x.describe);
         if (changes.length === 0) {
           report = { name: c.name, status: 'unchanged', changes: [], ms: Date.now() - t0 };
@@ -120,6 +120,14 @@ export async function runComponents(
   }
   return [...reports.values()];
 }
+
+/**
+ * A component of any observed/change type, for heterogeneous lists (the appliance's
+ * component list). `any` because Component is invariant in O and C: each component
+ * only ever receives its own observation and changes, which the runner guarantees.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyComponent = Component<any, any>;
 
 /** Did every component converge (nothing failed or skipped)? */
 export function converged(reports: readonly ComponentReport[]): boolean {

@@ -14,8 +14,9 @@ import { activeClients, listClients } from '../tunnel/client-repo.js';
 import { productionJobs, type DaemonState } from './jobs.js';
 import { DaemonMetrics } from './metrics.js';
 import { Scheduler, type JobRecord, type JobSpec } from './scheduler.js';
-import { startStatusServer, type StatusServer } from './server.js';
-import { readTokenFile } from './token.js';
+import { startStatusServer, statusRoutes, type ServerLimits, type StatusServer } from './server.js';
+import { ensureTokenFile, readTokenFile } from './token.js';
+import { startDashboard, type Dashboard } from './web/index.js';
 
 /** Options of {@link startDaemon}. */
 export interface DaemonOptions {
@@ -29,6 +30,10 @@ export interface DaemonOptions {
   /** Run the health job once at start (default true). */
   healthAtStart?: boolean;
   warpTraceUrl?: string;
+  /** Override the endpoint's limits (tests). */
+  limits?: Partial<ServerLimits>;
+  /** Dashboard probe/sample intervals; false = none (unit tests). */
+  live?: { probeEveryMs?: number; sampleEveryMs?: number } | false;
 }
 
 /** A running daemon. */
@@ -37,6 +42,7 @@ export interface Daemon {
   server: StatusServer;
   metrics: DaemonMetrics;
   state: DaemonState;
+  dashboard: Dashboard;
   /** The /status document. */
   statusDocument(): unknown;
   stop(): Promise<void>;
@@ -57,7 +63,8 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   const listen = o.listen ?? d.listen;
   const hp = parseListen(listen);
   if (!hp) throw new InputError({ path: 'plugins.privacy_router.daemon.listen', value: listen, expected: 'host:port, e.g. 127.0.0.1:9477' });
-  const token = d.token_file ? readTokenFile(d.token_file) : null;
+  // A token on every address, loopback included (issue 11 #10): without daemon.token_file, one in the state dir.
+  const tokenSrc = d.token_file ? { token: readTokenFile(d.token_file), file: d.token_file } : await ensureTokenFile(o.store.dir);
   const state: DaemonState = { lastHealth: null, status: null, macRotation: null };
   const jobs = o.jobs ? o.jobs(state) : productionJobs({ config: o.config, store: o.store, logger: log, state, warpTraceUrl: o.warpTraceUrl });
   const metrics = new DaemonMetrics(jobs.map((j) => j.name));
@@ -92,20 +99,26 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
             jobs: scheduler.jobs(),
           },
         };
-  const server = await startStatusServer(
-    {
-      healthy: () => state.lastHealth === null ? { ok: false, detail: 'no health run yet' } : { ok: state.lastHealth.converged, detail: state.lastHealth.converged ? `converged at ${state.lastHealth.at}` : `not converged at ${state.lastHealth.at}` },
-      status: statusDocument,
-      metrics: () => metrics.render(),
-    },
-    { host: hp.host, port: hp.port, token },
-  );
-  log.info({ listen: `${server.address.address}:${server.address.port}`, auth: token !== null, jobs: jobs.map((j) => `${j.name}=${j.cron}`) }, 'daemon started');
+  const dashboard = startDashboard({ config: o.config, store: o.store, logger: log, token: tokenSrc.token, scheduler, state, warpTraceUrl: o.warpTraceUrl, live: o.live });
+  const status = statusRoutes({
+    healthy: () => state.lastHealth === null ? { ok: false, detail: 'no health run yet' } : { ok: state.lastHealth.converged, detail: state.lastHealth.converged ? `converged at ${state.lastHealth.at}` : `not converged at ${state.lastHealth.at}` },
+    status: statusDocument,
+    metrics: () => metrics.render(),
+  });
+  let server: StatusServer;
+  try {
+    server = await startStatusServer({ host: hp.host, port: hp.port, auth: dashboard.auth, routes: [...status, ...dashboard.routes], unauthorized: dashboard.unauthorized, limits: o.limits });
+  } catch (e) {
+    await dashboard.stop();
+    throw e;
+  }
+  log.info({ listen: `${server.address.address}:${server.address.port}`, tokenFile: tokenSrc.file, jobs: jobs.map((j) => `${j.name}=${j.cron}`) }, 'daemon started');
   scheduler.start();
   if ((o.healthAtStart ?? true) && jobs.some((j) => j.name === 'health')) void scheduler.trigger('health');
   return {
-    scheduler, server, metrics, state, statusDocument,
+    scheduler, server, metrics, state, dashboard, statusDocument,
     async stop() {
+      await dashboard.stop();
       await scheduler.stop();
       await server.close();
       log.info('daemon stopped');

@@ -59,6 +59,7 @@ export class Scheduler {
   private readonly specs = new Map<string, JobSpec>();
   private readonly pending = new Set<string>();
   private tasks: ScheduledTask[] = [];
+  private readonly taskOf = new Map<string, ScheduledTask>();
   private stopped = false;
 
   constructor(
@@ -90,6 +91,7 @@ export class Scheduler {
       const t = cron.createTask(j.cron, () => void this.trigger(j.name), { name: `privroute-${j.name}`, logger: cronLogger });
       void t.start();
       this.tasks.push(t);
+      this.taskOf.set(j.name, t);
     }
   }
 
@@ -140,6 +142,20 @@ export class Scheduler {
     });
   }
 
+  /**
+   * Run `fn` under the jobs' lock (after any running or waiting job, before any
+   * later one): the dashboard's client actions never interleave with a repair
+   * or a rotation. Resolves/rejects with `fn`; not recorded as a job run.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.mutex.run(fn);
+  }
+
+  /** When job `name` runs next by its cron (null: not started, stopped or unknown). */
+  nextRun(name: string): Date | null {
+    return this.stopped ? null : (this.taskOf.get(name)?.getNextRun() ?? null);
+  }
+
   /** Snapshot of every job's record. */
   jobs(): JobRecord[] {
     return [...this.records.values()].map((r) => ({ ...r }));
@@ -156,6 +172,7 @@ export class Scheduler {
     this.stopped = true;
     for (const t of this.tasks) await t.destroy();
     this.tasks = [];
+    this.taskOf.clear();
     await this.mutex.run(async () => undefined);
   }
 }

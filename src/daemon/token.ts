@@ -2,10 +2,13 @@
  * The status endpoint's bearer token: read from daemon.token_file, which must be
  * a regular file readable by its owner only (0600/0400). A group- or
  * world-readable file is refused (the daemon does not start), as is an empty one.
- * Comparison is constant-time.
+ * Without daemon.token_file the daemon makes one in the state directory (a token
+ * is required on every address, loopback included). Comparison is constant-time.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { timingSafeEqual } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { PreconditionError } from '../core/errors.js';
 
 /** Read and check the token file. Throws PreconditionError naming the file and the fix. */
@@ -32,4 +35,29 @@ export function bearerMatches(header: string | undefined, token: string): boolea
   const a = Buffer.from(m[1]!);
   const b = Buffer.from(token);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The token file the daemon makes when daemon.token_file is not set. */
+export const DEFAULT_TOKEN_FILE = 'daemon.token';
+
+/**
+ * The token in `<stateDir>/daemon.token`, created (32 random bytes, base64url,
+ * mode 0600) when absent. An existing file is checked like daemon.token_file.
+ * Returns the token and the file (the file name is logged, never the token).
+ */
+export async function ensureTokenFile(stateDir: string): Promise<{ token: string; file: string }> {
+  const file = path.join(stateDir, DEFAULT_TOKEN_FILE);
+  try {
+    // 'wx': two daemons starting at once never overwrite each other's token.
+    const fh = await open(file, 'wx', 0o600);
+    try {
+      await fh.writeFile(randomBytes(32).toString('base64url') + '\n');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  return { token: readTokenFile(file), file };
 }

@@ -29,7 +29,7 @@ export function judgeOvs(ctx: ApplianceContext, s: ObservedSwitch): HopHealth {
     : noOfport.length
       ? { name: 'ovs.ports', ok: false, detail: `port(s) without an OpenFlow number: ${noOfport.join(', ')}` }
       : { name: 'ovs.ports', ok: true, detail: `${want.length} port(s) present` });
-  const drift = ovsComponent(ctx).reconcile(s).map((c) => c.describe);
+  const drift = ovsComponent(ctx).plan(s).map((c) => c.describe);
   checks.push(drift.length ? { name: 'ovs.drift', ok: false, detail: `init would change: ${drift.join(', ')}` } : { name: 'ovs.drift', ok: true, detail: 'matches the plan' });
   const data = {
     bridge: name,

@@ -58,7 +58,7 @@ export function hookscriptComponent(node: HostExec, target: HookTarget, ids: rea
       }
       return { path, text, missingOn };
     },
-    reconcile: (o) => [
+    plan: (o) => [
       ...(o.text !== want ? [{ describe: `write the hookscript ${o.path}` }] : []),
       ...o.missingOn.map((id) => ({ describe: `pct set ${id} --hookscript ${HOOKSCRIPT_VOLID}` })),
     ],

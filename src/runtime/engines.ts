@@ -175,7 +175,7 @@ export function enginesComponent(host: EngineHost, needs: () => Promise<readonly
     name: 'engines',
     dependsOn,
     observe: async () => observeEngines(host, (resolved = await needs())),
-    reconcile: (o) => reconcileEngines(resolved, o),
+    plan: (o) => reconcileEngines(resolved, o),
     async apply(changes) {
       await host.node.run(['mkdir', '-p', '-m', '0700', host.workDir]);
       try {

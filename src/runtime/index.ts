@@ -4,7 +4,7 @@
 import type { HostExec } from '../host/exec.js';
 import type { RuntimeConfig } from '../config/types.js';
 import { LocalExec } from '../host/local.js';
-import { NetnsExec } from '../host/netns.js';
+import { nodeExec } from '../host/node.js';
 import { NetnsRuntime } from './netns.js';
 import { PctRuntime } from './pct.js';
 import type { ContainerRuntime } from './types.js';
@@ -21,7 +21,7 @@ export { PctRuntime, type PctRuntimeOptions } from './pct.js';
  * LocalExec, never to a namespaced node.
  */
 export function createRuntime(cfg: RuntimeConfig, node?: HostExec, host?: HostExec): ContainerRuntime {
-  const n = node ?? (cfg.node_netns ? new NetnsExec(cfg.node_netns) : new LocalExec());
+  const n = node ?? nodeExec(cfg);
   return cfg.kind === 'pct'
     ? new PctRuntime({ node: n, defaults: { template: cfg.template, storage: cfg.storage } })
     : new NetnsRuntime({ prefix: cfg.netns_prefix, node: n, host: host ?? new LocalExec() });

@@ -60,7 +60,7 @@ export type SocketChange = Change &
   );
 
 /** Pure: desired placements + observed state → ordered changes (orphans first, then moves, then config). */
-export function reconcileSockets(desired: readonly SocketPlacement[], obs: SocketsObserved): SocketChange[] {
+export function planSockets(desired: readonly SocketPlacement[], obs: SocketsObserved): SocketChange[] {
   const changes: SocketChange[] = [];
   for (const s of desired) {
     const inNode = obs.inNode.has(s.name);
@@ -143,7 +143,7 @@ export function socketsComponent(host: SocketHost, desired: readonly SocketPlace
     name: 'sockets',
     dependsOn,
     observe: () => observeSockets(host, desired),
-    reconcile: (obs) => reconcileSockets(desired, obs),
+    plan: (obs) => planSockets(desired, obs),
     apply: (changes) => applySockets(host, changes),
   };
 }

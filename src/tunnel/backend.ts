@@ -10,7 +10,6 @@
  *   container's own /run) is inside the container, not in the node's /var/run/wireguard.
  */
 import type { Config } from '../config/types.js';
-import { LocalExec } from '../host/local.js';
 import { createRuntime } from '../runtime/index.js';
 import { KernelBackend } from './device/kernel.js';
 import type { WgBackend } from './device/model.js';
@@ -26,7 +25,8 @@ export function backendFromConfig(config: Config, opts: BackendOptions = {}): Wg
   const r = config.plugins.privacy_router;
   const wg = r.wireguard;
   if (wg.backend === 'kernel' || r.runtime.kind === 'pct') {
-    const runtime = createRuntime(r.runtime, new LocalExec());
+    // The runtime's default node executor honours runtime.node_netns (src/host/node.ts).
+    const runtime = createRuntime(r.runtime);
     return new KernelBackend(runtime.exec(wg.container_id), wg.interface);
   }
   const dir = (opts.env ?? process.env).PRIVROUTE_WG_SOCKET_DIR || UAPI_SOCKET_DIR;

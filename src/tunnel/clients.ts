@@ -1,6 +1,7 @@
 /**
  * The client service behind add/list/show/revoke/disable/enable-client, the
- * daemon's expiry sweep and init's peer sync.
+ * daemon's expiry sweep, and the desired peer set init's `gateway-peers`
+ * component (components.ts) reconciles the device to.
  *
  * The store is the source of truth; the live interface is made to follow it one
  * peer at a time (a UAPI set naming only that peer, `remove=true` to remove), so
@@ -8,7 +9,7 @@
  *
  * Unreachable interface (no init yet, gateway down): mutations still commit to the
  * store and report `applied: 'deferred'` with a warning; the next `privroute init`
- * (syncPeers) applies them. A device that is reachable but rejects the change is
+ * (its gateway-peers component) applies them. A device that is reachable but rejects the change is
  * an error, and add-client then rolls its row back: nothing is half-applied.
  */
 import type { Config, WireguardConfig } from '../config/types.js';
@@ -16,7 +17,7 @@ import { InputError } from '../core/errors.js';
 import type { StateStore } from '../state/store.js';
 import * as repo from './client-repo.js';
 import type { ClientRecord } from './client-repo.js';
-import { DeviceUnreachableError, syncPeers, type PeerSpec, type SyncResult, type WgBackend } from './device/model.js';
+import { DeviceUnreachableError, type PeerSpec, type WgBackend } from './device/model.js';
 import { addressSpace, allocate, gatewayAddresses, type AddressSpace } from './ipam.js';
 import { generateClientKeys, generateKeyPair, publicKeyOf, type KeyPair } from './keys.js';
 import { renderClientConfig } from './render.js';
@@ -310,28 +311,5 @@ export class ClientService {
     const gone = expired.filter((c) => live.has(c.publicKey));
     if (gone.length) await this.backend.applyChanges({ upsert: [], updatedKeys: [], remove: gone.map((c) => c.publicKey), unchanged: 0 });
     return { removed: gone.map((c) => c.name), applied: gone.length ? 'applied' : 'not-needed' };
-  }
-
-  /**
-   * init's step: make the live interface's peers match the store (add missing,
-   * update changed, remove stale; matching peers untouched). Also sets the
-   * gateway's private key and listen port when they differ. A second run
-   * changes nothing. Throws DeviceUnreachableError if the interface is absent.
-   */
-  async syncPeers(backend: WgBackend | null = this.backend): Promise<SyncResult & { privateKeySet: boolean; listenPortSet: boolean }> {
-    if (!backend) throw new DeviceUnreachableError('(none)', 'no WireGuard interface is configured');
-    const gw = await ensureGatewayKeys(this.store);
-    const dev = await backend.get();
-    let privateKeySet = false;
-    if (dev.privateKey !== gw.privateKey) {
-      await backend.setPrivateKey(gw.privateKey);
-      privateKeySet = true;
-    }
-    let listenPortSet = false;
-    if (dev.listenPort !== this.wg.listen_port) {
-      await backend.setListenPort(this.wg.listen_port);
-      listenPortSet = true;
-    }
-    return { ...(await syncPeers(backend, this.desiredPeers())), privateKeySet, listenPortSet };
   }
 }

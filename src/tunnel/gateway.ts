@@ -17,8 +17,8 @@
  * Order: the fallback route exists before the rule, the firewall before forwarding.
  *
  * wireguard-go (userspace backend) is a long-running process: this module does not
- * start it. {@link wireguardGoCommand} gives the argv for the orchestrator's
- * supervisor (runtime exec in the container); observe reports a missing interface.
+ * start it. {@link wireguardGoCommand} gives the argv; the appliance's `gateway` component
+ * (src/appliance/gateway.ts) starts it in the container; observe reports a missing interface.
  */
 import type { Config } from '../config/types.js';
 import { PreconditionError } from '../core/errors.js';

@@ -69,11 +69,6 @@ export async function generateKeyPair(): Promise<KeyPair> {
   return { privateKey: k.privateKey, publicKey: k.publicKey };
 }
 
-/** Generate a preshared key (wireguard-tools.js `key.presharedKey()`: 32 random bytes). */
-export async function generatePresharedKey(): Promise<KeyB64> {
-  return wgKey.presharedKey();
-}
-
 /** A client's full key set: its pair plus the PSK it shares with the gateway. */
 export interface ClientKeys extends KeyPair {
   presharedKey: KeyB64;

@@ -76,15 +76,6 @@ export function setActive(store: StateStore, deviceId: string): void {
   });
 }
 
-/** Update the stored device object, license and account type after an API refresh. */
-export function updateAccount(store: StateStore, deviceId: string, p: { device?: WarpDevice; license?: string | null; accountType?: string | null }): void {
-  store.tx(() => {
-    if (p.device) store.db.prepare('UPDATE warp_accounts SET config_json = ? WHERE device_id = ?').run(deviceJson(p.device), deviceId);
-    if (p.license !== undefined) store.db.prepare('UPDATE warp_accounts SET license = ? WHERE device_id = ?').run(p.license, deviceId);
-    if (p.accountType !== undefined) store.db.prepare('UPDATE warp_accounts SET account_type = ? WHERE device_id = ?').run(p.accountType, deviceId);
-  });
-}
-
 /** Remove a device row (after the API deleted the device). */
 export function deleteAccount(store: StateStore, deviceId: string): void {
   store.db.prepare('DELETE FROM warp_accounts WHERE device_id = ?').run(deviceId);

@@ -31,9 +31,9 @@ export function warpComponent(ctx: WarpContext, dependsOn: string[] = ['ovs']): 
       deps = await warpNodeDeps(ctx);
       return { registered: true, node: await warpNodeComponent(deps).observe() };
     },
-    reconcile(o) {
+    plan(o) {
       if (!o.registered) return [{ kind: 'register', describe: `register a WARP device at ${ctx.config.plugins.privacy_router.warp.api_base}, then bring up warp0` }];
-      return warpNodeComponent(deps!).reconcile(o.node);
+      return warpNodeComponent(deps!).plan(o.node);
     },
     async apply(changes) {
       if (changes.some((c) => c.kind === 'register')) {

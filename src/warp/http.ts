@@ -21,9 +21,6 @@ export const WGCF_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'CF-Client-Version': 'a-6.3-1922',
 });
 
-/** Cloudflare's base URL with wgcf's version segment (config default). */
-export const DEFAULT_API_BASE = 'https://api.cloudflareclient.com/v0a1922';
-
 /** Transport options. Everything has a default except `baseUrl`. */
 export interface WarpHttpOptions {
   /** Base URL including the version segment, e.g. `https://api.cloudflareclient.com/v0a1922`. */

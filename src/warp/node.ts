@@ -17,6 +17,7 @@ import { reconcileWarpNode, type WarpNodeChange } from './node-reconcile.js';
 import type { WarpNodeSpec } from './node-spec.js';
 import { splitHostPort } from './profile.js';
 import { probeWarpPreconditions, requireWarpPreconditions } from './preconditions.js';
+import { pollUntil } from '../core/poll.js';
 
 /** What the component needs. `privateKey` is a secret: only ever sent over the UAPI socket. */
 export interface WarpNodeDeps {
@@ -60,7 +61,7 @@ export function warpNodeComponent(d: WarpNodeDeps): Component<WarpNodeObserved, 
       }
       return o;
     },
-    reconcile: (o) => reconcileWarpNode(d.spec, o, d.privateKey),
+    plan: (o) => reconcileWarpNode(d.spec, o, d.privateKey),
     apply: (changes) => applyWarpChanges(d, changes),
   };
 }
@@ -87,23 +88,19 @@ export async function applyWarpChanges(d: WarpNodeDeps, changes: readonly WarpNo
 async function launchTunnel(d: WarpNodeDeps, argv: string[]): Promise<void> {
   // Without -f wireguard-go daemonizes (stdio to /dev/null), so run() returns once it is up.
   await d.exec.run(argv);
-  const deadline = Date.now() + (d.launchTimeoutMs ?? 5000);
-  while (!(await d.wg.alive())) {
-    if (Date.now() > deadline) throw new Error(`wireguard-go ${d.spec.tunnel} did not open its UAPI socket`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await pollUntil(() => d.wg.alive(), { timeoutMs: d.launchTimeoutMs ?? 5000, failFast: true, onTimeout: () => new Error(`wireguard-go ${d.spec.tunnel} did not open its UAPI socket`) });
 }
 
 /** The changes apply would make, described (for `plan`). */
 export async function planWarpNode(d: WarpNodeDeps): Promise<WarpNodeChange[]> {
   const c = warpNodeComponent(d);
-  return c.reconcile(await c.observe()) as WarpNodeChange[];
+  return c.plan(await c.observe()) as WarpNodeChange[];
 }
 
 /** Observe, reconcile, apply; returns the descriptions of what was changed ([] = already converged). */
 export async function applyWarpNode(d: WarpNodeDeps): Promise<string[]> {
   const c = warpNodeComponent(d);
-  const changes = c.reconcile(await c.observe());
+  const changes = c.plan(await c.observe());
   await c.apply(changes);
   return changes.map((x) => x.describe);
 }

@@ -9,18 +9,16 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import { InputError, OperationError } from '../core/errors.js';
 import type { HostExec } from '../host/exec.js';
-import { LocalExec } from '../host/local.js';
-import { NetnsExec } from '../host/netns.js';
+import { nodeExec } from '../host/node.js';
 import type { StateStore } from '../state/store.js';
 import type { Topology } from '../topology/addressing.js';
 import { registerDevice, type RegisterResult } from './account.js';
-import { activeAccount, updateAccount } from './account-store.js';
+import { activeAccount } from './account-store.js';
 import { WarpApi } from './api.js';
 import { warpHealth, type HandshakeHealth, type TraceHealth } from './health.js';
 import type { WarpHttpOptions } from './http.js';
-import { applyWarpNode, planWarpNode, type WarpNodeDeps } from './node.js';
+import { applyWarpNode, type WarpNodeDeps } from './node.js';
 import type { WgControl } from './node-observe.js';
-import type { WarpNodeChange } from './node-reconcile.js';
 import { warpNodeSpecFromConfig } from './node-spec.js';
 import { parseWgcfProfile, tunnelModelFromDevice, tunnelModelFromProfile, type ReservedBytes, type WarpTunnelModel } from './profile.js';
 import { rotateWarp, type RotateWarpResult } from './rotate.js';
@@ -36,7 +34,7 @@ export interface WarpContext {
   logger?: Logger;
   /** The appliance's topology (src/topology): warp0's addresses. */
   topology: Topology;
-  /** Node executor; default: runtime.node_netns ? NetnsExec : LocalExec. */
+  /** Node executor; default: the config's (src/host/node.ts). */
   exec?: HostExec;
   /** wireguard-go socket dir; default /var/run/wireguard. */
   wgSocketDir?: string;
@@ -44,12 +42,6 @@ export interface WarpContext {
   wg?: WgControl;
   /** Transport overrides (tests: sleep, baseDelayMs). */
   http?: Partial<WarpHttpOptions>;
-}
-
-/** The executor for node-side commands. */
-export function nodeExec(config: Config): HostExec {
-  const ns = config.plugins.privacy_router.runtime.node_netns;
-  return ns ? new NetnsExec(ns) : new LocalExec();
 }
 
 /** The API client for warp.api_base / warp.api_ca_file. Close it after use. */
@@ -89,7 +81,7 @@ export async function hostHasIpv6(exec: HostExec): Promise<boolean> {
 
 /** Node deps for a registered device. */
 export async function nodeDepsForAccount(ctx: WarpContext, account: WarpAccountRecord): Promise<WarpNodeDeps> {
-  const exec = ctx.exec ?? nodeExec(ctx.config);
+  const exec = ctx.exec ?? nodeExec(ctx.config.plugins.privacy_router.runtime);
   const model = tunnelModelFromDevice(account.device, { hostHasIpv6: await hostHasIpv6(exec), backend: 'wireguard-go' });
   return { exec, wg: warpWg(ctx), spec: warpNodeSpecFromConfig(ctx.config, ctx.topology, model), privateKey: account.privateKey };
 }
@@ -103,7 +95,7 @@ export async function nodeDepsForProfile(ctx: WarpContext, file: string): Promis
     throw new InputError({ path: `${W}.wgcf_config`, value: file, expected: `a readable wgcf-profile.conf (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` });
   }
   const p = parseWgcfProfile(text, `${W}.wgcf_config`);
-  const exec = ctx.exec ?? nodeExec(ctx.config);
+  const exec = ctx.exec ?? nodeExec(ctx.config.plugins.privacy_router.runtime);
   return { exec, wg: warpWg(ctx), spec: warpNodeSpecFromConfig(ctx.config, ctx.topology, tunnelModelFromProfile(p, 'wireguard-go')), privateKey: p.privateKey };
 }
 
@@ -130,11 +122,6 @@ export async function warpNodeDeps(ctx: WarpContext): Promise<WarpNodeDeps> {
   return nodeDepsForAccount(ctx, (await ensureWarpAccount(ctx)).account);
 }
 
-/** `plan` for the WARP hop (registers a device first if there is none: plan needs its addresses). */
-export async function planWarp(ctx: WarpContext): Promise<WarpNodeChange[]> {
-  return planWarpNode(await warpNodeDeps(ctx));
-}
-
 /** `init` for the WARP hop: account, then node apply. Returns what changed. */
 export async function applyWarp(ctx: WarpContext): Promise<string[]> {
   return applyWarpNode(await warpNodeDeps(ctx));
@@ -158,20 +145,6 @@ export async function rotateWarpFromConfig(ctx: WarpContext): Promise<RotateWarp
         await applyWarpNode(await nodeDepsForAccount(ctx, acc));
       },
     });
-  } finally {
-    api.close();
-  }
-}
-
-/** Refresh the stored device object from the API (e.g. the account type after a license change). */
-export async function refreshWarpAccount(ctx: WarpContext): Promise<WarpAccountRecord | undefined> {
-  const a = activeAccount(ctx.store);
-  if (!a) return undefined;
-  const api = warpApi(ctx);
-  try {
-    const device = await api.getDevice(a.deviceId, a.token);
-    updateAccount(ctx.store, a.deviceId, { device, accountType: device.account.account_type ?? null });
-    return activeAccount(ctx.store);
   } finally {
     api.close();
   }
@@ -224,5 +197,5 @@ export async function warpStatusFromConfig(ctx: WarpContext, traceUrl?: string):
 /** Health of the WARP hop (for `status` and the daemon). */
 export function warpHealthFromConfig(ctx: WarpContext, traceUrl?: string): ReturnType<typeof warpHealth> {
   const w = ctx.config.plugins.privacy_router.warp;
-  return warpHealth(ctx.exec ?? nodeExec(ctx.config), warpWg(ctx), { tunnel: w.tunnel_interface, traceUrl });
+  return warpHealth(ctx.exec ?? nodeExec(ctx.config.plugins.privacy_router.runtime), warpWg(ctx), { tunnel: w.tunnel_interface, traceUrl });
 }

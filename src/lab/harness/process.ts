@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { openSync, closeSync, readdirSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Scope } from './scope.js';
+import { pollUntil } from '../../core/poll.js';
 
 /** A running lab process. */
 export interface Proc {
@@ -141,20 +142,8 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Poll `fn` until it returns true; throws `timed out waiting for <what>` after timeoutMs. */
-export async function waitFor(what: string, fn: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      if (await fn()) return;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    }
-    await sleep(50);
-  }
+export function waitFor(what: string, fn: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+  return pollUntil(fn, { timeoutMs, onTimeout: (last) => new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`) });
 }
 
 /** PIDs whose argv (from /proc/PID/cmdline) satisfies `pred`; this process excluded. */

@@ -38,11 +38,6 @@ export function isAllOnes(b: Uint8Array): boolean {
   for (const x of b) if (x !== 0xff) return false;
   return true;
 }
-/** True if every byte is 0 (a wildcard mask). */
-export function isZero(b: Uint8Array): boolean {
-  for (const x of b) if (x !== 0) return false;
-  return true;
-}
 
 /** Prefix length of a CIDR mask, or -1 if the mask is not contiguous. */
 export function prefixLen(mask: Uint8Array): number {

@@ -175,10 +175,4 @@ export function decodeBundleControl(m: OfMessage): { bundleId: number; type: num
   return { bundleId: r.u32(), type: r.u16(), flags: r.u16() };
 }
 
-/** Is this message the reply for a bundle control request of `reqType`? */
-export function isBundleReply(m: OfMessage, reqType: number): boolean {
-  const c = decodeBundleControl(m);
-  return c !== undefined && c.type === reqType + 1;
-}
-
 export { BUNDLE, OFP13_VERSION, OFP14_VERSION };

@@ -1,6 +1,6 @@
 /**
  * One typed model of a WireGuard device, shared by both backends (userspace UAPI
- * and kernel `wg`), plus the pure peer reconcile used by init (`syncPeers`).
+ * and kernel `wg`), plus the pure peer diff (`diffPeers`) init's gateway-peers component plans with.
  *
  * Keys are base64 everywhere in this model; backends convert at their edge
  * (UAPI speaks hex). Observed-only fields (handshake, counters, endpoint learnt
@@ -37,14 +37,6 @@ export interface Device {
   listenPort: number;
   fwmark?: number;
   peers: Peer[];
-}
-
-/** The effect of one sync: which peers were added, updated, removed, left alone. */
-export interface SyncResult {
-  added: KeyB64[];
-  updated: KeyB64[];
-  removed: KeyB64[];
-  unchanged: number;
 }
 
 /** A planned change to the peer set (pure output of {@link diffPeers}). */
@@ -130,23 +122,6 @@ export function diffPeers(desired: readonly PeerSpec[], observed: readonly Peer[
 /** True if a change set does nothing. */
 export function isNoop(c: PeerChanges): boolean {
   return c.upsert.length === 0 && c.remove.length === 0;
-}
-
-/**
- * Make `backend` match `desired`: observe, diff, apply only the difference.
- * A second call with the same desired set applies nothing.
- */
-export async function syncPeers(backend: WgBackend, desired: readonly PeerSpec[]): Promise<SyncResult> {
-  const dev = await backend.get();
-  const changes = diffPeers(desired, dev.peers);
-  if (!isNoop(changes)) await backend.applyChanges(changes);
-  const updated = new Set(changes.updatedKeys);
-  return {
-    added: changes.upsert.filter((p) => !updated.has(p.publicKey)).map((p) => p.publicKey),
-    updated: changes.updatedKeys,
-    removed: changes.remove,
-    unchanged: changes.unchanged,
-  };
 }
 
 /**

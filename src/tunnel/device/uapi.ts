@@ -128,7 +128,7 @@ export interface SetRequest {
   privateKey?: KeyB64;
   listenPort?: number;
   fwmark?: number;
-  /** Replace the whole peer list with `peers` (used by nothing in product code; kept for completeness). */
+  /** Replace the whole peer list with `peers` (the WARP tunnel's atomic peer swap uses it: src/warp/node.ts). */
   replacePeers?: boolean;
   peers?: PeerOp[];
 }

@@ -3,6 +3,7 @@
  * and exported for tests.
  */
 import type { HostExec } from '../../host/exec.js';
+import { pollUntil } from '../../core/poll.js';
 
 /** The facts provisioning depends on. */
 export interface HostFacts {
@@ -73,13 +74,20 @@ export async function waitListening(
   status: () => Promise<{ active: boolean; pid: number | null }>,
   o: { timeoutMs: number; intervalMs: number; sleep?: (ms: number) => Promise<void>; onTimeout: (st: { active: boolean; pid: number | null }, ls: Listener[]) => Error },
 ): Promise<void> {
-  const deadline = Date.now() + o.timeoutMs;
-  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  for (;;) {
-    const st = await status();
-    const ls = await listenersOn(exec, port);
-    if (st.active && ls.some((l) => l.processes.some((p) => p.pid === st.pid))) return;
-    if (Date.now() > deadline) throw o.onTimeout(st, ls);
-    await sleep(o.intervalMs);
-  }
+  let st: { active: boolean; pid: number | null } = { active: false, pid: null };
+  let ls: Listener[] = [];
+  await pollUntil(
+    async () => {
+      st = await status();
+      ls = await listenersOn(exec, port);
+      return st.active && ls.some((l) => l.processes.some((p) => p.pid === st.pid));
+    },
+    {
+      timeoutMs: o.timeoutMs,
+      intervalMs: o.intervalMs,
+      sleep: o.sleep,
+      failFast: true, // a failing probe (ssh down) is reported as itself, not as a timeout
+      onTimeout: () => o.onTimeout(st, ls),
+    },
+  );
 }

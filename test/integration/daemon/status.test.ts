@@ -9,7 +9,8 @@
  * it gracefully.
  */
 import test from 'ava';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { labDown, labUp, type Lab } from '../../../src/lab/lab.js';
 import { labIfnames } from '../../../src/lab/lab-config.js';
 import { siteAddr } from '../../../src/lab/world.js';
@@ -110,9 +111,22 @@ t('status: the gateway down is reported failed (exit 1); status changes nothing'
   tt.is(killWireguardGo(labIfnames(prefix).gateway), 0, 'status must not start the gateway');
 });
 
-/** GET a daemon endpoint from inside the node namespace (the daemon listens on the namespace's loopback). */
+/**
+ * GET a daemon endpoint from inside the node namespace (the daemon listens on the namespace's loopback).
+ * The token (made by the daemon in the state dir: required on loopback too) goes to curl in a 0600
+ * header file, never in argv.
+ */
 async function daemonGet(p: string): Promise<{ code: number; body: string }> {
-  const r = await lab.world.node.run(['curl', '-sS', '--max-time', '5', '-w', '\n%{http_code}', `http://127.0.0.1:9477${p}`], { okCodes: [0, 7, 28, 52, 56] });
+  const info = JSON.parse(readFileSync(`${lab.dir}/lab.json`, 'utf8')) as { stateDir: string };
+  const headers = path.join(lab.dir, 'daemon-auth.header');
+  let token = '';
+  try {
+    token = readFileSync(path.join(info.stateDir, 'daemon.token'), 'utf8').trim();
+  } catch {
+    // not made yet: the daemon is still starting
+  }
+  writeFileSync(headers, `Authorization: Bearer ${token}\n`, { mode: 0o600 });
+  const r = await lab.world.node.run(['curl', '-sS', '--max-time', '5', '-H', `@${headers}`, '-w', '\n%{http_code}', `http://127.0.0.1:9477${p}`], { okCodes: [0, 7, 28, 52, 56] });
   const i = r.stdout.lastIndexOf('\n');
   return { code: Number(r.stdout.slice(i + 1)) || 0, body: r.stdout.slice(0, i) };
 }
@@ -125,6 +139,9 @@ t('daemon: the first health job repairs the gateway; /healthz, /status, /metrics
   });
   try {
     await waitFor('daemon /healthz 200', async () => (await daemonGet('/healthz')).code === 200, 90_000);
+    // Loopback needs the token too (issue 11 #10).
+    const anon = await lab.world.node.run(['curl', '-sS', '--max-time', '5', '-o', '/dev/null', '-w', '%{http_code}', 'http://127.0.0.1:9477/status']);
+    tt.is(anon.stdout, '401');
     const st = await daemonGet('/status');
     tt.is(st.code, 200);
     const doc = JSON.parse(st.body) as StatusReport & { daemon: { lastHealth: { converged: boolean }; jobs: { name: string; runs: number }[] } };

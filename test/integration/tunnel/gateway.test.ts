@@ -3,7 +3,7 @@
  * datapath) in a "node" namespace, the gateway socket moved into a "CT100"
  * namespace running wireguard-go, a client namespace on another bridge port.
  * Everything goes through the real CLI (add/revoke-client) or the same service
- * functions init calls (ensureGateway + syncPeers).
+ * functions init calls (ensureGateway + the gateway-peers observe/plan/apply).
  *
  * Proves: a client brings the printed config up and pings the gateway; the PNG
  * QR decodes to exactly the config; after revoke the client's next handshake and
@@ -25,6 +25,7 @@ import { ensureGateway, gatewayDesired, wireguardGoCommand } from '../../../src/
 import { parseWgQuick } from '../../../src/tunnel/render.js';
 import { binarySkipReason, hasTun, rootSkipReason, skipUnless } from '../../helpers/env.js';
 import { applianceTopology } from '../../../src/topology/topology.js';
+import { syncGatewayPeers } from '../../../src/tunnel/components.js';
 
 const skip = skipUnless(rootSkipReason(), binarySkipReason('wireguard-go', 'wg', 'ovs-vswitchd', 'zbarimg', 'iptables', 'ping'), hasTun() ? null : 'needs /dev/net/tun');
 const t0 = skip ? test.serial.skip : test.serial;
@@ -100,7 +101,8 @@ async function initSteps() {
   const changed = await ensureGateway(gwExec, gatewayDesired(cfg, applianceTopology(cfg, null)));
   const store = StateStore.open(stateDir);
   try {
-    const sync = await new ClientService(store, cfg, UserspaceBackend.forInterface(WG)).syncPeers();
+    const backend = UserspaceBackend.forInterface(WG);
+    const sync = await syncGatewayPeers(new ClientService(store, cfg, backend), backend);
     return { changed, sync };
   } finally {
     store.close();

@@ -7,7 +7,7 @@ function setComponent(name: string, desired: string[], actual: Set<string>, log:
     name,
     dependsOn: opts.dependsOn,
     observe: async () => new Set(actual),
-    reconcile: (obs) => [
+    plan: (obs) => [
       ...desired.filter((d) => !obs.has(d)).map((item) => ({ item, op: 'add' as const, describe: `add ${item}` })),
       ...[...obs].filter((o) => !desired.includes(o)).map((item) => ({ item, op: 'del' as const, describe: `delete ${item}` })),
     ],

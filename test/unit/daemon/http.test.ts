@@ -1,6 +1,6 @@
 /**
  * The daemon's HTTP endpoint on 127.0.0.1:0 with injected jobs (no host
- * access): /healthz 503 until a health run converges, then 200; /status and
+ * access): /healthz 503 until a health run converges, then 200; /healthz, /status and
  * /metrics refuse a missing/wrong bearer token and serve with the right one;
  * /metrics carries the job counters; a group/world-readable token file is refused.
  */
@@ -61,26 +61,27 @@ async function get(d: Daemon, p: string, token?: string): Promise<{ status: numb
   return { status: r.status, body: await r.text(), type: r.headers.get('content-type') };
 }
 
-test('healthz 503 until a health run converges, then 200; no token needed', async (t) => {
+test('healthz 503 until a health run converges, then 200; the token is needed (401 without)', async (t) => {
   const s = setup(t);
   const outcome = { converge: false };
-  const d = await startDaemon({ ...s, listen: '127.0.0.1:0', jobs: fakeJobs(outcome), healthAtStart: false });
+  const d = await startDaemon({ ...s, listen: '127.0.0.1:0', jobs: fakeJobs(outcome), healthAtStart: false, live: false });
   t.teardown(() => d.stop());
-  t.is((await get(d, '/healthz')).status, 503, 'no run yet');
+  t.is((await get(d, '/healthz')).status, 401, 'no token');
+  t.is((await get(d, '/healthz', TOKEN)).status, 503, 'no run yet');
   await d.scheduler.trigger('health');
-  const failed = await get(d, '/healthz');
+  const failed = await get(d, '/healthz', TOKEN);
   t.is(failed.status, 503);
   t.regex(failed.body, /not converged/);
   outcome.converge = true;
   await d.scheduler.trigger('health');
-  const ok = await get(d, '/healthz');
+  const ok = await get(d, '/healthz', TOKEN);
   t.is(ok.status, 200);
   t.true(JSON.parse(ok.body).ok);
 });
 
 test('/status and /metrics require the bearer token', async (t) => {
   const s = setup(t);
-  const d = await startDaemon({ ...s, listen: '127.0.0.1:0', jobs: fakeJobs({ converge: true }), healthAtStart: false });
+  const d = await startDaemon({ ...s, listen: '127.0.0.1:0', jobs: fakeJobs({ converge: true }), healthAtStart: false, live: false });
   t.teardown(() => d.stop());
   for (const p of ['/status', '/metrics']) {
     t.is((await get(d, p)).status, 401, `${p} without a token`);
@@ -99,7 +100,7 @@ test('/status and /metrics require the bearer token', async (t) => {
 
 test('/metrics: job runs and failures by job, last success, hop gauges', async (t) => {
   const s = setup(t);
-  const d = await startDaemon({ ...s, listen: '127.0.0.1:0', jobs: fakeJobs({ converge: true }), healthAtStart: false });
+  const d = await startDaemon({ ...s, listen: '127.0.0.1:0', jobs: fakeJobs({ converge: true }), healthAtStart: false, live: false });
   t.teardown(() => d.stop());
   const before = (await get(d, '/metrics', TOKEN)).body;
   t.regex(before, /privroute_daemon_job_runs_total\{job="health"\} 0/);

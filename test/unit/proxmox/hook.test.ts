@@ -12,7 +12,7 @@ test('parseHookArgs: vmid and phase validated (exit 2 on bad input)', (t) => {
 });
 
 test('selectComponents: the subset, outside deps dropped, flows after sockets', (t) => {
-  const c = (name: string, dependsOn: string[] = []): Component => ({ name, dependsOn, observe: async () => null, reconcile: () => [], apply: async () => {} });
+  const c = (name: string, dependsOn: string[] = []): Component => ({ name, dependsOn, observe: async () => null, plan: () => [], apply: async () => {} });
   const all = [c('ovs'), c('containers'), c('sockets', ['ovs', 'containers']), c('flows', ['ovs']), c('xray', ['sockets', 'warp', 'engines'])];
   const got = selectComponents(all, ['ovs', 'sockets', 'flows', 'xray']);
   t.deepEqual(got.map((x) => [x.name, x.dependsOn]), [['ovs', []], ['sockets', ['ovs']], ['flows', ['ovs', 'sockets']], ['xray', ['sockets']]]);

@@ -5,6 +5,7 @@ import { parseWgQuick } from '../../../src/tunnel/render.js';
 import { publicKeyOf } from '../../../src/tunnel/keys.js';
 import { FakeBackend } from './_fake-backend.js';
 import { seedConfig, tmpStore } from './_helpers.js';
+import { syncGatewayPeers } from '../../../src/tunnel/components.js';
 
 function setup(t: Parameters<typeof tmpStore>[0], wg: Record<string, unknown> = {}, now = () => new Date('2026-01-10T12:00:00Z')) {
   const store = tmpStore(t);
@@ -126,7 +127,7 @@ test('expire removes only expired peers; list shows live handshake/counters', as
   t.false(JSON.stringify(l).includes(b.client.presharedKey));
 });
 
-test('syncPeers: restores a wiped device, removes strangers, second run changes nothing', async (t) => {
+test('gateway-peers sync: restores a wiped device, removes strangers, second run changes nothing', async (t) => {
   const { svc, dev, store } = setup(t);
   const a = await svc.add('a');
   const b = await svc.add('b');
@@ -136,7 +137,7 @@ test('syncPeers: restores a wiped device, removes strangers, second run changes 
   dev.privateKey = null;
   const stranger = Buffer.alloc(32, 7).toString('base64');
   dev.peers.set(stranger, { publicKey: stranger, allowedIps: [], rxBytes: 0, txBytes: 0 });
-  const r1 = await svc.syncPeers();
+  const r1 = await syncGatewayPeers(svc, dev);
   t.true(r1.privateKeySet);
   t.true(r1.listenPortSet);
   t.deepEqual(r1.added, [a.client.publicKey]);
@@ -145,7 +146,7 @@ test('syncPeers: restores a wiped device, removes strangers, second run changes 
   t.is(dev.privateKey as string | null, store.getSecret(GATEWAY_KEY_SECRET) ?? null);
   t.false(dev.peers.has(b.client.publicKey), 'disabled client stays off');
   dev.requests.length = 0;
-  const r2 = await svc.syncPeers();
+  const r2 = await syncGatewayPeers(svc, dev);
   t.deepEqual([r2.added, r2.updated, r2.removed, r2.privateKeySet, r2.listenPortSet], [[], [], [], false, false]);
   t.deepEqual(dev.mutations(), [], 'converged: no mutation at all');
 });

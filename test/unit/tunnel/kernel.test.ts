@@ -2,7 +2,7 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { FakeHostExec, REST } from '../../../src/host/fake.js';
 import { KernelBackend } from '../../../src/tunnel/device/kernel.js';
-import { DeviceUnreachableError, syncPeers } from '../../../src/tunnel/device/model.js';
+import { DeviceUnreachableError, diffPeers, type PeerSpec } from '../../../src/tunnel/device/model.js';
 
 const DUMP = readFileSync(new URL('../../fixtures/uapi/wg-show-dump-two-peers.txt', import.meta.url), 'utf8');
 const PK = 'mGv9b0hi1tc9+gRF4rv+dgUDD+aBtIKLszB8LgAB6AY=';
@@ -63,7 +63,7 @@ test('setPrivateKey: key via a 0600 file only', async (t) => {
   t.is(fake.files.size, 0);
 });
 
-test('syncPeers over wg: adds before removes, removals batched, second run does nothing', async (t) => {
+test('peer diff applied over wg: adds before removes, removals batched, second run does nothing', async (t) => {
   // Stateful fake: the device's peer set.
   const peers = new Map<string, string>([[OTHER, '10.8.0.3/32']]);
   const dump = () => `${PRIV}\tFvPpqIJeo5FWE1q4pvHUa5gG+vofyIaxQAJFn2UdEjY=\t51820\toff\n` + [...peers].map(([k, ips]) => `${k}\t(none)\t(none)\t${ips}\t0\t0\t0\toff\n`).join('');
@@ -83,6 +83,11 @@ test('syncPeers over wg: adds before removes, removals batched, second run does 
       }
     }, { times: 'any' });
   const b = new KernelBackend(fake, 'wg0');
+  const syncPeers = async (backend: KernelBackend, desired: PeerSpec[]) => {
+    const c = diffPeers(desired, (await backend.get()).peers);
+    if (c.upsert.length || c.remove.length) await backend.applyChanges(c);
+    return { added: c.upsert.map((p) => p.publicKey), removed: c.remove, updated: c.updatedKeys };
+  };
   const r = await syncPeers(b, [{ publicKey: PK, allowedIps: ['10.8.0.2/32'] }]);
   t.deepEqual(r.added, [PK]);
   t.deepEqual(r.removed, [OTHER]);
