@@ -13,9 +13,11 @@ export function desiredContainers(ctx: ApplianceContext): ContainerSpec[] {
   const r = ctx.config.plugins.privacy_router;
   const common = { template: r.runtime.template ?? undefined, storage: r.runtime.storage };
   const out: ContainerSpec[] = [];
-  if (r.wireguard.enabled) out.push({ id: r.wireguard.container_id, hostname: 'privroute-wg', tun: true, chain: true, ...common });
-  if (r.xray.enabled) out.push({ id: r.xray.container_id, hostname: 'privroute-xray', chain: true, ...common });
-  for (const c of r.containers) if (!out.some((o) => o.id === c.id)) out.push({ id: c.id, hostname: c.name, ...common });
+  // Boot order on a node: the bridge comes up with the node's network (ifupdown2), then the
+  // gateway, then the XRay client, then the mesh services (pct --onboot 1 --startup order=N).
+  if (r.wireguard.enabled) out.push({ id: r.wireguard.container_id, hostname: 'privroute-wg', tun: true, chain: true, startupOrder: 1, ...common });
+  if (r.xray.enabled) out.push({ id: r.xray.container_id, hostname: 'privroute-xray', chain: true, startupOrder: 2, ...common });
+  for (const c of r.containers) if (!out.some((o) => o.id === c.id)) out.push({ id: c.id, hostname: c.name, startupOrder: 3, ...common });
   return out;
 }
 

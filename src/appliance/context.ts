@@ -12,6 +12,7 @@ import { createRuntime } from '../runtime/index.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 import type { Topology } from '../topology/addressing.js';
 import { applianceTopology } from '../topology/topology.js';
+import type { HookTarget } from '../proxmox/hookscript.js';
 
 /** The per-run context of the appliance composition. */
 export interface ApplianceContext {
@@ -22,6 +23,8 @@ export interface ApplianceContext {
   node: HostExec;
   runtime: ContainerRuntime;
   topology: Topology;
+  /** How Proxmox's hookscript reaches this privroute (pct runtime); no hookscript without it. */
+  hookTarget?: HookTarget;
 }
 
 /** Build the context (pure apart from constructing executors; touches nothing). */

@@ -17,6 +17,7 @@ import { backendFromConfig } from '../tunnel/backend.js';
 import { gatewayNetComponent, gatewayPeersComponent } from '../tunnel/components.js';
 import { applyGateway, gatewayDesired, type GatewayChange, type GatewayObserved } from '../tunnel/gateway.js';
 import type { ApplianceContext } from './context.js';
+import { nodeHasKernelWireguard } from './engines.js';
 
 type GwChange = Change & { start: boolean; change?: GatewayChange };
 
@@ -33,14 +34,17 @@ export function gatewayComponents(ctx: ApplianceContext): AnyComponent[] {
     observe: () => net.observe(),
     plan: (o) =>
       net.plan(o).map((c) =>
-        c.precondition ? { start: true, describe: `start wireguard-go ${d.iface} in CT ${r.wireguard.container_id}` } : { start: false, change: c, describe: c.describe },
+        c.precondition ? { start: true, describe: `create ${d.iface} (kernel WireGuard where the node has it, else wireguard-go) in CT ${r.wireguard.container_id}` } : { start: false, change: c, describe: c.describe },
       ),
     async apply(changes) {
       if (!changes.some((c) => c.start)) return applyGateway(ct, changes.map((c) => c.change!));
       // Without -f wireguard-go daemonizes once the TUN exists; it lives as long as its
       // interface. No LOG_LEVEL: with one set, the daemon keeps our stdout/stderr pipes
       // open (this call would never return); without, its stdio is /dev/null.
-      await ct.run(['wireguard-go', d.iface]);
+      // Kernel WireGuard where the node has it (a Proxmox kernel does): the device is created
+      // inside the container's own namespace. wireguard-go otherwise.
+      if (ctx.runtime.kind === 'pct' && (await nodeHasKernelWireguard(ctx))) await ct.run(['ip', 'link', 'add', 'dev', d.iface, 'type', 'wireguard']);
+      else await ct.run(['wireguard-go', d.iface]);
       await untilReachable(() => backend.get(), `wireguard-go ${d.iface} in CT ${r.wireguard.container_id}`);
       // The plan saw the interface as bare: its address, MTU and up follow, exactly as planned.
       await applyGateway(ct, changes.filter((c) => !c.start).map((c) => c.change!));

@@ -6,7 +6,9 @@
  *    ├──► warp ───────────────┐
  *    ▼                        ▼
  *   containers ─► sockets ─► gateway ─► gateway-peers
- *                            └──────► xray (VPS over SSH + CT101)
+ *        │                   └──────► xray (VPS over SSH + CT101)
+ *        ├─► engines (pct: programs the node fetches for CT100/CT101) ─► gateway, xray
+ *        └─► hookscript (pct: Proxmox calls `privroute hook` on start/stop)
  *
  * `privroute init` applies them; `privroute plan` only observes and plans.
  */
@@ -19,6 +21,9 @@ import { gatewayComponents } from './gateway.js';
 import { ovsComponent } from './ovs.js';
 import { applianceSocketsComponent } from './sockets.js';
 import { xrayComponent } from './xray.js';
+import { initEnginesComponent } from './engines.js';
+import { hookscriptComponent } from '../proxmox/hookscript.js';
+import { desiredContainers } from './containers.js';
 
 export { applianceContext, type ApplianceContext } from './context.js';
 
@@ -34,5 +39,12 @@ export function applianceComponents(ctx: ApplianceContext): AnyComponent[] {
     // Without WARP the XRay egress has no underlay dependency to wait for.
     list.push(r.warp.enabled ? x : { ...x, dependsOn: ['sockets'] });
   }
+  const engines = initEnginesComponent(ctx);
+  if (engines) {
+    list.push(engines);
+    // The hops run what the engines component installs.
+    for (const [i, c] of list.entries()) if (c.name === 'gateway' || c.name === 'xray') list[i] = { ...c, dependsOn: [...(c.dependsOn ?? []), 'engines'] };
+  }
+  if (ctx.runtime.kind === 'pct' && ctx.hookTarget) list.push(hookscriptComponent(ctx.node, ctx.hookTarget, desiredContainers(ctx).map((s) => s.id)) as AnyComponent);
   return list;
 }

@@ -6,6 +6,9 @@
 import { socketsComponent, type SocketChange, type SocketHost, type SocketPlacement, type SocketsObserved } from '../runtime/sockets.js';
 import type { Component } from '../core/runner.js';
 import type { ApplianceContext } from './context.js';
+import { OvsdbClient } from '../ovs/ovsdb/rpc.js';
+import { ensurePorts } from '../ovs/ovsdb/bridge.js';
+import { desiredPorts } from './ovs.js';
 
 /** Placements for the container sockets of the address plan. */
 export function socketPlacements(ctx: ApplianceContext): SocketPlacement[] {
@@ -33,6 +36,18 @@ export function socketHost(ctx: ApplianceContext): SocketHost {
       const m = /^\/run\/netns\/(.+)$/.exec(p) ?? /^\/proc\/(\d+)\/ns\/net$/.exec(p);
       if (!m) throw new Error(`unexpected netns path ${p} for CT ${id}`);
       return m[1]!;
+    },
+    recreate: async (name) => {
+      // Two transactions: removed, then added again (one transaction that does both is a no-op for ovs-vswitchd).
+      const r = ctx.config.plugins.privacy_router;
+      const c = await OvsdbClient.connect(r.ovs.db);
+      try {
+        const ports = desiredPorts(ctx);
+        await ensurePorts(c, r.bridge_name, ports.filter((p) => p.name !== name));
+        await ensurePorts(c, r.bridge_name, ports);
+      } finally {
+        await c.close();
+      }
     },
   };
 }

@@ -16,6 +16,8 @@ import { recoverMacRotation } from '../rotation/mac.js';
 import { readJournal } from '../rotation/mac-journal.js';
 
 const quietOf = (ctx: CliContext): boolean => ctx.opts.json === true;
+import type { HookTarget } from '../proxmox/hookscript.js';
+import path from 'node:path';
 
 const MARK: Record<ComponentReport['status'], string> = { unchanged: 'ok  ', changed: 'ok  ', planned: 'plan', failed: 'FAIL', skipped: 'skip' };
 
@@ -39,6 +41,11 @@ export function checkApplianceInput(ctx: CliContext, mode: 'init' | 'plan'): voi
   if (config.plugins.privacy_router.xray.enabled) requireFields(config, ['xray.vps_address', 'vps.ssh.key_file', 'vps.ssh.host_key'], mode);
 }
 
+/** How Proxmox's hookscript calls this very privroute (the running CLI's argv, config and state dir). */
+export function hookTargetOf(ctx: CliContext): HookTarget {
+  return { argv: [process.execPath, ...process.execArgv, path.resolve(process.argv[1]!)], configPath: path.resolve(ctx.configPath), stateDir: path.resolve(ctx.opts.stateDir) };
+}
+
 /** Run init (apply) or plan; prints progress and the result. */
 export async function runAppliance(ctx: CliContext, mode: 'init' | 'plan'): Promise<ComponentReport[]> {
   checkApplianceInput(ctx, mode); // InputError (exit 2) before anything else
@@ -52,7 +59,7 @@ export async function runAppliance(ctx: CliContext, mode: 'init' | 'plan'): Prom
     const rec = await recoverMacRotation(applianceContext(config, store, ctx.logger));
     if (rec && !quietOf(ctx)) ctx.io.err.write(`${rec.outcome === 'finished' ? 'ok  ' : 'WARN'} mac-rotation ${rec.detail}\n`);
   }
-  const ic = applianceContext(config, store, ctx.logger);
+  const ic = { ...applianceContext(config, store, ctx.logger), hookTarget: hookTargetOf(ctx) };
   const components = applianceComponents(ic); // compiles flows etc.: bad input throws here, still before any change
   await verifyContainers(ic); // an existing chain CT with its own netN: exit 2, nothing touched
   await preflightWarpFiles(config); // licence / wgcf profile: mode and content, exit 2, nothing touched

@@ -17,6 +17,8 @@ export const DEFAULTS = {
   ovs_db: 'unix:/var/run/openvswitch/db.sock',
   ovs_rundir: '/var/run/openvswitch',
   netns_prefix: 'privroute-ct',
+  /** pct: Proxmox's Debian 12 template (`pveam download local <name>`). */
+  template: 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst',
   chain_subnet: '10.77.0.0/24',
   // >= wg_mtu + 80: the gateway's encrypted packets to clients cross the chain network.
   chain_mtu: 1500,

@@ -81,7 +81,10 @@ export const SCHEMA = {
         netns_prefix: { doc: '', ...fmt((v) => (typeof v === 'string' && /^[a-zA-Z0-9_.-]{1,40}$/.test(v) ? null : 'expected 1-40 characters from [a-zA-Z0-9_.-]')), default: D.netns_prefix },
         // Lab only: node-side commands run in this namespace. null on a real node.
         node_netns: nullable((v) => (typeof v === 'string' && /^[a-zA-Z0-9_.-]{1,40}$/.test(v) ? null : 'expected a namespace name (1-40 characters from [a-zA-Z0-9_.-]) or null')),
-        template: nullable((v) => (typeof v === 'string' && /^[A-Za-z0-9_.-]+:vztmpl\/[A-Za-z0-9_.+-]+$/.test(v) ? null : 'expected <storage>:vztmpl/<file> (see `pveam list local`) or null')),
+        template: { ...nullable((v) => (typeof v === 'string' && /^[A-Za-z0-9_.-]+:vztmpl\/[A-Za-z0-9_.+-]+$/.test(v) ? null : 'expected <storage>:vztmpl/<file> (see `pveam list local`) or null')), default: D.template },
+        // pct: an operator-supplied Xray-core binary on the node, pushed into the XRay container, and its pinned digest.
+        xray_binary: nullable(checkAbsPath),
+        xray_sha256: nullable((v) => (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v) ? null : 'expected the lowercase hex SHA-256 of runtime.xray_binary (sha256sum <file>) or null')),
         storage: { doc: '', ...fmt((v) => (typeof v === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(v) ? null : 'expected a Proxmox storage id, e.g. local-lvm')), default: 'local-lvm' },
       },
       chain_network: {

@@ -53,6 +53,12 @@ export function semanticProblems(r: RouterConfig, ok: WellFormed): InputProblem[
     });
   }
 
+  // An operator-supplied engine is only pushed into a container with its digest pinned.
+  if ((r.runtime.xray_binary === null) !== (r.runtime.xray_sha256 === null)) {
+    const missing = r.runtime.xray_binary === null ? 'xray_binary' : 'xray_sha256';
+    out.push({ path: P(`runtime.${missing}`), value: null, expected: 'expected runtime.xray_binary and runtime.xray_sha256 together (the binary is pushed into the XRay container only with its pinned SHA-256)' });
+  }
+
   // Node-side names must not collide: they all live on the same host / bridge.
   const nodeNames: [string, unknown][] = [
     ['bridge_name', r.bridge_name], ['warp.interface', r.warp.interface], ['warp.tunnel_interface', r.warp.tunnel_interface],

@@ -207,6 +207,10 @@ export interface RuntimeConfig {
   template: string | null;
   /** pct: storage for a new container's rootfs. */
   storage: string;
+  /** pct: an operator-supplied Xray-core binary on the node, pushed into the XRay container (null: Debian's v2ray). */
+  xray_binary: string | null;
+  /** pct: the pinned lowercase hex SHA-256 of xray_binary. */
+  xray_sha256: string | null;
 }
 
 export interface DaemonSchedules {

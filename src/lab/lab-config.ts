@@ -20,6 +20,8 @@ export interface LabFacts {
   vps: { keyFile: string; hostKey: string };
   /** Name of the client access port on the bridge. */
   accessPort: string;
+  /** The pct runtime (the stand-in over real LXC) with this template; default: namespaces. */
+  pctTemplate?: string;
 }
 
 /** Where the seed example lives (a verbatim copy used by the config tests). */
@@ -50,7 +52,9 @@ export function labConfig(f: LabFacts): Record<string, unknown> {
   const names = labIfnames(f.prefix);
   const vps = siteAddr('vps').v4;
   r.ovs = { db: f.ovs.dbEndpoint, rundir: f.ovs.rundir, openflow: null, datapath_type: 'netdev', fail_mode: 'secure' };
-  r.runtime = { kind: 'netns', netns_prefix: `${f.prefix}-ct`, node_netns: null, template: null, storage: 'local-lvm' };
+  r.runtime = f.pctTemplate
+    ? { kind: 'pct', netns_prefix: `${f.prefix}-ct`, node_netns: null, template: f.pctTemplate, storage: 'local-lvm', xray_binary: null, xray_sha256: null }
+    : { kind: 'netns', netns_prefix: `${f.prefix}-ct`, node_netns: null, template: null, storage: 'local-lvm', xray_binary: null, xray_sha256: null };
   r.wireguard = {
     ...r.wireguard,
     interface: names.gateway,
@@ -65,7 +69,8 @@ export function labConfig(f: LabFacts): Record<string, unknown> {
     profile: 'vless-tls',
     upstream_dns: siteAddr('inet').v4,
     probe_url: `http://${siteAddr('inet').v4}/`,
-    files_root: path.join(f.dir, 'ct101-files'),
+    // pct: CT101 has its own filesystem (the engine's files live in it); netns: a private dir.
+    files_root: f.pctTemplate ? '' : path.join(f.dir, 'ct101-files'),
   };
   r.vps = {
     ...r.vps,

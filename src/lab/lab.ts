@@ -24,6 +24,7 @@ import { cliArgv, scriptArgv } from './self.js';
 import { startSshd } from './sshd.js';
 import { startWarpEdge, startTraceServer, type WarpEdge } from './standins/warp-edge.js';
 import { buildWorld, siteAddr, type World } from './world.js';
+import { LAB_CT_PACKAGES, inNodeNet, prefetchDebs, prepareStandin, standinNode, stopStandinContainers } from './pct-standin.js';
 
 /** Default lab prefix (`privroute lab up` without --prefix). */
 export const DEFAULT_LAB_PREFIX = 'prlab';
@@ -47,6 +48,10 @@ export interface Lab {
   privroute(args: string[], opts?: { okCodes?: number[] }): Promise<{ stdout: string; stderr: string; code: number }>;
   /** Move the access port into the client namespace again (after an OVS restart re-created it on the node). */
   reattachAccess(): Promise<void>;
+  /** The runtime the lab's config uses. */
+  runtime: 'netns' | 'pct';
+  /** pct: the environment that points pct & co. at the stand-in (run them in the node namespace). */
+  pctEnv?: Record<string, string>;
 }
 
 /** Options of {@link labUp}. */
@@ -61,6 +66,11 @@ export interface LabUpOptions {
    * `privroute init` (tests use it to put a foreign, routed guest on the node).
    */
   beforeInit?: (world: World, scope: Scope) => Promise<void>;
+  /**
+   * `netns` (default): containers are namespaces. `pct`: the real `privroute init` with
+   * runtime.kind = pct against unprivileged LXC containers made by the pct stand-in.
+   */
+  runtime?: 'netns' | 'pct';
 }
 
 /** Bring the lab up. On failure everything made so far is removed and the error rethrown. */
@@ -71,7 +81,7 @@ export async function labUp(o: LabUpOptions = {}): Promise<Lab> {
   await labDown(prefix);
   const scope = new Scope(prefix);
   try {
-    return await build(scope, log, o.beforeInit);
+    return await build(scope, log, o.runtime ?? 'netns', o.beforeInit);
   } catch (e) {
     if (!o.keepOnFailure) {
       await stopProductProcesses(prefix, scope.dir);
@@ -93,17 +103,28 @@ async function step<T>(log: (l: string) => void, name: string, fn: () => Promise
   }
 }
 
-async function build(scope: Scope, log: (l: string) => void, beforeInit?: LabUpOptions['beforeInit']): Promise<Lab> {
+async function build(scope: Scope, log: (l: string) => void, runtime: 'netns' | 'pct', beforeInit?: LabUpOptions['beforeInit']): Promise<Lab> {
   const { prefix, dir } = scope;
   const names = labIfnames(prefix);
   const world = await step(log, 'world: wan, edge, vps, internet (web + dns), client', () => buildWorld(scope));
   // The client reaches the appliance only through the access port.
   await world.client.run(['ip', 'link', 'del', 'dev', 'up0']);
   const ovs = await step(log, 'node: private ovsdb-server + ovs-vswitchd (userspace datapath)', () => startOvs(scope, { ns: world.node.name }));
-  // Container namespaces are made on the host (a namespace made from inside another is not enterable).
-  await step(log, 'containers: namespaces for CT ' + CONTAINERS.join(', '), async () => {
-    for (const id of CONTAINERS) await createNetns(scope, `ct${id}`);
-  });
+  let pct: Awaited<ReturnType<typeof prepareStandin>> | undefined;
+  if (runtime === 'pct') {
+    // privroute init creates the containers itself, from the template, through pct.
+    pct = await step(log, 'pct stand-in over real LXC: test root + Debian template (built once, cached)', () => prepareStandin(scope));
+    const p = pct;
+    const debs = path.join(path.dirname(p.tarball), 'node-debs');
+    await step(log, `node package cache (the lab's node has no mirror): ${LAB_CT_PACKAGES.join(', ')}`, () => prefetchDebs(scope, p.tarball, debs));
+    p.env.PRIVROUTE_DEB_CACHE = debs;
+    scope.defer('LXC containers (stand-in)', () => stopStandinContainers(p.root, standinNode(world.node.name)));
+  } else {
+    // Container namespaces are made on the host (a namespace made from inside another is not enterable).
+    await step(log, 'containers: namespaces for CT ' + CONTAINERS.join(', '), async () => {
+      for (const id of CONTAINERS) await createNetns(scope, `ct${id}`);
+    });
+  }
   const sshd = await step(log, 'vps: real sshd', () => startSshd(scope, { ns: world.vps.name, name: 'vps-sshd', listenAddress: siteAddr('vps').v4, port: 22 }));
   const edgeAddr = siteAddr('edge').v4;
   const edge = await step(log, 'warp edge: wireguard-go peer (stand-in for Cloudflare)', () =>
@@ -113,17 +134,19 @@ async function build(scope: Scope, log: (l: string) => void, beforeInit?: LabUpO
   const warpApi = await step(log, 'warp API stand-in (HTTPS, TLS 1.2)', () => startWarpApi(scope, world.edge.name, edgeAddr, edge.publicKey, names.edge));
   const configFile = path.join(dir, 'config.json');
   const stateDir = path.join(dir, 'state');
-  const rawConfig = labConfig({ prefix, dir, ovs: { dbEndpoint: ovs.dbEndpoint, rundir: ovs.rundir }, warpApi, vps: { keyFile: sshd.keyFile, hostKey: sshd.hostKeyFingerprint }, accessPort: ACCESS_PORT });
+  const rawConfig = labConfig({ prefix, dir, ovs: { dbEndpoint: ovs.dbEndpoint, rundir: ovs.rundir }, warpApi, vps: { keyFile: sshd.keyFile, hostKey: sshd.hostKeyFingerprint }, accessPort: ACCESS_PORT, pctTemplate: pct?.template });
   writeFileSync(configFile, JSON.stringify(rawConfig, null, 2), { mode: 0o600 });
   // The client's side of the access port gets the address init's topology gives it.
   const access = portByRole(applianceTopology(validateConfig(rawConfig), null), 'access')!;
   const privroute = (args: string[], opts: { okCodes?: number[] } = {}) =>
-    spawnArgv(`netns:${world.node.name}`, ['ip', 'netns', 'exec', world.node.name, ...cliArgv(), '--config', configFile, '--state-dir', stateDir, ...args], { timeoutMs: 300_000, okCodes: opts.okCodes });
+    // pct: the node's network namespace with this machine's mounts (LXC needs its cgroups).
+    spawnArgv(`netns:${world.node.name}`, [...(pct ? inNodeNet(world.node.name) : ['ip', 'netns', 'exec', world.node.name]), ...cliArgv(), '--config', configFile, '--state-dir', stateDir, ...args], { timeoutMs: 900_000, okCodes: opts.okCodes, env: pct?.env });
   // What privroute itself starts (wireguard-go, v2ray) outlives the CLI: stop it by name at lab down.
   scope.defer('processes started by privroute', async () => void (await stopProductProcesses(prefix, dir)));
   if (beforeInit) await step(log, 'before init (caller)', () => beforeInit(world, scope));
-  const init = await step(log, 'privroute init (inside the node namespace)', () => privroute(['init']));
+  const init = await step(log, 'privroute init (inside the node namespace)', () => privroute(['init'], { okCodes: [0, 1] }));
   for (const l of init.stderr.split('\n').filter(Boolean)) log(`     ${l}`);
+  if (init.code !== 0) throw new Error(`privroute init did not converge in the lab (its report is above)`);
   const reattachAccess = async () => {
     const inNode = await world.node.run(['ip', 'link', 'show', 'dev', ACCESS_PORT], { okCodes: [0, 1] });
     if (inNode.code !== 0) return;
@@ -136,8 +159,8 @@ async function build(scope: Scope, log: (l: string) => void, beforeInit?: LabUpO
   const confFile = path.join(dir, 'client.conf');
   await step(log, 'privroute add-client lab-client', () => privroute(['add-client', 'lab-client', '--out', confFile]));
   const client = await step(log, 'client device: wireguard-go with the printed config', () => bringUpClient(scope, world.client.name, names.client, readFileSync(confFile, 'utf8')));
-  writeFileSync(path.join(dir, 'lab.json'), JSON.stringify({ prefix, configFile, stateDir, ns: Object.fromEntries(['wan', 'node', 'edge', 'vps', 'inet', 'client'].map((k) => [k, (world as any)[k].name])) }, null, 2));
-  return { prefix, dir, scope, world, ovs, edge, configFile, stateDir, client, privroute, reattachAccess };
+  writeFileSync(path.join(dir, 'lab.json'), JSON.stringify({ prefix, configFile, stateDir, runtime, env: pct?.env, ns: Object.fromEntries(['wan', 'node', 'edge', 'vps', 'inet', 'client'].map((k) => [k, (world as any)[k].name])) }, null, 2));
+  return { prefix, dir, scope, world, ovs, edge, configFile, stateDir, client, privroute, reattachAccess, runtime, pctEnv: pct?.env };
 }
 
 /** Run the WARP API stand-in as a process in the edge namespace; returns its URL and CA file. */
@@ -180,7 +203,7 @@ export async function labDown(prefix = DEFAULT_LAB_PREFIX): Promise<string[]> {
 }
 
 /** The persisted description of a lab, or null if none is up. */
-export function labInfo(prefix = DEFAULT_LAB_PREFIX): { prefix: string; configFile: string; stateDir: string; ns: Record<string, string> } | null {
+export function labInfo(prefix = DEFAULT_LAB_PREFIX): { prefix: string; configFile: string; stateDir: string; ns: Record<string, string>; runtime?: string; env?: Record<string, string> } | null {
   const f = path.join(LAB_ROOT, prefix, 'lab.json');
   return existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) : null;
 }

@@ -4,6 +4,7 @@
  *
  * - create: `pct create <id> <template> --hostname H --unprivileged 1
  *   --features nesting=1 --rootfs <storage>:<GiB> --memory <MiB>`, plus
+ *   `--onboot 1 --startup order=N` when the spec has a startup order, plus
  *   `--dev0 /dev/net/tun` when a TUN device is needed and PVE ≥ 8.1; on older PVE
  *   the two raw `lxc.*` lines are appended to /etc/pve/lxc/<id>.conf instead.
  *   No `net0`: the container's only uplink is the OVS internal port moved in.
@@ -26,6 +27,8 @@ export interface PctRuntimeOptions {
   tmpDir?: string;
   /** Skip `pveversion` detection (tests, or a known node). Format `8.1.4`. */
   pveVersion?: string;
+  /** Where the node keeps CT configs. Default /etc/pve/lxc (a test root for the stand-in). */
+  confDir?: string;
   /** Defaults for specs that leave them out (config `runtime.template` / `runtime.storage`). */
   defaults?: { template?: string | null; storage?: string };
 }
@@ -89,6 +92,7 @@ export class PctRuntime implements ContainerRuntime {
   readonly kind = 'pct' as const;
   private readonly node: HostExec;
   private readonly tmpDir?: string;
+  private readonly confDir: string;
   private version?: [number, number];
   private readonly defaults: { template?: string | null; storage?: string };
 
@@ -96,6 +100,7 @@ export class PctRuntime implements ContainerRuntime {
     this.node = opts.node;
     this.defaults = opts.defaults ?? {};
     this.tmpDir = opts.tmpDir;
+    this.confDir = opts.confDir ?? '/etc/pve/lxc';
     if (opts.pveVersion) this.version = parsePveVersion(`pve-manager/${opts.pveVersion}/`);
   }
 
@@ -160,6 +165,7 @@ export class PctRuntime implements ContainerRuntime {
       '--features', 'nesting=1',
       '--rootfs', `${spec.storage ?? 'local-lvm'}:${spec.diskGb ?? 4}`,
       '--memory', String(spec.memoryMb ?? 512),
+      ...(spec.startupOrder !== undefined ? ['--onboot', '1', '--startup', `order=${spec.startupOrder}`] : []),
       ...tunArgs,
     ], { timeoutMs: 300_000 });
     if (legacyTun) await this.addLegacyTun(spec.id);
@@ -180,7 +186,7 @@ export class PctRuntime implements ContainerRuntime {
 
   /** Append the raw /dev/net/tun lines to /etc/pve/lxc/<id>.conf (PVE < 8.1), once. */
   private async addLegacyTun(id: ContainerId): Promise<void> {
-    const file = `/etc/pve/lxc/${id}.conf`;
+    const file = `${this.confDir}/${id}.conf`;
     const text = (await this.node.readFile(file)).toString('utf8');
     const missing = LEGACY_TUN_LINES.filter((l) => !text.split('\n').includes(l));
     if (missing.length === 0) return;
@@ -207,8 +213,12 @@ export class PctRuntime implements ContainerRuntime {
   /** The CT's init pid (`lxc-info -n <id> -p`); throws when it is not running. */
   async initPid(id: ContainerId): Promise<number> {
     checkId(id);
-    const r = await this.node.run(['lxc-info', '-n', String(id), '-p']).catch((e: unknown) => {
-      if (e instanceof ExecError && /doesn't exist/.test(e.stderr)) throw this.missing(id);
+    const r = await this.node.run(['lxc-info', '-n', String(id), '-p']).catch(async (e: unknown) => {
+      // LXC only knows a CT once Proxmox wrote its LXC config (at its first start): ask pct.
+      if (e instanceof ExecError && /doesn't exist/.test(e.stderr)) {
+        if ((await this.status(id)) === 'missing') throw this.missing(id);
+        return { stdout: '', stderr: '', code: 1 };
+      }
       throw e;
     });
     const m = /^PID:\s+(\d+)\s*$/m.exec(r.stdout);

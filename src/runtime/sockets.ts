@@ -39,6 +39,12 @@ export interface SocketHost {
   container(id: number): HostExec;
   /** Argument for `ip link set dev X netns <target>`: a netns name or a pid. */
   netnsTarget(id: number): Promise<string>;
+  /**
+   * Re-create a socket that exists nowhere (its container stopped: the kernel deletes a tap
+   * when the namespace holding it goes, while OVSDB still lists the port). Without it a
+   * vanished socket is an error.
+   */
+  recreate?(name: string): Promise<void>;
 }
 
 /** Observed state of one link inside a container (shared with the other observers). */
@@ -75,7 +81,7 @@ export function planSockets(desired: readonly SocketPlacement[], obs: SocketsObs
       continue;
     }
     if (!inCt) {
-      changes.push({ op: 'missing', socket: s, describe: `socket ${s.name} exists neither on the node nor in CT ${s.containerId}` });
+      changes.push({ op: 'missing', socket: s, describe: `socket ${s.name} exists neither on the node nor in CT ${s.containerId} (was the container restarted?): re-create it and move it in` });
       continue;
     }
     if (s.mac && inCt.mac && inCt.mac !== s.mac.toLowerCase()) {
@@ -113,7 +119,13 @@ export async function applySockets(host: SocketHost, changes: readonly SocketCha
     const ct = host.container(c.socket.containerId);
     switch (c.op) {
       case 'missing':
-        throw new OperationError('sockets', c.describe, { hint: 'the ovs component creates the port; check `privroute status` for its error' });
+        if (!host.recreate) throw new OperationError('sockets', c.describe, { hint: 'the ovs component creates the port; check `privroute status` for its error' });
+        // Measured: the tap is gone but ovs-vswitchd keeps the port row; only a delete and a
+        // separate re-add make it create a new tap (back in the node's namespace).
+        await host.recreate(c.socket.name);
+        await host.node.run(['ip', 'link', 'set', 'dev', c.socket.name, 'netns', await host.netnsTarget(c.socket.containerId)]);
+        await configure(ct, c.socket, wantedAddrs(c.socket), true, true);
+        break;
       case 'delete-orphan':
         await ct.run(['ip', 'link', 'del', 'dev', c.socket.name]);
         break;
@@ -124,15 +136,20 @@ export async function applySockets(host: SocketHost, changes: readonly SocketCha
         await setLinkMac(ct, c.socket.name, c.mac);
         break;
       case 'configure':
-        if (c.setMtu) await ct.run(['ip', 'link', 'set', 'dev', c.socket.name, 'mtu', String(c.socket.mtu)]);
-        for (const a of c.addAddrs) {
-          const v6 = a.includes(':');
-          await ct.run(['ip', ...(v6 ? ['-6'] : []), 'addr', 'add', a, 'dev', c.socket.name, ...(v6 ? ['nodad'] : [])]);
-        }
-        if (c.setUp) await ct.run(['ip', 'link', 'set', 'dev', c.socket.name, 'up']);
+        await configure(ct, c.socket, c.addAddrs, c.setMtu, c.setUp);
         break;
     }
   }
+}
+
+/** MTU, addresses and up, inside the container. */
+async function configure(ct: HostExec, s: SocketPlacement, addAddrs: readonly string[], setMtu: boolean, setUp: boolean): Promise<void> {
+  if (setMtu) await ct.run(['ip', 'link', 'set', 'dev', s.name, 'mtu', String(s.mtu)]);
+  for (const a of addAddrs) {
+    const v6 = a.includes(':');
+    await ct.run(['ip', ...(v6 ? ['-6'] : []), 'addr', 'add', a, 'dev', s.name, ...(v6 ? ['nodad'] : [])]);
+  }
+  if (setUp) await ct.run(['ip', 'link', 'set', 'dev', s.name, 'up']);
 }
 
 /** The sockets component for the runner. */

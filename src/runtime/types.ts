@@ -33,6 +33,8 @@ export interface ContainerSpec {
    * own (`netN`, a second way out) is refused. Default false (mesh services).
    */
   chain?: boolean;
+  /** pct only: start at node boot (`--onboot 1`) in this order (`--startup order=N`). */
+  startupOrder?: number;
 }
 
 /** Lifecycle state of a container. */

@@ -31,7 +31,7 @@ export function checkSpec(spec: ContainerSpec): void {
   if (!HOSTNAME.test(spec.hostname ?? '')) {
     problems.push({ path: 'hostname', value: spec.hostname, expected: 'expected a DNS-style hostname (letters, digits, dashes, dots; ≤ 63 chars)' });
   }
-  for (const k of ['diskGb', 'memoryMb'] as const) {
+  for (const k of ['diskGb', 'memoryMb', 'startupOrder'] as const) {
     const v = spec[k];
     if (v !== undefined && (!Number.isInteger(v) || v <= 0)) problems.push({ path: k, value: v, expected: 'expected a positive integer' });
   }

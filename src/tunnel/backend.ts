@@ -5,6 +5,9 @@
  *   (`/var/run/wireguard/<iface>.sock`; `PRIVROUTE_WG_SOCKET_DIR` overrides the
  *   directory, e.g. a pct container's rootfs `/run/wireguard`);
  * - kernel: `wg` run inside the gateway container through the container runtime.
+ * - on the pct runtime, always `wg` through `pct exec`: whether the device is kernel
+ *   WireGuard or wireguard-go, its control path (netlink, or the UAPI socket under the
+ *   container's own /run) is inside the container, not in the node's /var/run/wireguard.
  */
 import type { Config } from '../config/types.js';
 import { createRuntime } from '../runtime/index.js';
@@ -21,7 +24,7 @@ export interface BackendOptions {
 export function backendFromConfig(config: Config, opts: BackendOptions = {}): WgBackend {
   const r = config.plugins.privacy_router;
   const wg = r.wireguard;
-  if (wg.backend === 'kernel') {
+  if (wg.backend === 'kernel' || r.runtime.kind === 'pct') {
     // The runtime's default node executor honours runtime.node_netns (src/host/node.ts).
     const runtime = createRuntime(r.runtime);
     return new KernelBackend(runtime.exec(wg.container_id), wg.interface);

@@ -19,10 +19,11 @@ import * as flows from './flows.js';
 import * as daemon from './daemon.js';
 import * as lab from './lab.js';
 import * as config from './config.js';
+import * as hook from './hook.js';
 
 const COMMANDS: readonly { register(program: Command): void }[] = [
   init, plan, addClient, listClients, showClient, revokeClient, disableClient, enableClient,
-  status, rotate, rotateClient, history, flows, daemon, lab, config,
+  status, rotate, rotateClient, history, flows, daemon, lab, config, hook,
 ];
 
 /** Register all commands on `program`. */

@@ -11,6 +11,7 @@ import { proveChain, type ChainProof } from '../../lab/proof.js';
 import { siteAddr } from '../../lab/world.js';
 import { cliArgv } from '../../lab/self.js';
 import { spawnArgv } from '../../host/local.js';
+import { inNodeNet } from '../../lab/pct-standin.js';
 
 /** Render a proof for humans. */
 export function proofText(p: ChainProof): string {
@@ -22,8 +23,8 @@ export function proofText(p: ChainProof): string {
   ].join('\n');
 }
 
-async function up(ctx: CliContext, prefix: string, keep: boolean): Promise<void> {
-  const lab = await labUp({ prefix, keepOnFailure: keep, log: (l) => ctx.io.err.write(l + '\n') });
+async function up(ctx: CliContext, prefix: string, keep: boolean, runtime: 'netns' | 'pct'): Promise<void> {
+  const lab = await labUp({ prefix, keepOnFailure: keep, runtime, log: (l) => ctx.io.err.write(l + '\n') });
   const proof = await proveChain(lab.world, { dnsServer: '10.13.13.1' });
   const plan = await lab.privroute(['plan'], { okCodes: [0, 1] });
   // Each hop's health, as `privroute status` sees it on the node (the lab's trace page stands in for Cloudflare's).
@@ -40,12 +41,15 @@ export function register(program: Command): void {
     .description('the whole chain on this machine in namespaces: up, down or status')
     .option('--prefix <name>', 'resource name prefix (lowercase letters and digits)', DEFAULT_LAB_PREFIX)
     .option('--keep', 'on failure, leave the lab in place for inspection', false)
+    .option('--runtime <kind>', 'netns: containers are namespaces; pct: unprivileged LXC containers made by `privroute init` through the pct stand-in', 'netns')
     .action(
       action(async (ctx, cmd) => {
         const what = (cmd.args[0] ?? 'status') as string;
         const prefix = cmd.opts<{ prefix: string }>().prefix;
         if (!/^[a-z][a-z0-9]{1,5}$/.test(prefix)) throw new InputError({ path: '--prefix', value: prefix, expected: '2-6 lowercase letters/digits starting with a letter (interface names stay <= 15 chars)' });
-        if (what === 'up') return up(ctx, prefix, cmd.opts<{ keep: boolean }>().keep);
+        const runtime = cmd.opts<{ runtime: string }>().runtime;
+        if (runtime !== 'netns' && runtime !== 'pct') throw new InputError({ path: '--runtime', value: runtime, expected: 'netns or pct' });
+        if (what === 'up') return up(ctx, prefix, cmd.opts<{ keep: boolean }>().keep, runtime);
         if (what === 'down') {
           const removed = await labDown(prefix);
           ctx.output({ prefix, removed }, () => (removed.length ? `removed:\n  ${removed.join('\n  ')}` : `no lab ${prefix} to remove`));
@@ -58,7 +62,7 @@ export function register(program: Command): void {
             return;
           }
           // Each hop, as the node sees it: `privroute status` run inside the lab's node namespace.
-          const st = await spawnArgv(`netns:${info.ns.node}`, ['ip', 'netns', 'exec', info.ns.node, ...cliArgv(), '--config', info.configFile, '--state-dir', info.stateDir, 'status', '--warp-trace-url', `http://${siteAddr('inet').v4}:8080/cdn-cgi/trace`], { okCodes: [0, 1], timeoutMs: 120_000 });
+          const st = await spawnArgv(`netns:${info.ns.node}`, [...(info.runtime === 'pct' ? inNodeNet(info.ns.node!) : ['ip', 'netns', 'exec', info.ns.node!]), ...cliArgv(), '--config', info.configFile, '--state-dir', info.stateDir, 'status', '--warp-trace-url', `http://${siteAddr('inet').v4}:8080/cdn-cgi/trace`], { okCodes: [0, 1], timeoutMs: 120_000, env: info.env });
           ctx.output({ up: true, ...info, status: st.stdout.trim() }, () => `lab ${prefix} is up\nconfig: ${info.configFile}\nstate:  ${info.stateDir}\n\n${st.stdout.trim()}`);
           return;
         }
