@@ -65,6 +65,16 @@ function checkIfname(iface: string): string {
   return iface;
 }
 
+/** Did running on the target fail to spawn at all (ENOENT of the executor, anywhere in the cause chain)? */
+function spawnFailed(e: unknown): boolean {
+  for (let c: unknown = e, i = 0; c && i < 8; c = (c as { cause?: unknown }).cause, i++) {
+    const x = c as { code?: unknown; syscall?: unknown; message?: unknown };
+    if (x.code === 'ENOENT' && typeof x.syscall === 'string' && x.syscall.startsWith('spawn')) return true;
+    if (typeof x.message === 'string' && /\bspawn \S+ ENOENT\b/.test(x.message)) return true;
+  }
+  return false;
+}
+
 /** WgBackend running `wg` through a HostExec. */
 export class KernelBackend implements WgBackend {
   readonly label: string;
@@ -80,7 +90,14 @@ export class KernelBackend implements WgBackend {
   /** Write `secret` to a fresh 0600 file on the target, run `fn(path)`, always remove the file. */
   private async withKeyFile<T>(secret: string, fn: (file: string) => Promise<T>): Promise<T> {
     const file = `${this.keyDir}/.privroute-wg-${randomBytes(8).toString('hex')}.key`;
-    await this.exec.writeFile(file, secret + '\n', 0o600);
+    try {
+      await this.exec.writeFile(file, secret + '\n', 0o600);
+    } catch (e) {
+      // The target itself cannot be run (no `pct` here, the container gone): the device is
+      // unreachable, so a live change is deferred to init's sync, as with a missing interface.
+      if (spawnFailed(e)) throw new DeviceUnreachableError(this.label, (e as Error).message, e);
+      throw e;
+    }
     try {
       return await fn(file);
     } finally {
@@ -93,8 +110,8 @@ export class KernelBackend implements WgBackend {
       return (await this.exec.run(['wg', ...args])).stdout;
     } catch (e) {
       // Only the interface lookup failure means "unreachable" (not e.g. an ENXIO on a key file).
-      if (e instanceof ExecError && /Unable to access interface/i.test(e.stderr)) {
-        throw new DeviceUnreachableError(this.label, e.stderr.split('\n')[0] ?? 'no such device', e);
+      if ((e instanceof ExecError && /Unable to access interface/i.test(e.stderr)) || spawnFailed(e)) {
+        throw new DeviceUnreachableError(this.label, (e instanceof ExecError && e.stderr.split('\n')[0]) || (e as Error).message, e);
       }
       throw e;
     }
