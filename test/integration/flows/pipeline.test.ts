@@ -8,6 +8,7 @@
 import test from 'ava';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { StateStore } from '../../../src/state/store.js';
 import { Writable } from 'node:stream';
 import { run } from '../../../src/cli/program.js';
 import { addressPlan, portByName, type Topology } from '../../../src/topology/addressing.js';
@@ -223,7 +224,11 @@ serial('`privroute flows` and `flows --apply` against the live switch: in sync, 
   t.true(shown.inSync);
   t.is(shown.installed.length, compiled.flows.length);
   out = '';
-  t.is(await run(['--config', file, '--json', 'flows', '--apply'], io), 0, err);
+  // --apply mutates the switch: it takes the state lock, so it needs the store init makes
+  // (and the MAC salt in it). A fresh store: the salt is empty, as the compiled flows assume.
+  const stateDir = path.join(scope.dir, 'flows-cli-state');
+  StateStore.open(stateDir, { create: true }).close();
+  t.is(await run(['--config', file, '--state-dir', stateDir, '--json', 'flows', '--apply'], io), 0, err);
   t.false(JSON.parse(out).applied.sent);
 });
 

@@ -74,7 +74,10 @@ t('rotate mac: 0 failed requests through the chain, ping loss measured, warp0 se
   const witnessBefore = await sourceMacsOn(lab.world.node, 'warp0', xray, request);
   tt.deepEqual([...new Set(witnessBefore)], [oldEgress], 'the witness sees the egress MAC in force before');
 
-  const pings = [await startPing(lab, `${prefix}-ct100`, xray), await startPing(lab, `${prefix}-ct101`, '10.77.0.1')];
+  // ICMP across gateway→XRay. (XRay→warp0 is not pinged: since issue 11.15 the node answers
+  // nothing that arrives on warp0 except replies, so CT101 cannot ping 10.77.0.1; the request
+  // loop and the warp0 witness cover that link.)
+  const pings = [await startPing(lab, `${prefix}-ct100`, xray)];
   let stop = false;
   const tally = { ok: 0, failed: 0 };
   const loop = (async () => {
@@ -88,9 +91,9 @@ t('rotate mac: 0 failed requests through the chain, ping loss measured, warp0 se
   while (tally.ok + tally.failed < target) await new Promise((res) => setTimeout(res, 100));
   stop = true;
   await loop;
-  const [p1, p2] = [await pings[0]!.stop(), await pings[1]!.stop()];
+  const p1 = await pings[0]!.stop();
   tt.log(`requests during the rotation: ${tally.ok} ok, ${tally.failed} failed; rotate took ${rotateMs} ms`);
-  tt.log(`ping gateway->xray: ${p1.sent} sent, ${p1.received} received (${p1.lossPct.toFixed(2)}% loss); xray->warp0: ${p2.sent} sent, ${p2.received} received (${p2.lossPct.toFixed(2)}% loss)`);
+  tt.log(`ping gateway->xray: ${p1.sent} sent, ${p1.received} received (${p1.lossPct.toFixed(2)}% loss)`);
   tt.is(tally.failed, 0, 'no request failed');
   tt.true(tally.ok > 0);
 
