@@ -193,8 +193,15 @@ test.serial('warp0 comes up through privroute and xray-ns traffic exits through 
   t.regex(table, /blackhole default metric 4294967295/);
   t.regex((await l.node.run(['ip', '-6', 'route', 'show', 'table', '51820'])).stdout, /blackhole default/);
   t.regex((await l.node.run(['ip', 'rule', 'show'])).stdout, /iif warp0 lookup 51820/);
-  t.regex((await l.node.run(['iptables', '-S', 'FORWARD'])).stdout, /^-P FORWARD DROP/m);
-  t.regex((await l.node.run(['ip6tables', '-S', 'FORWARD'])).stdout, /^-P FORWARD DROP/m);
+  // Scoped, not host-wide (issue 11.7): the policy is left alone; warp0's traffic jumps to
+  // privroute's own chain, which drops all but the chain's path.
+  for (const bin of ['iptables', 'ip6tables']) {
+    const fwd = (await l.node.run([bin, '-S', 'FORWARD'])).stdout;
+    t.notRegex(fwd, /^-P FORWARD DROP/m, `${bin}: privroute never sets the host's FORWARD policy`);
+    t.regex(fwd, /^-A FORWARD -i warp0 .*-j PRIVROUTE-WARP$/m, bin);
+    t.regex(fwd, /^-A FORWARD -o warp0 .*-j PRIVROUTE-WARP$/m, bin);
+    t.regex((await l.node.run([bin, '-S', 'PRIVROUTE-WARP'])).stdout, /-j DROP/, `${bin}: the chain ends in a drop`);
+  }
   // Idempotent: a second apply changes nothing.
   t.deepEqual(await applyWarp(l.ctx), []);
   const h = await warpHealthFromConfig(l.ctx, `http://${WEB}:8080/cdn-cgi/trace`);
