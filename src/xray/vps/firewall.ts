@@ -1,6 +1,6 @@
 /**
  * Opening the inbound port when privroute manages the VPS firewall
- * (`vps.firewall`): ufw gets one `allow <port>/tcp`; iptables gets a
+ * (`vps.firewall`): ufw gets one `allow <port>/tcp` (src/net/ufw.ts); iptables gets a
  * privroute-owned chain holding exactly one ACCEPT for the port, jumped to from
  * INPUT, emitted as data ({@link vpsInboundNet}) for the net reconciler
  * (src/net): a changed port is added before the old one is removed, and the
@@ -10,6 +10,7 @@
  */
 import type { HostExec } from '../../host/exec.js';
 import type { NfChain, NfRule } from '../../net/netfilter.js';
+import { observeUfw, planUfwAllow } from '../../net/ufw.js';
 import { applyNet, observeNet, planNet, type NetChange, type NetDesired, type NetObserved } from '../../net/reconcile.js';
 
 export const FW_CHAIN = 'PRIVROUTE-XRAY';
@@ -41,16 +42,14 @@ export function vpsInboundNet(port: number): NetDesired {
 /** Read the firewall state relevant to `kind`. Read-only. */
 export async function observeFirewall(exec: HostExec, kind: FwKind, port: number): Promise<FwObserved> {
   if (kind === 'none') return {};
-  if (kind === 'ufw') return { ufwStatus: (await exec.run(['ufw', 'status'])).stdout };
+  if (kind === 'ufw') return { ufwStatus: await observeUfw(exec) };
   return { net: await observeNet(exec, vpsInboundNet(port)) };
 }
 
 /** The changes that open exactly `port`. Pure. */
 export function planFirewall(kind: FwKind, port: number, o: FwObserved): FwChange[] {
   if (kind === 'none') return [];
-  if (kind === 'ufw') {
-    return new RegExp(`^${port}/tcp\\s+ALLOW`, 'm').test(o.ufwStatus ?? '') ? [] : [{ describe: `ufw allow ${port}/tcp`, argv: ['ufw', 'allow', `${port}/tcp`] }];
-  }
+  if (kind === 'ufw') return planUfwAllow([port], o.ufwStatus ?? '');
   return planNet(vpsInboundNet(port), o.net!);
 }
 
