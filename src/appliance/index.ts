@@ -6,7 +6,8 @@
  *    ├──► warp ───────────────┐
  *    ▼                        ▼
  *   containers ─► sockets ─► gateway ─► gateway-peers
- *        │                   └──────► xray (VPS over SSH + CT101)
+ *        │      │            └──────► xray (VPS over SSH + CT101)
+ *        │      └─► mesh (Netmaker join, nm-privacy, function DNAT; when netmaker.enabled)
  *        ├─► engines (pct: programs the node fetches for CT100/CT101) ─► gateway, xray
  *        └─► hookscript (pct: Proxmox calls `privroute hook` on start/stop)
  *
@@ -24,6 +25,8 @@ import { xrayComponent } from './xray.js';
 import { initEnginesComponent } from './engines.js';
 import { hookscriptComponent } from '../proxmox/hookscript.js';
 import { desiredContainers } from './containers.js';
+import { meshComponent } from '../mesh/component.js';
+import { meshHostName } from '../mesh/preflight.js';
 
 export { applianceContext, type ApplianceContext } from './context.js';
 
@@ -38,6 +41,9 @@ export function applianceComponents(ctx: ApplianceContext): AnyComponent[] {
     const x = xrayComponent(ctx);
     // Without WARP the XRay egress has no underlay dependency to wait for.
     list.push(r.warp.enabled ? x : { ...x, dependsOn: ['sockets'] });
+  }
+  if (r.netmaker.enabled) {
+    list.push(meshComponent({ config: ctx.config, topology: ctx.topology, node: ctx.node, container: (id) => ctx.runtime.exec(id), hostName: meshHostName(ctx.config) }));
   }
   const engines = initEnginesComponent(ctx);
   if (engines) {

@@ -11,6 +11,8 @@ import { requireFields } from '../config/require.js';
 import { applianceComponents, applianceContext } from '../appliance/index.js';
 import { verifyContainers } from '../appliance/containers.js';
 import { preflightWarpFiles } from '../warp/files.js';
+import { meshPreflight } from '../mesh/preflight.js';
+import { nodeExec } from '../host/node.js';
 import type { CliContext } from './context.js';
 import { recoverMacRotation } from '../rotation/mac.js';
 import { readJournal } from '../rotation/mac-journal.js';
@@ -51,6 +53,9 @@ export async function runAppliance(ctx: CliContext, mode: 'init' | 'plan'): Prom
   checkApplianceInput(ctx, mode); // InputError (exit 2) before anything else
   const config = ctx.config;
   const store = ctx.store({ create: mode === 'init' });
+  // The mesh's keys, netclient and (when not joined yet) its token: before any change,
+  // the MAC-rotation recovery below included (exit 2 / install steps, nothing touched).
+  if (config.plugins.privacy_router.netmaker.enabled) await meshPreflight(config, nodeExec(config.plugins.privacy_router.runtime));
   // An interrupted MAC rotation (its journal is in the store) is finished, or rolled
   // back, before the components converge to the salt then in force (src/rotation/mac.ts).
   const open = readJournal(store);

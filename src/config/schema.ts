@@ -183,6 +183,14 @@ export const SCHEMA = {
         per_node_interface: bool(true),
         node_id: nullable((v) => (typeof v === 'string' && v.length > 0 ? null : 'expected a non-empty string or null')),
         token_file: nullable(checkAbsPath),
+        // Instead of a token file: the server's API URL and a 0600 master-key file; privroute mints a single-use token.
+        server_url: nullable(checkUrl),
+        master_key_file: nullable(checkAbsPath),
+        api_ca_file: nullable(checkAbsPath),
+        // netclient's own WireGuard interface (`netclient -I`); netclient requires the "netmaker" prefix.
+        mesh_interface: { doc: '', ...fmt((v) => (typeof v === 'string' && /^netmaker[A-Za-z0-9_-]{0,7}$/.test(v) ? null : 'expected an interface name starting with "netmaker" (netclient refuses others), at most 15 characters')), default: 'netmaker' },
+        netclient: { doc: '', ...fmt((v) => (typeof v === 'string' && v.length > 0 && !/\s/.test(v) ? null : 'expected the netclient executable (a name on PATH or an absolute path)')), default: 'netclient' },
+        restart: strArray((v) => (typeof v === 'string' && v.length > 0 ? null : 'bad'), 'non-empty strings (an argv)', ['systemctl', 'restart', 'netclient']),
       },
       containers: objArray([]),
       daemon: {

@@ -190,8 +190,20 @@ export interface NetmakerConfig {
   network_name: string;
   per_node_interface: boolean;
   node_id: string | null;
-  /** File with the enrollment token; required by init when enabled. */
+  /** File (0600) with the enrollment token (base64 JSON {server, value}). Either this or server_url + master_key_file. */
   token_file: string | null;
+  /** The Netmaker server's API URL (https://api.example.com): privroute mints a single-use enrollment key there. */
+  server_url: string | null;
+  /** File (0600) with the server's MASTER_KEY (only with server_url). */
+  master_key_file: string | null;
+  /** Extra CA for the server's TLS certificate (null = system roots). */
+  api_ca_file: string | null;
+  /** netclient's WireGuard interface (`netclient -I`); must start with "netmaker". */
+  mesh_interface: string;
+  /** The netclient executable. */
+  netclient: string;
+  /** argv that restarts the netclient service (repair after a crash). */
+  restart: readonly string[];
 }
 
 export interface RuntimeConfig {

@@ -2,7 +2,7 @@
  * The daemon's Prometheus metrics, on a private prom-client registry (never the
  * global default, so two daemons in one process — tests — do not collide):
  * job runs/failures by job, last success time by job, hop health, last health
- * run converged, client count.
+ * run converged, client count; the mesh: joined, handshake age per peer, function probes.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { StatusReport } from '../health/types.js';
@@ -16,6 +16,9 @@ export class DaemonMetrics {
   readonly hopHealthy: Gauge<'hop'>;
   readonly converged: Gauge;
   readonly clients: Gauge<'state'>;
+  readonly meshJoined: Gauge;
+  readonly meshPeerHandshakeAge: Gauge<'peer'>;
+  readonly meshFunctionUp: Gauge<'function' | 'target'>;
 
   /** Create the metrics; every job's counters start at 0 so they are visible before the first run. */
   constructor(jobNames: readonly string[]) {
@@ -26,6 +29,9 @@ export class DaemonMetrics {
     this.hopHealthy = new Gauge({ name: 'privroute_hop_healthy', help: '1 if the hop passed every check at the last health run, else 0', labelNames: ['hop'], registers });
     this.converged = new Gauge({ name: 'privroute_health_converged', help: '1 if the last health (repair) run converged, else 0', registers });
     this.clients = new Gauge({ name: 'privroute_clients', help: 'WireGuard clients in the store, by state', labelNames: ['state'], registers });
+    this.meshJoined = new Gauge({ name: 'privroute_mesh_joined', help: '1 if this node is joined to its Netmaker network (last health run)', registers });
+    this.meshPeerHandshakeAge = new Gauge({ name: 'privroute_mesh_peer_handshake_age_seconds', help: 'Seconds since the last WireGuard handshake with each mesh peer (-1 = never)', labelNames: ['peer'], registers });
+    this.meshFunctionUp = new Gauge({ name: 'privroute_mesh_function_up', help: '1 if the function answered the probe through nm-privacy', labelNames: ['function', 'target'], registers });
     for (const j of jobNames) {
       this.jobRuns.inc({ job: j }, 0);
       this.jobFailures.inc({ job: j }, 0);
@@ -44,6 +50,14 @@ export class DaemonMetrics {
   /** Hop gauges from a status. */
   recordStatus(s: StatusReport): void {
     for (const h of s.hops) this.hopHealthy.set({ hop: h.hop }, h.ok ? 1 : 0);
+    const mesh = s.hops.find((h) => h.hop === 'netmaker')?.data as { joined?: boolean; peers?: { publicKey: string; handshakeAgeSec: number | null }[]; functions?: { function: string; target: string; ok: boolean }[] } | undefined;
+    if (!mesh) return;
+    this.meshJoined.set(mesh.joined ? 1 : 0);
+    // Peers come and go: the gauge shows exactly the current ones.
+    this.meshPeerHandshakeAge.reset();
+    for (const p of mesh.peers ?? []) this.meshPeerHandshakeAge.set({ peer: p.publicKey }, p.handshakeAgeSec ?? -1);
+    this.meshFunctionUp.reset();
+    for (const f of mesh.functions ?? []) this.meshFunctionUp.set({ function: f.function, target: f.target }, f.ok ? 1 : 0);
   }
 
   /** The exposition text and its content type. */

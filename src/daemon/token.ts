@@ -5,27 +5,14 @@
  * Without daemon.token_file the daemon makes one in the state directory (a token
  * is required on every address, loopback included). Comparison is constant-time.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { PreconditionError } from '../core/errors.js';
+import { readSecretFile } from '../core/secret-file.js';
 
 /** Read and check the token file. Throws PreconditionError naming the file and the fix. */
 export function readTokenFile(file: string): string {
-  let st;
-  try {
-    st = statSync(file);
-  } catch (e) {
-    throw new PreconditionError(`daemon.token_file ${file} cannot be read: ${(e as Error).message}`, `create it: umask 077; head -c 32 /dev/urandom | base64 > ${file}`);
-  }
-  if (!st.isFile()) throw new PreconditionError(`daemon.token_file ${file} is not a regular file`, 'point daemon.token_file at a file holding the token');
-  if ((st.mode & 0o077) !== 0) {
-    throw new PreconditionError(`daemon.token_file ${file} is accessible by group/others (mode ${(st.mode & 0o777).toString(8)})`, `chmod 600 ${file}`);
-  }
-  const token = readFileSync(file, 'utf8').trim();
-  if (!token) throw new PreconditionError(`daemon.token_file ${file} is empty`, `write a random token into it: head -c 32 /dev/urandom | base64 > ${file}`);
-  return token;
+  return readSecretFile(file, 'daemon.token_file', `create it: umask 077; head -c 32 /dev/urandom | base64 > ${file}`);
 }
 
 /** Does the Authorization header carry `Bearer <token>`? Constant-time in the token. */

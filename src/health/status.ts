@@ -11,7 +11,8 @@ import { listRotations } from '../state/rotations.js';
 import { flowsHealth } from './flows.js';
 import { gatewayHealth } from './gateway.js';
 import { ovsHealth } from './ovs.js';
-import { hopFailed, hopFrom, type HopHealth, type HopName, type StatusReport } from './types.js';
+import { meshHealth } from './mesh.js';
+import { hopFailed, type HopHealth, type HopName, type StatusReport } from './types.js';
 import { warpHopHealth } from './warp.js';
 import { xrayHopHealth } from './xray.js';
 
@@ -32,9 +33,9 @@ export async function guarded(hop: HopName, fn: () => Promise<HopHealth>): Promi
   }
 }
 
-/** The netmaker hop: never claimed, since the integration does not exist. */
-export function netmakerHealth(): HopHealth {
-  return hopFrom('netmaker', [{ name: 'netmaker.joined', ok: false, detail: 'not joined: Netmaker integration not built' }], '');
+/** The netmaker hop (src/health/mesh.ts): joined, peers with handshake ages, function probes. */
+export function netmakerHealth(ctx: ApplianceContext, now?: Date): Promise<HopHealth> {
+  return guarded('netmaker', () => meshHealth(ctx.config, ctx.topology, ctx.node, now));
 }
 
 /** Collect the status of every enabled hop. Never throws for a hop failure. */
@@ -53,6 +54,7 @@ export async function collectStatus(ctx: ApplianceContext, o: StatusOptions = {}
     r.wireguard.enabled ? guarded('gateway', () => gatewayHealth(ctx.config, ctx.store)) : undefined,
     r.warp.enabled ? guarded('warp', () => warpHopHealth(ctx, o.warpTraceUrl)) : undefined,
     xray,
+    r.netmaker.enabled ? netmakerHealth(ctx, o.now?.()) : undefined,
   ]);
   // Protections need the engine facts, so flows are judged after the XRay check.
   let protections: Protection[] = [];
@@ -61,8 +63,8 @@ export async function collectStatus(ctx: ApplianceContext, o: StatusOptions = {}
     protections = f.protections;
     return f.hop;
   });
-  const [ovs, gateway, warp, xr] = others;
-  const hops = [ovs, flows, gateway, warp, xr, r.netmaker.enabled ? netmakerHealth() : undefined].filter((h): h is HopHealth => h !== undefined);
+  const [ovs, gateway, warp, xr, mesh] = others;
+  const hops = [ovs, flows, gateway, warp, xr, mesh].filter((h): h is HopHealth => h !== undefined);
   const macRotation = await macRotationCapability(ctx).catch((e: Error) => ({ available: null, reason: `cannot check: ${e.message.split('\n')[0]}` }));
   const rotations = listRotations(ctx.store, { limit: 20 }).map(({ detail: _d, ...r }) => r);
   return { ok: hops.every((h) => h.ok), at: (o.now?.() ?? new Date()).toISOString(), hops, protections, capabilities: { macRotation }, rotations };

@@ -18,10 +18,12 @@ export interface LabFacts {
   ovs: { dbEndpoint: string; rundir: string };
   warpApi: { url: string; caFile: string };
   vps: { keyFile: string; hostKey: string };
-  /** Name of the client access port on the bridge. */
-  accessPort: string;
+  /** Name of the client access port on the bridge (null: no client on this node). */
+  accessPort: string | null;
   /** The pct runtime (the stand-in over real LXC) with this template; default: namespaces. */
   pctTemplate?: string;
+  /** The mesh: the Netmaker server stand-in (joined with its master key) and this node's netclient stand-in. */
+  mesh?: { serverUrl: string; caFile: string; masterKeyFile: string; netclient: string; iface: string; nodeId: string };
 }
 
 /** Where the seed example lives (a verbatim copy used by the config tests). */
@@ -81,5 +83,17 @@ export function labConfig(f: LabFacts): Record<string, unknown> {
     firewall: 'none',
     files_root: path.join(f.dir, 'vps-files'),
   };
+  if (f.mesh) {
+    r.netmaker = {
+      ...r.netmaker,
+      server_url: f.mesh.serverUrl,
+      master_key_file: f.mesh.masterKeyFile,
+      api_ca_file: f.mesh.caFile,
+      netclient: f.mesh.netclient,
+      restart: [f.mesh.netclient, 'service-restart'],
+      mesh_interface: f.mesh.iface,
+      node_id: f.mesh.nodeId,
+    };
+  }
   return seed;
 }

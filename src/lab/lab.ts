@@ -6,7 +6,9 @@
  *       OVS inside the node namespace, the container namespaces, the VPS's real
  *       sshd, the WARP edge (real wireguard-go) and its API stand-in; then the
  *       REAL `privroute init` runs inside the node namespace, `add-client` makes
- *       a client, and the client namespace brings that config up.
+ *       a client, and the client namespace brings that config up. The node joins
+ *       a Netmaker server stand-in's mesh; `nodes: N` adds N-1 more nodes on the
+ *       wan, each with its own chain, joined to the same mesh (lab-node.ts).
  * down: removes everything the lab recorded (processes by pid, namespaces, run
  *       dirs), also after a crash.
  */
@@ -17,14 +19,18 @@ import { spawnArgv } from '../host/local.js';
 import { portByRole } from '../topology/addressing.js';
 import { applianceTopology } from '../topology/topology.js';
 import { NetnsExec } from '../host/netns.js';
-import { LAB_ROOT, Scope, createNetns, isWireguardGoFor, killGroup, pidsWhere, startOvs, startProcess, sweepStale, waitFor, type OvsInstance } from './harness/index.js';
+import { LAB_ROOT, Scope, createNetns, vethPair, isWireguardGoFor, killGroup, pidsWhere, startOvs, sweepStale, type OvsInstance } from './harness/index.js';
 import { bringUpClient, type ClientTunnel } from './client-device.js';
-import { labConfig, labIfnames } from './lab-config.js';
-import { cliArgv, scriptArgv } from './self.js';
+import { labIfnames } from './lab-config.js';
+import { scriptArgv } from './self.js';
 import { startSshd } from './sshd.js';
 import { startWarpEdge, startTraceServer, type WarpEdge } from './standins/warp-edge.js';
 import { buildWorld, siteAddr, type World } from './world.js';
-import { LAB_CT_PACKAGES, inNodeNet, prefetchDebs, prepareStandin, standinNode, stopStandinContainers } from './pct-standin.js';
+import { LAB_CT_PACKAGES, prefetchDebs, prepareStandin, standinNode, stopStandinContainers } from './pct-standin.js';
+import { meshIfname, startNetmakerServer, startStandin, stopNetclient } from './mesh-lab.js';
+import { buildNode, type LabNode, type LabShared } from './lab-node.js';
+
+export type { LabNode } from './lab-node.js';
 
 /** Default lab prefix (`privroute lab up` without --prefix). */
 export const DEFAULT_LAB_PREFIX = 'prlab';
@@ -32,6 +38,16 @@ export const DEFAULT_LAB_PREFIX = 'prlab';
 export const ACCESS_PORT = 'access0';
 /** Container ids the lab's config declares. */
 const CONTAINERS = [100, 101, 200, 201];
+/** The lab's Netmaker network (the seed's network_name) and its address range. */
+const MESH_NETWORK = 'privacy-mesh';
+const MESH_RANGE = '10.101.0.0/24';
+/** The Netmaker server stand-in's port in inet. */
+const NETMAKER_PORT = 8443;
+/** Node N (N >= 2) sits on 198.18.<NODE_SITE_BASE + N>.0/24 and has its XRay server on VPS port VPS_PORT_BASE + N. */
+const NODE_SITE_BASE = 10;
+const VPS_PORT_BASE = 8440;
+/** Most nodes a lab runs (interface names and sites are sized for it). */
+export const MAX_LAB_NODES = 4;
 
 /** What a running lab is made of (also persisted as lab.json in its dir). */
 export interface Lab {
@@ -52,6 +68,8 @@ export interface Lab {
   runtime: 'netns' | 'pct';
   /** pct: the environment that points pct & co. at the stand-in (run them in the node namespace). */
   pctEnv?: Record<string, string>;
+  /** Every appliance node (the first is `node`, the one above). */
+  nodes: LabNode[];
 }
 
 /** Options of {@link labUp}. */
@@ -71,6 +89,8 @@ export interface LabUpOptions {
    * runtime.kind = pct against unprivileged LXC containers made by the pct stand-in.
    */
   runtime?: 'netns' | 'pct';
+  /** Appliance nodes on the wan, each with its own chain, all joined to one mesh (default 1; more only with netns). */
+  nodes?: number;
 }
 
 /** Bring the lab up. On failure everything made so far is removed and the error rethrown. */
@@ -78,10 +98,12 @@ export async function labUp(o: LabUpOptions = {}): Promise<Lab> {
   const prefix = o.prefix ?? DEFAULT_LAB_PREFIX;
   const log = o.log ?? (() => {});
   // A previous lab with this prefix (also one that crashed) goes first, with what privroute started in it.
+  const nodes = o.nodes ?? 1;
+  if (nodes > 1 && o.runtime === 'pct') throw new Error('lab: more than one node runs with the netns runtime only (each pct node would need its own LXC set)');
   await labDown(prefix);
   const scope = new Scope(prefix);
   try {
-    return await build(scope, log, o.runtime ?? 'netns', o.beforeInit);
+    return await build(scope, log, o.runtime ?? 'netns', o.beforeInit, nodes);
   } catch (e) {
     if (!o.keepOnFailure) {
       await stopProductProcesses(prefix, scope.dir);
@@ -103,7 +125,7 @@ async function step<T>(log: (l: string) => void, name: string, fn: () => Promise
   }
 }
 
-async function build(scope: Scope, log: (l: string) => void, runtime: 'netns' | 'pct', beforeInit?: LabUpOptions['beforeInit']): Promise<Lab> {
+async function build(scope: Scope, log: (l: string) => void, runtime: 'netns' | 'pct', beforeInit: LabUpOptions['beforeInit'], nodeCount: number): Promise<Lab> {
   const { prefix, dir } = scope;
   const names = labIfnames(prefix);
   const world = await step(log, 'world: wan, edge, vps, internet (web + dns), client', () => buildWorld(scope));
@@ -132,21 +154,21 @@ async function build(scope: Scope, log: (l: string) => void, runtime: 'netns' | 
   );
   await startTraceServer(scope, { ns: world.inet.name, host: siteAddr('inet').v4, port: 8080, egress: [edgeAddr], name: 'trace' });
   const warpApi = await step(log, 'warp API stand-in (HTTPS, TLS 1.2)', () => startWarpApi(scope, world.edge.name, edgeAddr, edge.publicKey, names.edge));
-  const configFile = path.join(dir, 'config.json');
-  const stateDir = path.join(dir, 'state');
-  const rawConfig = labConfig({ prefix, dir, ovs: { dbEndpoint: ovs.dbEndpoint, rundir: ovs.rundir }, warpApi, vps: { keyFile: sshd.keyFile, hostKey: sshd.hostKeyFingerprint }, accessPort: ACCESS_PORT, pctTemplate: pct?.template });
-  writeFileSync(configFile, JSON.stringify(rawConfig, null, 2), { mode: 0o600 });
-  // The client's side of the access port gets the address init's topology gives it.
-  const access = portByRole(applianceTopology(validateConfig(rawConfig), null), 'access')!;
-  const privroute = (args: string[], opts: { okCodes?: number[] } = {}) =>
-    // pct: the node's network namespace with this machine's mounts (LXC needs its cgroups).
-    spawnArgv(`netns:${world.node.name}`, [...(pct ? inNodeNet(world.node.name) : ['ip', 'netns', 'exec', world.node.name]), ...cliArgv(), '--config', configFile, '--state-dir', stateDir, ...args], { timeoutMs: 900_000, okCodes: opts.okCodes, env: pct?.env });
-  // What privroute itself starts (wireguard-go, v2ray) outlives the CLI: stop it by name at lab down.
+  const netmaker = await step(log, 'netmaker server stand-in (HTTPS, in inet)', () =>
+    startNetmakerServer(scope, { ns: world.inet.name, host: siteAddr('inet').v4, port: NETMAKER_PORT, networks: { [MESH_NETWORK]: MESH_RANGE } }),
+  );
+  // What privroute itself starts (wireguard-go, v2ray, the netclient stand-in) outlives the CLI: stop it by name at lab down.
   scope.defer('processes started by privroute', async () => void (await stopProductProcesses(prefix, dir)));
-  if (beforeInit) await step(log, 'before init (caller)', () => beforeInit(world, scope));
-  const init = await step(log, 'privroute init (inside the node namespace)', () => privroute(['init'], { okCodes: [0, 1] }));
-  for (const l of init.stderr.split('\n').filter(Boolean)) log(`     ${l}`);
-  if (init.code !== 0) throw new Error(`privroute init did not converge in the lab (its report is above)`);
+  const shared: LabShared = { world, warpApi, netmaker, vps: { keyFile: sshd.keyFile, hostKey: sshd.hostKeyFingerprint } };
+  const st = <T>(name: string, fn: () => Promise<T>) => step(log, name, fn);
+  const node = await buildNode(scope, st, log, shared, {
+    key: 'node', ns: world.node, ovs, ctPrefix: `${prefix}-ct`, ifPrefix: prefix, accessPort: ACCESS_PORT, vpsPort: null,
+    pct: pct ? { template: pct.template, env: pct.env } : undefined,
+    beforeInit: beforeInit ? () => beforeInit(world, scope) : undefined,
+  });
+  const { configFile, stateDir, privroute } = node;
+  // The client's side of the access port gets the address init's topology gives it.
+  const access = portByRole(applianceTopology(validateConfig(JSON.parse(readFileSync(configFile, 'utf8'))), null), 'access')!;
   const reattachAccess = async () => {
     const inNode = await world.node.run(['ip', 'link', 'show', 'dev', ACCESS_PORT], { okCodes: [0, 1] });
     if (inNode.code !== 0) return;
@@ -159,8 +181,28 @@ async function build(scope: Scope, log: (l: string) => void, runtime: 'netns' | 
   const confFile = path.join(dir, 'client.conf');
   await step(log, 'privroute add-client lab-client', () => privroute(['add-client', 'lab-client', '--out', confFile]));
   const client = await step(log, 'client device: wireguard-go with the printed config', () => bringUpClient(scope, world.client.name, names.client, readFileSync(confFile, 'utf8')));
-  writeFileSync(path.join(dir, 'lab.json'), JSON.stringify({ prefix, configFile, stateDir, runtime, env: pct?.env, ns: Object.fromEntries(['wan', 'node', 'edge', 'vps', 'inet', 'client'].map((k) => [k, (world as any)[k].name])) }, null, 2));
-  return { prefix, dir, scope, world, ovs, edge, configFile, stateDir, client, privroute, reattachAccess, runtime, pctEnv: pct?.env };
+  const nodes: LabNode[] = [node];
+  for (let i = 2; i <= nodeCount; i++) {
+    const key = `node${i}`;
+    const ns = await step(log, `${key}: namespace on the wan (198.18.${NODE_SITE_BASE + i}.2)`, () => addWanSite(scope, world, key, NODE_SITE_BASE + i));
+    const o = await step(log, `${key}: private ovsdb-server + ovs-vswitchd`, () => startOvs(scope, { ns: ns.name }));
+    await step(log, `${key}: container namespaces`, async () => {
+      for (const id of CONTAINERS) await createNetns(scope, `${key}ct${id}`);
+    });
+    // Its own chain: its own CTs, WARP device and tunnel, and its own XRay server on the VPS (another port).
+    nodes.push(await buildNode(scope, st, log, shared, { key, ns, ovs: o, ctPrefix: `${prefix}-${key}ct`, ifPrefix: `${prefix}${i}`, accessPort: null, vpsPort: VPS_PORT_BASE + i }));
+  }
+  const ns = Object.fromEntries(['wan', 'node', 'edge', 'vps', 'inet', 'client'].map((k) => [k, (world as any)[k].name]));
+  writeFileSync(path.join(dir, 'lab.json'), JSON.stringify({ prefix, configFile, stateDir, runtime, env: pct?.env, ns, nodes: nodes.map(({ privroute: _p, ...n }) => n) }, null, 2));
+  return { prefix, dir, scope, world, ovs, edge, configFile, stateDir, client, privroute, reattachAccess, runtime, pctEnv: pct?.env, nodes };
+}
+
+/** A further site on the wan for another node: 198.18.<idx>.2/24, default via the wan router. */
+async function addWanSite(scope: Scope, world: World, key: string, idx: number): Promise<NetnsExec> {
+  const ns = await createNetns(scope, key);
+  await vethPair(scope, { ns: world.wan.name, name: `wn-${key}`, cidr: `198.18.${idx}.1/24` }, { ns: ns.name, name: 'up0', cidr: `198.18.${idx}.2/24` });
+  await ns.run(['ip', 'route', 'add', 'default', 'via', `198.18.${idx}.1`]);
+  return ns;
 }
 
 /** Run the WARP API stand-in as a process in the edge namespace; returns its URL and CA file. */
@@ -169,14 +211,7 @@ async function startWarpApi(scope: Scope, ns: string, host: string, peerPublicKe
   const apiDir = path.join(scope.dir, 'warp-api');
   mkdirSync(apiDir, { recursive: true, mode: 0o700 });
   writeFileSync(cfgFile, JSON.stringify({ dir: apiDir, host, port: 443, peerPublicKey, endpoint: { host: `${host}:2408`, v4: `${host}:0` }, poolV4: '172.16.0.', edgeInterface: edgeIface }));
-  const proc = await startProcess(scope, { name: 'warp-api', ns, argv: [...scriptArgv('lab/standins/warp-api'), '--config', cfgFile] });
-  let info: { url: string; caFile: string } | undefined;
-  await waitFor('warp API stand-in', () => {
-    const line = proc.log().split('\n').find((l) => l.startsWith('{'));
-    if (line) info = JSON.parse(line) as { url: string; caFile: string };
-    return info !== undefined;
-  }, 20_000);
-  return info!;
+  return startStandin(scope, { name: 'warp-api', ns, argv: [...scriptArgv('lab/standins/warp-api'), '--config', cfgFile] });
 }
 
 /**
@@ -186,13 +221,17 @@ async function startWarpApi(scope: Scope, ns: string, host: string, peerPublicKe
  * wireguard-go leaves behind.
  */
 export async function stopProductProcesses(prefix: string, dir: string): Promise<number> {
-  const names = Object.values(labIfnames(prefix));
+  // Node N >= 2 names its interfaces with the prefix `<prefix>N`.
+  const names = [prefix, ...[2, 3, 4].map((i) => `${prefix}${i}`)].flatMap((p) => Object.values(labIfnames(p)));
   const wg = names.map(isWireguardGoFor);
   const engine = (argv: string[]) => /(^|\/)(v2ray|xray|privroute-xray)$/.test(argv[0] ?? '') && argv.slice(1).some((a) => a.startsWith(dir + '/'));
   const pids = pidsWhere((argv) => engine(argv) || wg.some((m) => m(argv)));
   for (const pid of pids) killGroup(pid, 'SIGKILL');
   for (const nm of names) rmSync(`/var/run/wireguard/${nm}.sock`, { force: true });
-  return pids.length;
+  // The netclient stand-in of every node (its daemon and its wireguard-go), by the node's config dir.
+  let mesh = 0;
+  for (const key of ['node', ...[2, 3, 4].map((i) => `node${i}`)]) mesh += stopNetclient(path.join(dir, `netclient-${key}`), meshIfname(prefix, key));
+  return pids.length + mesh;
 }
 
 /** Tear a lab down by prefix (works after a crash: everything was recorded on disk). */

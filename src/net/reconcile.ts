@@ -19,7 +19,7 @@
 import type { Change } from '../core/runner.js';
 import type { HostExec } from '../host/exec.js';
 import {
-  chainKey, checkArgv, deleteLineArgv, deleteNumberArgv, deleteSpecArgv, insertArgv, placeRules, isBuiltinChain, jumpTarget, listTableArgv, newChainArgv,
+  chainKey, checkArgv, deleteChainArgv, deleteLineArgv, deleteNumberArgv, deleteSpecArgv, insertArgv, placeRules, isBuiltinChain, jumpTarget, listTableArgv, newChainArgv,
   parseTableListing, policyArgv, ruleDrift, ruleId, iptablesBin, type NfChain, type NfFamily, type NfListing, type NfPolicy, type NfRule, type NfTable,
 } from './netfilter.js';
 import {
@@ -243,4 +243,15 @@ export function netDrift(d: NetDesired, o: NetObserved): string[] {
 export async function hasDefaultRoute(exec: HostExec, family: Family): Promise<boolean> {
   const r = await exec.run(routeListArgv(family, 'main'), { okCodes: [0, 2] });
   return r.code === 0 && (JSON.parse(r.stdout || '[]') as JsonRoute[]).some((x) => x.dst === 'default');
+}
+
+/**
+ * Everything of `d.owner`'s netfilter state removed (pure): its rules in every
+ * table `d` uses, then its owned chains (emptied first). For a hop that is
+ * switched off or left (the mesh's `leave`); routes, links and sysctls stay.
+ */
+export function planNetRemoval(d: NetDesired, o: NetObserved): NetChange[] {
+  const { deletes } = netfilterDeletes({ owner: d.owner, chains: d.chains ?? [] }, o);
+  const chains = (d.chains ?? []).filter((c) => o.chains.get(chainKey(c))?.exists);
+  return [...deletes, ...chains.map((c) => step(`remove chain ${iptablesBin(c.family)} -t ${c.table} ${c.chain}`, deleteChainArgv(c), [0, 1]))];
 }

@@ -10,24 +10,14 @@ import { promises as fs } from 'node:fs';
 import type { Config } from '../config/types.js';
 import { InputError } from '../core/errors.js';
 import { parseWgcfProfile, type WgcfProfile } from './profile.js';
+import { secretFileProblem } from '../core/secret-file.js';
 
 const W = 'plugins.privacy_router.warp';
 
-/** Read `file` (config key `key`) after checking that no group/other bit is set. */
+/** Read `file` (config key `key`) after the one secret-file check (no group/other bit; src/core/secret-file.ts). */
 async function readSecretFile(file: string, key: string, what: string): Promise<string> {
-  let mode: number;
-  try {
-    mode = (await fs.stat(file)).mode & 0o777;
-  } catch (e) {
-    throw new InputError({ path: `${W}.${key}`, value: file, expected: `a readable ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` });
-  }
-  if ((mode & 0o077) !== 0) {
-    throw new InputError({
-      path: `${W}.${key}`,
-      value: file,
-      expected: `a file only its owner can read or write (mode 0${mode.toString(8)} gives group/others access to a secret); fix: chmod 600 ${file}`,
-    });
-  }
+  const p = secretFileProblem(file, `a readable ${what}`);
+  if (p) throw new InputError({ path: `${W}.${key}`, value: file, expected: `a ${what} only its owner can read or write (it ${p.problem}); fix: ${p.fix}` });
   try {
     return await fs.readFile(file, 'utf8');
   } catch (e) {

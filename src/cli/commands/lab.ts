@@ -6,12 +6,21 @@
 import type { Command } from 'commander';
 import { InputError, OperationError } from '../../core/errors.js';
 import { action, type CliContext } from '../context.js';
-import { DEFAULT_LAB_PREFIX, labDown, labInfo, labUp } from '../../lab/lab.js';
+import { DEFAULT_LAB_PREFIX, MAX_LAB_NODES, labDown, labInfo, labUp } from '../../lab/lab.js';
 import { proveChain, type ChainProof } from '../../lab/proof.js';
 import { siteAddr } from '../../lab/world.js';
 import { cliArgv } from '../../lab/self.js';
 import { spawnArgv } from '../../host/local.js';
 import { inNodeNet } from '../../lab/pct-standin.js';
+import { meshProofLine, proveMeshPair, type MeshPairProof, type MeshProofNode } from '../../lab/mesh-proof.js';
+import { meshIfname } from '../../lab/mesh-lab.js';
+import type { Lab, LabNode } from '../../lab/lab.js';
+
+/** A lab node as the mesh proof sees it. */
+function proofNodeOf(lab: Lab, n: LabNode): MeshProofNode {
+  const ctPrefix = n.key === 'node' ? `${lab.prefix}-ct` : `${lab.prefix}-${n.key}ct`;
+  return { name: n.key, ns: n.ns, meshIface: meshIfname(lab.prefix, n.key), ctNs: (id) => `${ctPrefix}${id}` };
+}
 
 /** Render a proof for humans. */
 export function proofText(p: ChainProof): string {
@@ -23,14 +32,23 @@ export function proofText(p: ChainProof): string {
   ].join('\n');
 }
 
-async function up(ctx: CliContext, prefix: string, keep: boolean, runtime: 'netns' | 'pct'): Promise<void> {
-  const lab = await labUp({ prefix, keepOnFailure: keep, runtime, log: (l) => ctx.io.err.write(l + '\n') });
+async function up(ctx: CliContext, prefix: string, keep: boolean, runtime: 'netns' | 'pct', nodeCount: number): Promise<void> {
+  const lab = await labUp({ prefix, keepOnFailure: keep, runtime, nodes: nodeCount, log: (l) => ctx.io.err.write(l + '\n') });
   const proof = await proveChain(lab.world, { dnsServer: '10.13.13.1' });
-  const plan = await lab.privroute(['plan'], { okCodes: [0, 1] });
-  // Each hop's health, as `privroute status` sees it on the node (the lab's trace page stands in for Cloudflare's).
-  const status = await lab.privroute(['status', '--warp-trace-url', `http://${siteAddr('inet').v4}:8080/cdn-cgi/trace`], { okCodes: [0, 1] });
-  ctx.output({ prefix, proof, plan: plan.stdout.trim(), status: status.stdout.trim() }, () =>
-    `${proofText(proof)}\nplan after up: ${plan.stdout.trim()}\n\nprivroute status:\n${status.stdout.trim()}\n\nlab ${prefix} is up; "privroute lab down --prefix ${prefix}" removes it`);
+  // With several nodes: each node's mesh peer (its namespace) calls every other node's functions.
+  const mesh: MeshPairProof[] = [];
+  for (const a of lab.nodes) for (const b of lab.nodes) if (a !== b) mesh.push(await proveMeshPair(lab.scope, proofNodeOf(lab, a), proofNodeOf(lab, b)));
+  const plans: string[] = [];
+  const statuses: string[] = [];
+  for (const n of lab.nodes) {
+    plans.push(`${n.key}: ${(await n.privroute(['plan'], { okCodes: [0, 1] })).stdout.trim()}`);
+    // Each hop's health, as `privroute status` sees it on the node (the lab's trace page stands in for Cloudflare's).
+    const st = await n.privroute(['status', '--warp-trace-url', `http://${siteAddr('inet').v4}:8080/cdn-cgi/trace`], { okCodes: [0, 1] });
+    statuses.push(`privroute status on ${n.key}:\n${st.stdout.trim()}`);
+  }
+  ctx.output({ prefix, proof, mesh, plan: plans, status: statuses }, () =>
+    `${proofText(proof)}\n${mesh.map((p) => `mesh: ${meshProofLine(p)}`).join('\n')}${mesh.length ? '\n' : ''}plan after up: ${plans.join('; ')}\n\n${statuses.join('\n\n')}\n\nlab ${prefix} is up; "privroute lab down --prefix ${prefix}" removes it`);
+  if (mesh.some((p) => !p.ok)) throw new OperationError('lab', 'function routing across the mesh did not prove itself', { hint: `inspect the lab under /run/privroute-lab/${prefix}, then "privroute lab down --prefix ${prefix}"` });
   if (!proof.ok) throw new OperationError('lab', 'the chain did not prove itself', { hint: `inspect the lab under /run/privroute-lab/${prefix}, then "privroute lab down --prefix ${prefix}"` });
 }
 
@@ -42,6 +60,7 @@ export function register(program: Command): void {
     .option('--prefix <name>', 'resource name prefix (lowercase letters and digits)', DEFAULT_LAB_PREFIX)
     .option('--keep', 'on failure, leave the lab in place for inspection', false)
     .option('--runtime <kind>', 'netns: containers are namespaces; pct: unprivileged LXC containers made by `privroute init` through the pct stand-in', 'netns')
+    .option('--nodes <n>', `appliance nodes on the wan, each with its own chain, joined to one mesh (1-${MAX_LAB_NODES}; more than 1 with --runtime netns)`, '1')
     .action(
       action(async (ctx, cmd) => {
         const what = (cmd.args[0] ?? 'status') as string;
@@ -49,7 +68,10 @@ export function register(program: Command): void {
         if (!/^[a-z][a-z0-9]{1,5}$/.test(prefix)) throw new InputError({ path: '--prefix', value: prefix, expected: '2-6 lowercase letters/digits starting with a letter (interface names stay <= 15 chars)' });
         const runtime = cmd.opts<{ runtime: string }>().runtime;
         if (runtime !== 'netns' && runtime !== 'pct') throw new InputError({ path: '--runtime', value: runtime, expected: 'netns or pct' });
-        if (what === 'up') return up(ctx, prefix, cmd.opts<{ keep: boolean }>().keep, runtime);
+        const nodes = Number(cmd.opts<{ nodes: string }>().nodes);
+        if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_LAB_NODES) throw new InputError({ path: '--nodes', value: cmd.opts<{ nodes: string }>().nodes, expected: `a number of nodes 1..${MAX_LAB_NODES}` });
+        if (nodes > 1 && runtime === 'pct') throw new InputError({ path: '--nodes', value: nodes, expected: '1 with --runtime pct (more nodes run with --runtime netns)' });
+        if (what === 'up') return up(ctx, prefix, cmd.opts<{ keep: boolean }>().keep, runtime, nodes);
         if (what === 'down') {
           const removed = await labDown(prefix);
           ctx.output({ prefix, removed }, () => (removed.length ? `removed:\n  ${removed.join('\n  ')}` : `no lab ${prefix} to remove`));

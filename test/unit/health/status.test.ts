@@ -12,7 +12,7 @@ import { validateConfig } from '../../../src/config/validate.js';
 import type { Protection } from '../../../src/flows/protections.js';
 import type { ApplyReport } from '../../../src/flows/apply.js';
 import type { Flow } from '../../../src/ovs/flow.js';
-import { guarded, netmakerHealth, renderStatus } from '../../../src/health/status.js';
+import { guarded, renderStatus } from '../../../src/health/status.js';
 import { foreignFlows, verifiedProtections, judgeFlows } from '../../../src/health/flows.js';
 import { OWNER_COOKIE } from '../../../src/flows/cookie.js';
 import { judgeGateway } from '../../../src/health/gateway.js';
@@ -40,9 +40,6 @@ test('guarded: a throwing check is a failed hop with the message', async (t) => 
   t.regex(h.detail, /check failed: uapi.*ENOENT/);
 });
 
-test('netmaker is never claimed', (t) => {
-  t.like(netmakerHealth(), { hop: 'netmaker', ok: false, detail: 'not joined: Netmaker integration not built' });
-});
 
 const flow = (cookie: bigint): Flow => ({ table: 0, priority: 1, cookie, match: {}, actions: [] }) as unknown as Flow;
 const report = (added: Flow[], unchanged = 10): ApplyReport => ({
