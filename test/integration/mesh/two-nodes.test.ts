@@ -91,7 +91,7 @@ const ovsOf = (n: Node) => (n as Node & { ovs: { dbEndpoint: string; rundir: str
 async function assertNothingOfTheMesh(tt: import('ava').ExecutionContext, n: Node): Promise<void> {
   tt.is((await n.ns.run(['ip', 'link', 'show', 'dev', n.iface], { okCodes: [0, 1] })).code, 1, 'no mesh interface');
   tt.false(existsSync(path.join(scope.dir, `netclient-${n.name}`, 'etc', 'nodes.json')) && readFileSync(path.join(scope.dir, `netclient-${n.name}`, 'etc', 'nodes.json'), 'utf8').includes(NETWORK), 'not joined');
-  for (const table of ['nat', 'filter']) tt.notRegex((await n.ns.run(['iptables', '-w', '-t', table, '-S'])).stdout, /privroute\/mesh/, `no mesh rule in ${table}`);
+  for (const table of ['nat', 'filter']) tt.notRegex((await n.ns.run(['iptables', '-w', '-t', table, '-S'])).stdout, /privroute\/mesh|PRIVROUTE-MESH/, `no mesh rule or chain in ${table}`);
 }
 
 t('bad token: exit 2 naming the problem (token never printed), nothing touched', async (tt) => {
