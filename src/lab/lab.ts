@@ -97,9 +97,9 @@ export interface LabUpOptions {
 export async function labUp(o: LabUpOptions = {}): Promise<Lab> {
   const prefix = o.prefix ?? DEFAULT_LAB_PREFIX;
   const log = o.log ?? (() => {});
-  // A previous lab with this prefix (also one that crashed) goes first, with what privroute started in it.
   const nodes = o.nodes ?? 1;
   if (nodes > 1 && o.runtime === 'pct') throw new Error('lab: more than one node runs with the netns runtime only (each pct node would need its own LXC set)');
+  // A previous lab with this prefix (also one that crashed) goes first, with what privroute started in it.
   await labDown(prefix);
   const scope = new Scope(prefix);
   try {
