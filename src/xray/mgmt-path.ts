@@ -17,6 +17,8 @@
 import type { Config } from '../config/types.js';
 import type { HostExec } from '../host/exec.js';
 import type { ContainerRuntime } from '../runtime/types.js';
+import { routeListArgv, type JsonRoute } from '../net/iproute.js';
+import { linkShowArgv } from '../net/links.js';
 
 /** The path management SSH takes this run. */
 export type MgmtPath =
@@ -33,18 +35,20 @@ export interface MgmtPathObservation {
   netnsPath: string | null;
 }
 
-/** Observe what decides the path (read-only: `ip` queries and the runtime's status). */
+/** Observe what decides the path (read-only: src/net's `ip` queries and the runtime's status). */
 export async function observeMgmtPath(config: Config, node: HostExec, runtime: ContainerRuntime): Promise<MgmtPathObservation> {
   const r = config.plugins.privacy_router;
   const id = r.xray.container_id;
   const ct101 = await runtime.status(id);
   if (ct101 !== 'running') return { ct101, ct101DefaultRoute: false, warpTunnelUp: false, netnsPath: null };
   const [route, link, netnsPath] = await Promise.all([
-    runtime.exec(id).run(['ip', '-j', 'route', 'show', 'default', 'dev', r.xray.socket_port], { okCodes: [0, 1] }),
-    node.run(['ip', '-j', 'link', 'show', 'dev', r.warp.tunnel_interface], { okCodes: [0, 1] }),
+    runtime.exec(id).run(routeListArgv(4, 'main'), { okCodes: [0, 1] }),
+    node.run(linkShowArgv(r.warp.tunnel_interface), { okCodes: [0, 1] }),
     runtime.netnsPathOf(id),
   ]);
-  return { ct101, ct101DefaultRoute: route.code === 0 && parseJsonArray(route.stdout).length > 0, warpTunnelUp: link.code === 0 && isUp(link.stdout), netnsPath };
+  const routes = (route.code === 0 ? parseJsonArray(route.stdout) : []) as JsonRoute[];
+  const ct101DefaultRoute = routes.some((x) => x.dst === 'default' && x.dev === r.xray.socket_port && x.type !== 'blackhole' && x.type !== 'unreachable');
+  return { ct101, ct101DefaultRoute, warpTunnelUp: link.code === 0 && isUp(link.stdout), netnsPath };
 }
 
 /** The path from an observation (pure). */

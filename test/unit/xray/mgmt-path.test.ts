@@ -43,13 +43,13 @@ function fakeRuntime(status: 'running' | 'stopped' | 'missing', container: FakeH
 }
 
 test('observe reads CT101\'s default route and the WARP tunnel link (read-only queries only)', async (t) => {
-  const container = new FakeHostExec().on(['ip', '-j', 'route', 'show', 'default', 'dev', 'eth0'], () => ({ stdout: '[{"dst":"default","gateway":"10.100.0.1","dev":"eth0"}]' }));
-  const node = new FakeHostExec().on(['ip', '-j', 'link', 'show', 'dev', 'wgcf'], () => ({ stdout: '[{"ifname":"wgcf","flags":["POINTOPOINT","NOARP","UP","LOWER_UP"]}]' }), { times: 'any' });
+  const container = new FakeHostExec().on(['ip', '-4', '-j', 'route', 'show', 'table', 'main'], () => ({ stdout: '[{"dst":"default","gateway":"10.100.0.1","dev":"eth0"},{"dst":"10.100.0.0/24","dev":"eth0"}]' }));
+  const node = new FakeHostExec().on(['ip', '-j', 'addr', 'show', 'dev', 'wgcf'], () => ({ stdout: '[{"ifname":"wgcf","flags":["POINTOPOINT","NOARP","UP","LOWER_UP"]}]' }), { times: 'any' });
   const cfg = { ...config, plugins: { privacy_router: { ...config.plugins.privacy_router, xray: { ...config.plugins.privacy_router.xray, socket_port: 'eth0' }, warp: { ...config.plugins.privacy_router.warp, tunnel_interface: 'wgcf' } } } };
   const o = await observeMgmtPath(cfg, node, fakeRuntime('running', container));
   t.deepEqual(o, { ct101: 'running', ct101DefaultRoute: true, warpTunnelUp: true, netnsPath: '/run/netns/lab-ct101' });
   t.is(chooseMgmtPath(o).kind, 'chain');
-  const empty = new FakeHostExec().on(['ip', '-j', 'route', 'show', 'default', 'dev', 'eth0'], () => ({ stdout: '[]' }));
+  const empty = new FakeHostExec().on(['ip', '-4', '-j', 'route', 'show', 'table', 'main'], () => ({ stdout: '[{"dst":"10.100.0.0/24","dev":"eth0"}]' }));
   t.is(chooseMgmtPath(await observeMgmtPath(cfg, node, fakeRuntime('running', empty))).kind, 'direct');
   t.deepEqual(await observeMgmtPath(cfg, new FakeHostExec(), fakeRuntime('stopped', new FakeHostExec())), { ct101: 'stopped', ct101DefaultRoute: false, warpTunnelUp: false, netnsPath: null });
 });
