@@ -26,7 +26,7 @@ import { ensureEngine } from './install.js';
 import type { VpsLayout } from './layout.js';
 import { listenersOn, observeFacts, waitListening, type HostFacts } from './observe.js';
 import { Steps } from './step.js';
-import { loadedIsStale, loadedStamp, recordLoaded } from '../service/loaded.js';
+import { loadedStamp, restartIfStale } from '../service/loaded.js';
 
 /** Everything provisioning needs, resolved from config + state by the caller. */
 export interface VpsDesired {
@@ -157,13 +157,10 @@ export async function provisionVps(exec: HostExec, d: VpsDesired, opts: Provisio
 
   // Also restart when the running engine did not load these files (an earlier run died before its restart).
   const stamp = vpsLoadedStamp(d, config);
-  const stale = await steps.run('run', () => loadedIsStale(exec, d.layout.configPath, stamp));
-  const restart = filesChanged || unitChanged || !before.active || stale;
-  if (restart) {
-    await steps.run('run', () => mgr.restart(exec, spec));
-    await steps.run('run', () => recordLoaded(exec, d.layout.configPath, stamp));
-  }
-  steps.note('run', restart ? 'changed' : 'unchanged', restart ? `restarted ${spec.name}${stale && !filesChanged && !unitChanged && before.active ? ' (it had not loaded the current config)' : ''}` : `${spec.name} active`);
+  const run = await restartIfStale((fn) => steps.run('run', fn), {
+    exec, configPath: d.layout.configPath, stamp, changed: filesChanged || unitChanged, active: before.active, restart: () => mgr.restart(exec, spec),
+  });
+  steps.note('run', run.restarted ? 'changed' : 'unchanged', run.restarted ? `restarted ${spec.name}${run.staleOnly ? ' (it had not loaded the current config)' : ''}` : `${spec.name} active`);
 
   await steps.run('listen', () =>
     waitListening(exec, d.port, () => mgr.status(exec, spec), {
