@@ -21,6 +21,7 @@ import { meshIfname, netclientExecutable, startNetmakerServer, startResponder, s
 import { cliArgv } from '../../../src/lab/self.js';
 import { curlIn, meshAddress, meshProofLine, proveMeshPair, type MeshProofNode } from '../../../src/lab/mesh-proof.js';
 import { encodeEnrollmentToken } from '../../../src/mesh/token.js';
+import { statusFromJson } from '../../helpers/status-json.js';
 import { binarySkipReason, hasTun, rootSkipReason, skipUnless } from '../../helpers/env.js';
 
 const skip = skipUnless(rootSkipReason(), hasTun() ? null : 'needs /dev/net/tun', binarySkipReason('ovs-vswitchd', 'wireguard-go', 'wg', 'curl', 'tcpdump', 'iptables'));
@@ -171,12 +172,13 @@ t('function routing across the mesh, both ways: 8080 → vector_db, 9000 → buc
 
 t('status: netmaker ok with its peer, handshake age and function probes', async (tt) => {
   const r = await privroute(nodes.a, ['--json', 'status']);
-  const s = JSON.parse(r.stdout.slice(0, r.stdout.indexOf('\n}\n') + 2));
-  const nm = s.hops.find((h: { hop: string }) => h.hop === 'netmaker');
+  const s = statusFromJson(r.stdout);
+  const nm = s.hops.find((h) => h.hop === 'netmaker')!;
   tt.true(nm.ok, nm.detail);
-  tt.is(nm.data.peers.length, 1);
-  tt.true(nm.data.peers[0].handshakeAgeSec !== null);
-  tt.deepEqual(nm.data.functions.map((f: { function: string; target: string; ok: boolean }) => [f.function, f.target, f.ok]), [['vector_db', 'internal_200', true], ['bucket_storage', 'internal_201', true]]);
+  const data = nm.data as { peers: { handshakeAgeSec: number | null }[]; functions: { function: string; target: string; ok: boolean }[] };
+  tt.is(data.peers.length, 1);
+  tt.true(data.peers[0]!.handshakeAgeSec !== null);
+  tt.deepEqual(data.functions.map((f) => [f.function, f.target, f.ok]), [['vector_db', 'internal_200', true], ['bucket_storage', 'internal_201', true]]);
   console.log((await privroute(nodes.a, ['status'])).stdout.split('\n').filter((l) => /netmaker/.test(l)).join('\n'));
 });
 
