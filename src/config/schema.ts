@@ -105,11 +105,12 @@ export const SCHEMA = {
         subnet: { doc: '', ...fmt(checkCidr4), default: D.wg_subnet },
         subnet6: nullable(checkCidr6),
         dns: strArray(checkIp, 'IP addresses, e.g. ["1.1.1.1"] (empty = the gateway itself)'),
-        endpoint: nullable(checkHostPort),
+        endpoint: nullable((v) => (v === 'auto' ? null : checkHostPort(v) && 'expected host:port (IPv6 as [addr]:port), port 1..65535, or "auto" (the uplink\'s global address)')),
         mtu: int(D.wg_mtu, 576, 9000),
         persistent_keepalive: int(D.wg_keepalive, 0, 65535),
         backend: oneOf<'userspace' | 'kernel'>('userspace', ['userspace', 'kernel']),
         access_port: nullable(checkIfname),
+        uplink: nullable(checkIfname),
       },
       warp: {
         enabled: bool(true),

@@ -89,7 +89,10 @@ export interface WireguardConfig {
   subnet6: string | null;
   /** DNS written into client configs; empty = the gateway's own address (resolved through the chain). */
   dns: readonly string[];
-  /** `host:port` clients dial; required by add-client. */
+  /**
+   * `host:port` clients dial; required by add-client. `auto`: the uplink's global
+   * address and listen_port (needs `uplink`; behind NAT the operator sets it).
+   */
   endpoint: string | null;
   mtu: number;
   persistent_keepalive: number;
@@ -100,6 +103,12 @@ export interface WireguardConfig {
    * port. It may send only ARP and UDP to <gateway>:listen_port. null = none.
    */
   access_port: string | null;
+  /**
+   * The node's uplink interface (Proxmox: vmbr0). Set: UDP to its addresses on
+   * listen_port is forwarded to the gateway through the ingress port (docs/ingress.md),
+   * and nothing else. null = no ingress (clients only through access_port).
+   */
+  uplink: string | null;
 }
 
 export interface WarpConfig {

@@ -6,7 +6,8 @@
  *       OVS inside the node namespace, the container namespaces, the VPS's real
  *       sshd, the WARP edge (real wireguard-go) and its API stand-in; then the
  *       REAL `privroute init` runs inside the node namespace, `add-client` makes
- *       a client, and the client namespace brings that config up.
+ *       two clients: one on the access port (the node's LAN) and one on the wan
+ *       (a phone on the internet, through the node's uplink address).
  * down: removes everything the lab recorded (processes by pid, namespaces, run
  *       dirs), also after a crash.
  */
@@ -43,7 +44,10 @@ export interface Lab {
   edge: WarpEdge;
   configFile: string;
   stateDir: string;
+  /** The client on the access port (dials the gateway's LAN address). */
   client: ClientTunnel;
+  /** The client on the wan (world.phone): dials the node's uplink address, through the ingress. */
+  phone: ClientTunnel;
   /** Run the privroute CLI inside the node namespace (as the node would). */
   privroute(args: string[], opts?: { okCodes?: number[] }): Promise<{ stdout: string; stderr: string; code: number }>;
   /** Move the access port into the client namespace again (after an OVS restart re-created it on the node). */
@@ -137,7 +141,8 @@ async function build(scope: Scope, log: (l: string) => void, runtime: 'netns' | 
   const rawConfig = labConfig({ prefix, dir, ovs: { dbEndpoint: ovs.dbEndpoint, rundir: ovs.rundir }, warpApi, vps: { keyFile: sshd.keyFile, hostKey: sshd.hostKeyFingerprint }, accessPort: ACCESS_PORT, pctTemplate: pct?.template });
   writeFileSync(configFile, JSON.stringify(rawConfig, null, 2), { mode: 0o600 });
   // The client's side of the access port gets the address init's topology gives it.
-  const access = portByRole(applianceTopology(validateConfig(rawConfig), null), 'access')!;
+  const cfg0 = validateConfig(rawConfig);
+  const access = portByRole(applianceTopology(cfg0, null), 'access')!;
   const privroute = (args: string[], opts: { okCodes?: number[] } = {}) =>
     // pct: the node's network namespace with this machine's mounts (LXC needs its cgroups).
     spawnArgv(`netns:${world.node.name}`, [...(pct ? inNodeNet(world.node.name) : ['ip', 'netns', 'exec', world.node.name]), ...cliArgv(), '--config', configFile, '--state-dir', stateDir, ...args], { timeoutMs: 900_000, okCodes: opts.okCodes, env: pct?.env });
@@ -158,9 +163,17 @@ async function build(scope: Scope, log: (l: string) => void, runtime: 'netns' | 
   await reattachAccess();
   const confFile = path.join(dir, 'client.conf');
   await step(log, 'privroute add-client lab-client', () => privroute(['add-client', 'lab-client', '--out', confFile]));
-  const client = await step(log, 'client device: wireguard-go with the printed config', () => bringUpClient(scope, world.client.name, names.client, readFileSync(confFile, 'utf8')));
-  writeFileSync(path.join(dir, 'lab.json'), JSON.stringify({ prefix, configFile, stateDir, runtime, env: pct?.env, ns: Object.fromEntries(['wan', 'node', 'edge', 'vps', 'inet', 'client'].map((k) => [k, (world as any)[k].name])) }, null, 2));
-  return { prefix, dir, scope, world, ovs, edge, configFile, stateDir, client, privroute, reattachAccess, runtime, pctEnv: pct?.env };
+  // The access client is on the node's LAN: it dials the gateway's chain address on the access port.
+  const gwLan = `${portByRole(applianceTopology(cfg0, null), 'gateway')!.ip}:${cfg0.plugins.privacy_router.wireguard.listen_port}`;
+  const client = await step(log, `access client (LAN, access port): wireguard-go with the printed config, endpoint ${gwLan}`, () => bringUpClient(scope, world.client.name, names.client, readFileSync(confFile, 'utf8'), gwLan));
+  const phoneFile = path.join(dir, 'phone.conf');
+  await step(log, 'privroute add-client lab-phone', () => privroute(['add-client', 'lab-phone', '--out', phoneFile]));
+  const phone = await step(log, 'wan client (phone on the internet): wireguard-go with the printed config (the node\'s uplink address)', () =>
+    bringUpClient(scope, world.phone.name, names.phone, readFileSync(phoneFile, 'utf8')),
+  );
+  log(`     wan client dials ${phone.conf.peer.endpoint}; access client dials ${client.conf.peer.endpoint}`);
+  writeFileSync(path.join(dir, 'lab.json'), JSON.stringify({ prefix, configFile, stateDir, runtime, env: pct?.env, ns: Object.fromEntries(['wan', 'node', 'edge', 'vps', 'inet', 'client', 'phone'].map((k) => [k, (world as any)[k].name])) }, null, 2));
+  return { prefix, dir, scope, world, ovs, edge, configFile, stateDir, client, phone, privroute, reattachAccess, runtime, pctEnv: pct?.env };
 }
 
 /** Run the WARP API stand-in as a process in the edge namespace; returns its URL and CA file. */

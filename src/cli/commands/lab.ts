@@ -26,12 +26,14 @@ export function proofText(p: ChainProof): string {
 async function up(ctx: CliContext, prefix: string, keep: boolean, runtime: 'netns' | 'pct'): Promise<void> {
   const lab = await labUp({ prefix, keepOnFailure: keep, runtime, log: (l) => ctx.io.err.write(l + '\n') });
   const proof = await proveChain(lab.world, { dnsServer: '10.13.13.1' });
+  // The wan client (through the node's uplink address and the ingress) proves the same chain.
+  const wan = await proveChain(lab.world, { dnsServer: '10.13.13.1', from: lab.world.phone });
   const plan = await lab.privroute(['plan'], { okCodes: [0, 1] });
   // Each hop's health, as `privroute status` sees it on the node (the lab's trace page stands in for Cloudflare's).
   const status = await lab.privroute(['status', '--warp-trace-url', `http://${siteAddr('inet').v4}:8080/cdn-cgi/trace`], { okCodes: [0, 1] });
-  ctx.output({ prefix, proof, plan: plan.stdout.trim(), status: status.stdout.trim() }, () =>
-    `${proofText(proof)}\nplan after up: ${plan.stdout.trim()}\n\nprivroute status:\n${status.stdout.trim()}\n\nlab ${prefix} is up; "privroute lab down --prefix ${prefix}" removes it`);
-  if (!proof.ok) throw new OperationError('lab', 'the chain did not prove itself', { hint: `inspect the lab under /run/privroute-lab/${prefix}, then "privroute lab down --prefix ${prefix}"` });
+  ctx.output({ prefix, proof, wanProof: wan, plan: plan.stdout.trim(), status: status.stdout.trim() }, () =>
+    `access client (LAN port ${lab.client.conf.peer.endpoint}):\n${proofText(proof)}\n\nwan client (phone, ${lab.phone.conf.peer.endpoint} on the node's uplink):\n${proofText(wan)}\nplan after up: ${plan.stdout.trim()}\n\nprivroute status:\n${status.stdout.trim()}\n\nlab ${prefix} is up; "privroute lab down --prefix ${prefix}" removes it`);
+  if (!proof.ok || !wan.ok) throw new OperationError('lab', 'the chain did not prove itself', { hint: `inspect the lab under /run/privroute-lab/${prefix}, then "privroute lab down --prefix ${prefix}"` });
 }
 
 /** Register `lab` on `program`. */
