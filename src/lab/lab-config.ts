@@ -58,8 +58,8 @@ export function labConfig(f: LabFacts): Record<string, unknown> {
   r.wireguard = {
     ...r.wireguard,
     interface: names.gateway,
-    // What add-client hands out: the node's uplink address (the access client is told the LAN address instead).
-    endpoint: `${siteAddr('node').v4}:51820`,
+    // What add-client hands out: the node's uplink address, found by privroute (the access client is told the LAN address instead).
+    endpoint: 'auto',
     access_port: f.accessPort,
     uplink: 'up0',
     backend: 'userspace',

@@ -16,7 +16,7 @@ import { proveChain } from '../../src/lab/proof.js';
 import { UserspaceBackend } from '../../src/tunnel/device/uapi-backend.js';
 import { isWireguardGoFor, pidsWhere, sleep, uniquePrefix } from '../../src/lab/harness/index.js';
 import { binarySkipReason, hasTun, rootSkipReason, skipUnless } from '../helpers/env.js';
-import { assertNoLeak, captureLeaks, chainWitnesses, clientTraffic, INGRESS_PORT_NUMBER } from './witness.js';
+import { assertNoLeak, captureLeaks, chainWitnesses, clientTraffic, INGRESS_PORT_NUMBER, proveChainEventually } from './witness.js';
 import { samplePorts, scanPorts } from './scan.js';
 
 const skip = skipUnless(
@@ -42,14 +42,7 @@ test.after.always(async () => {
 });
 
 /** Prove the chain from the phone, retrying while WireGuard re-handshakes. */
-async function provePhone() {
-  let p = await proveChain(lab.world, { dnsServer: '10.13.13.1', timeoutSec: 4, from: lab.world.phone });
-  for (let i = 0; i < 12 && !p.ok; i++) {
-    await sleep(2500);
-    p = await proveChain(lab.world, { dnsServer: '10.13.13.1', timeoutSec: 4, from: lab.world.phone });
-  }
-  return p;
-}
+const provePhone = () => proveChainEventually(lab.world, lab.world.phone);
 
 t('the wan client dials the node uplink address and reaches the web server through the whole chain', async (tt) => {
   tt.is(lab.phone.conf.peer.endpoint, `${NODE.v4}:${LP}`, 'add-client hands out the uplink address');

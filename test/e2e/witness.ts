@@ -101,12 +101,12 @@ export async function assertNoLeak(tt: ExecutionContext, caps: Capture[]): Promi
   }
 }
 
-/** Prove the chain, retrying while WireGuard re-handshakes after a repair. */
-export async function proveChainEventually(w: World): Promise<ChainProof> {
-  let p = await proveChain(w, { dnsServer: '10.13.13.1', timeoutSec: 4 });
+/** Prove the chain from `from` (default: the access client), retrying while WireGuard re-handshakes after a repair. */
+export async function proveChainEventually(w: World, from: NetnsExec = w.client): Promise<ChainProof> {
+  let p = await proveChain(w, { dnsServer: '10.13.13.1', timeoutSec: 4, from });
   for (let i = 0; i < 12 && !p.ok; i++) {
     await sleep(2500);
-    p = await proveChain(w, { dnsServer: '10.13.13.1', timeoutSec: 4 });
+    p = await proveChain(w, { dnsServer: '10.13.13.1', timeoutSec: 4, from });
   }
   return p;
 }
