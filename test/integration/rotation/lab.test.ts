@@ -17,6 +17,7 @@
  *    up with the printed config works (real wireguard-go on both ends).
  */
 import test from 'ava';
+import { statusFromJson } from '../../helpers/status-json.js';
 import { labDown, labUp, type Lab } from '../../../src/lab/lab.js';
 import { proveChain } from '../../../src/lab/proof.js';
 import { siteAddr } from '../../../src/lab/world.js';
@@ -48,8 +49,7 @@ test.after.always(async () => {
 
 async function status(): Promise<StatusReport> {
   const r = await lab.privroute(['status', '--json', '--warp-trace-url', TRACE], { okCodes: [0, 1] });
-  const end = r.stdout.indexOf('\n}\n');
-  return JSON.parse(end >= 0 ? r.stdout.slice(0, end + 2) : r.stdout) as StatusReport;
+  return statusFromJson(r.stdout);
 }
 
 /** One request from the client through the whole chain; true on HTTP 200. */
@@ -188,6 +188,7 @@ t(`kill -9 of rotate mac at spread-out points (${KILL_RUNS} runs): the next init
     tt.true(s.hops.find((h) => h.hop === 'flows')!.ok, `run ${i}: flows installed as compiled for the MACs in force`);
     const proof = await proveChain(lab.world, { dnsServer: '10.13.13.1' });
     tt.true(proof.ok, `run ${i} (after step ${step}): chain proven ${JSON.stringify(proof)}`);
+    process.stderr.write(`[kill run ${i + 1}/${KILL_RUNS}] killed ${delay} ms in, after step ${step}: consistent=${bad.length === 0} chain=${proof.ok}\n`);
   }
   tt.log(`kill points by last step reached: ${JSON.stringify(Object.fromEntries(lastSteps))}; init finished/rolled back ${recovered} interrupted rotation(s)`);
   // The test must have exercised recovery, or it proves nothing about it.
