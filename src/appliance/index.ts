@@ -2,6 +2,7 @@
  * The appliance as components, in dependency order:
  *
  *   ovs ──► flows
+ *    ├──► ingress (uplink UDP listen_port → CT100 only; wireguard.uplink set)
  *    │
  *    ├──► warp ───────────────┐
  *    ▼                        ▼
@@ -24,6 +25,7 @@ import { applianceSocketsComponent } from './sockets.js';
 import { xrayComponent } from './xray.js';
 import { initEnginesComponent } from './engines.js';
 import { hookscriptComponent } from '../proxmox/hookscript.js';
+import { ingressComponent } from './ingress.js';
 import { desiredContainers } from './containers.js';
 import { meshComponent } from '../mesh/component.js';
 import { meshHostName } from '../mesh/preflight.js';
@@ -37,6 +39,8 @@ export function applianceComponents(ctx: ApplianceContext): AnyComponent[] {
   if (r.openflow.enabled) list.push(flowsComponent(ctx));
   if (r.warp.enabled) list.push(warpComponent({ config: ctx.config, store: ctx.store, topology: ctx.topology, logger: ctx.logger, exec: ctx.node }));
   if (r.wireguard.enabled) list.push(...gatewayComponents(ctx));
+  const ingress = ingressComponent(ctx);
+  if (ingress) list.push(ingress as AnyComponent);
   if (r.xray.enabled) {
     const x = xrayComponent(ctx);
     // Without WARP the XRay egress has no underlay dependency to wait for.

@@ -133,11 +133,12 @@ export const SCHEMA = {
         subnet: cidr4(D.wg_subnet, 'client subnet (IPv4 CIDR); the gateway takes its first host'),
         subnet6: nullable(checkCidr6, 'optional client IPv6 subnet'),
         dns: strArray(checkIp, 'IP addresses, e.g. ["1.1.1.1"] (empty = the gateway itself)', 'DNS written into client configs; empty = the gateway\'s own address (resolved through the chain)'),
-        endpoint: nullable(checkHostPort, '`host:port` clients dial; required by add-client'),
+        endpoint: nullable((v) => (v === 'auto' ? null : checkHostPort(v) && 'expected host:port (IPv6 as [addr]:port), port 1..65535, or "auto" (the uplink\'s global address)'), '`host:port` clients dial; required by add-client. "auto": the uplink\'s public address and listen_port (needs uplink; behind NAT the operator sets it)'),
         mtu: int(D.wg_mtu, 576, 9000),
         persistent_keepalive: int(D.wg_keepalive, 0, 65535),
         backend: oneOf<WgBackendKind>('userspace', ['userspace', 'kernel']),
         access_port: nullable(checkIfname, 'an OVS port through which client devices reach the gateway\'s WireGuard port (the node\'s LAN NIC, the lab\'s client port); it may send only ARP and UDP to <gateway>:listen_port; null = none'),
+        uplink: nullable(checkIfname, 'the node\'s uplink interface (Proxmox: vmbr0): UDP to its own addresses on listen_port is forwarded to the gateway through the ingress port (docs/ingress.md), and nothing else; null = no ingress'),
       },
       warp: {
         enabled: bool(true),

@@ -53,6 +53,15 @@ export function semanticProblems(r: RouterConfig, ok: WellFormed): InputProblem[
     });
   }
 
+  // endpoint "auto" is the uplink's address: there must be an uplink to read it from.
+  if (r.wireguard.endpoint === 'auto' && !r.wireguard.uplink) {
+    out.push({ path: P('wireguard.uplink'), value: r.wireguard.uplink, expected: 'expected the uplink interface (e.g. "vmbr0") when wireguard.endpoint is "auto", or set the endpoint as host:port' });
+  }
+  // The uplink is the node's own interface, never a port privroute puts on the bridge.
+  if (r.wireguard.uplink && [r.wireguard.access_port, r.wireguard.socket_port, r.warp.interface, r.warp.tunnel_interface].includes(r.wireguard.uplink)) {
+    out.push({ path: P('wireguard.uplink'), value: r.wireguard.uplink, expected: "expected the node's uplink interface (e.g. vmbr0), not one of privroute's own ports" });
+  }
+
   // An operator-supplied engine is only pushed into a container with its digest pinned.
   if ((r.runtime.xray_binary === null) !== (r.runtime.xray_sha256 === null)) {
     const missing = r.runtime.xray_binary === null ? 'xray_binary' : 'xray_sha256';

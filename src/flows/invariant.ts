@@ -5,6 +5,7 @@
  * the only place chain traffic is ever output. No config entry can add an edge.
  *
  *          access ──(ARP, ICMP, UDP to listen_port)──► gateway
+ *          ingress ──(ARP, UDP to listen_port)──► gateway   (node DNAT from the uplink, docs/ingress.md)
  *          gateway ──► xray ──► warp0          (and each reverse direction)
  *
  * - The gateway (WireGuard, internal_100) reaches only the XRay socket, never
@@ -32,9 +33,10 @@ export interface ChainEdge {
 const ARP: FlowMatch = { eth_type: 0x0806 };
 
 /** Protocol filters of the access↔gateway edges (the recipe's "client port may only send ARP, ICMP, UDP to the WireGuard port"). */
-function accessFilters(listenPort: number, dir: 'in' | 'out', v6: boolean): FlowMatch[] {
+function accessFilters(listenPort: number, dir: 'in' | 'out', v6: boolean, icmp = true): FlowMatch[] {
   const udp = dir === 'in' ? { udp_dst: listenPort } : { udp_src: listenPort };
-  const out: FlowMatch[] = [ARP, { eth_type: 0x0800, ip_proto: 1 }, { eth_type: 0x0800, ip_proto: 17, ...udp }];
+  const out: FlowMatch[] = [ARP, ...(icmp ? [{ eth_type: 0x0800, ip_proto: 1 }] : []), { eth_type: 0x0800, ip_proto: 17, ...udp }];
+  // IPv6 needs ICMPv6 for neighbour discovery even where ICMP is otherwise refused.
   if (v6) out.push({ eth_type: 0x86dd, ip_proto: 58 }, { eth_type: 0x86dd, ip_proto: 17, ...udp });
   return out;
 }
@@ -45,6 +47,7 @@ export function chainEdges(r: RouterConfig, topo: Topology): ChainEdge[] {
   const xray = portByRole(topo, 'xray');
   const warp = portByRole(topo, 'warp');
   const access = portByRole(topo, 'access');
+  const ingress = portByRole(topo, 'ingress');
   const edges: ChainEdge[] = [];
   if (gw && xray) edges.push({ from: gw, to: xray, opens: true }, { from: xray, to: gw, opens: false });
   if (xray && warp) edges.push({ from: xray, to: warp, opens: true }, { from: warp, to: xray, opens: false });
@@ -53,6 +56,14 @@ export function chainEdges(r: RouterConfig, topo: Topology): ChainEdge[] {
     edges.push(
       { from: access, to: gw, opens: true, filters: accessFilters(r.wireguard.listen_port, 'in', v6) },
       { from: gw, to: access, opens: false, filters: accessFilters(r.wireguard.listen_port, 'out', v6) },
+    );
+  }
+  if (ingress && gw) {
+    // No ICMP (v4): with the gateway down its port-unreachable must not reach the internet client.
+    const v6 = gw.ip6 !== undefined;
+    edges.push(
+      { from: ingress, to: gw, opens: true, filters: accessFilters(r.wireguard.listen_port, 'in', v6, false) },
+      { from: gw, to: ingress, opens: false, filters: accessFilters(r.wireguard.listen_port, 'out', v6, false) },
     );
   }
   return edges;

@@ -2,8 +2,9 @@
  * The lab's client device: brings the wg-quick config that `privroute add-client`
  * printed up in the client namespace, the way wg-quick would (wireguard-go,
  * private key and peer over UAPI, address, MTU, default route into the tunnel).
- * The client's only other link is the access port, so nothing it sends can
- * reach anything except through the gateway.
+ * The access client's only other link is the access port; the wan client (the
+ * lab's phone) keeps only a host route to the node's uplink address outside the
+ * tunnel: nothing either sends reaches anything except through the gateway.
  */
 import { NetnsExec } from '../host/netns.js';
 import { UserspaceBackend } from '../tunnel/device/uapi-backend.js';
@@ -47,14 +48,26 @@ export interface ClientTunnel {
   conf: WgQuick;
 }
 
+/** The host of a `host:port` / `[v6]:port` endpoint. */
+export function endpointHost(endpoint: string): string {
+  return endpoint.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+}
+
 /**
- * Bring `confText` up as interface `iface` in namespace `ns`. Routes: the
- * default (v4 and v6) into the tunnel; the endpoint stays reachable through the
- * namespace's connected route on the access port.
+ * Bring `confText` up as interface `iface` in namespace `ns` (`endpoint`: dial
+ * this instead of the config's, as a LAN client is told the LAN address). Routes:
+ * the default (v4 and v6) into the tunnel; the endpoint stays reachable the way it
+ * was before (a connected route on the access port, or a host route pinned via the
+ * namespace's previous default gateway, as wg-quick's exclusion does).
  */
-export async function bringUpClient(scope: Scope, ns: string, iface: string, confText: string): Promise<ClientTunnel> {
-  const conf = parseClientConfig(confText);
+export async function bringUpClient(scope: Scope, ns: string, iface: string, confText: string, endpoint?: string): Promise<ClientTunnel> {
+  const parsed = parseClientConfig(confText);
+  const conf = endpoint ? { ...parsed, peer: { ...parsed.peer, endpoint } } : parsed;
   const exec = new NetnsExec(ns);
+  const host = endpointHost(conf.peer.endpoint);
+  const v6 = host.includes(':') ? ['-6'] : [];
+  const via = (JSON.parse((await exec.run(['ip', ...v6, '-j', 'route', 'show', 'default'])).stdout || '[]') as { gateway?: string; dev?: string }[])[0];
+  if (via?.gateway) await exec.run(['ip', ...v6, 'route', 'replace', host, 'via', via.gateway, 'dev', via.dev!]);
   const proc = await startProcess(scope, { name: `client-${iface}`, ns, argv: ['wireguard-go', '-f', iface], env: { LOG_LEVEL: 'error' } });
   const wg = UserspaceBackend.forInterface(iface);
   await waitFor(`client wireguard-go ${iface}`, async () => (await wg.get().then(() => true, () => false)));

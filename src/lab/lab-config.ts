@@ -2,7 +2,7 @@
  * The lab's privroute config: the owner's seed example (accepted as-is) with the
  * lab's facts layered on top — the netns runtime, the private OVS, the WARP API
  * stand-in, the lab VPS reached over SSH with its pinned host key, the client
- * access port, the `vless-tls` profile (Debian's v2ray cannot enforce REALITY:
+ * access port, the node's uplink (ingress for the wan client), the `vless-tls` profile (Debian's v2ray cannot enforce REALITY:
  * privroute refuses it there), and private file roots. Pure.
  */
 import { readFileSync } from 'node:fs';
@@ -43,8 +43,8 @@ export function seedConfigPath(): string {
 }
 
 /** wireguard-go interface names of the lab: machine-unique, <= 15 chars. */
-export function labIfnames(prefix: string): { gateway: string; warp: string; edge: string; client: string } {
-  return { gateway: `${prefix}wg`, warp: `${prefix}wrp`, edge: `${prefix}edg`, client: `${prefix}cli` };
+export function labIfnames(prefix: string): { gateway: string; warp: string; edge: string; client: string; phone: string } {
+  return { gateway: `${prefix}wg`, warp: `${prefix}wrp`, edge: `${prefix}edg`, client: `${prefix}cli`, phone: `${prefix}ph` };
 }
 
 /** The lab config (JSON-ready object). */
@@ -60,8 +60,10 @@ export function labConfig(f: LabFacts): Record<string, unknown> {
   r.wireguard = {
     ...r.wireguard,
     interface: names.gateway,
-    endpoint: '10.77.0.100:51820',
+    // What add-client hands out: the node's uplink address, found by privroute (the access client is told the LAN address instead).
+    endpoint: 'auto',
     access_port: f.accessPort,
+    uplink: 'up0',
     backend: 'userspace',
   };
   r.warp = { ...r.warp, api_base: f.warpApi.url, api_ca_file: f.warpApi.caFile, tunnel_interface: names.warp };

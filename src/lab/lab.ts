@@ -6,9 +6,10 @@
  *       OVS inside the node namespace, the container namespaces, the VPS's real
  *       sshd, the WARP edge (real wireguard-go) and its API stand-in; then the
  *       REAL `privroute init` runs inside the node namespace, `add-client` makes
- *       a client, and the client namespace brings that config up. The node joins
- *       a Netmaker server stand-in's mesh; `nodes: N` adds N-1 more nodes on the
- *       wan, each with its own chain, joined to the same mesh (lab-node.ts).
+ *       two clients: one on the access port (the node's LAN) and one on the wan
+ *       (a phone on the internet, through the node's uplink address). The node
+ *       joins a Netmaker server stand-in's mesh; `nodes: N` adds N-1 more nodes
+ *       on the wan, each with its own chain, joined to the same mesh (lab-node.ts).
  * down: removes everything the lab recorded (processes by pid, namespaces, run
  *       dirs), also after a crash.
  */
@@ -59,7 +60,10 @@ export interface Lab {
   edge: WarpEdge;
   configFile: string;
   stateDir: string;
+  /** The client on the access port (dials the gateway's LAN address). */
   client: ClientTunnel;
+  /** The client on the wan (world.phone): dials the node's uplink address, through the ingress. */
+  phone: ClientTunnel;
   /** Run the privroute CLI inside the node namespace (as the node would). */
   privroute(args: string[], opts?: { okCodes?: number[] }): Promise<{ stdout: string; stderr: string; code: number }>;
   /** Move the access port into the client namespace again (after an OVS restart re-created it on the node). */
@@ -168,7 +172,8 @@ async function build(scope: Scope, log: (l: string) => void, runtime: 'netns' | 
   });
   const { configFile, stateDir, privroute } = node;
   // The client's side of the access port gets the address init's topology gives it.
-  const access = portByRole(applianceTopology(validateConfig(JSON.parse(readFileSync(configFile, 'utf8'))), null), 'access')!;
+  const cfg0 = validateConfig(JSON.parse(readFileSync(configFile, 'utf8')));
+  const access = portByRole(applianceTopology(cfg0, null), 'access')!;
   const reattachAccess = async () => {
     const inNode = await world.node.run(['ip', 'link', 'show', 'dev', ACCESS_PORT], { okCodes: [0, 1] });
     if (inNode.code !== 0) return;
@@ -180,7 +185,15 @@ async function build(scope: Scope, log: (l: string) => void, runtime: 'netns' | 
   await reattachAccess();
   const confFile = path.join(dir, 'client.conf');
   await step(log, 'privroute add-client lab-client', () => privroute(['add-client', 'lab-client', '--out', confFile]));
-  const client = await step(log, 'client device: wireguard-go with the printed config', () => bringUpClient(scope, world.client.name, names.client, readFileSync(confFile, 'utf8')));
+  // The access client is on the node's LAN: it dials the gateway's chain address on the access port.
+  const gwLan = `${portByRole(applianceTopology(cfg0, null), 'gateway')!.ip}:${cfg0.plugins.privacy_router.wireguard.listen_port}`;
+  const client = await step(log, `access client (LAN, access port): wireguard-go with the printed config, endpoint ${gwLan}`, () => bringUpClient(scope, world.client.name, names.client, readFileSync(confFile, 'utf8'), gwLan));
+  const phoneFile = path.join(dir, 'phone.conf');
+  await step(log, 'privroute add-client lab-phone', () => privroute(['add-client', 'lab-phone', '--out', phoneFile]));
+  const phone = await step(log, 'wan client (phone on the internet): wireguard-go with the printed config (the node\'s uplink address)', () =>
+    bringUpClient(scope, world.phone.name, names.phone, readFileSync(phoneFile, 'utf8')),
+  );
+  log(`     wan client dials ${phone.conf.peer.endpoint}; access client dials ${client.conf.peer.endpoint}`);
   const nodes: LabNode[] = [node];
   for (let i = 2; i <= nodeCount; i++) {
     const key = `node${i}`;
@@ -192,9 +205,9 @@ async function build(scope: Scope, log: (l: string) => void, runtime: 'netns' | 
     // Its own chain: its own CTs, WARP device and tunnel, and its own XRay server on the VPS (another port).
     nodes.push(await buildNode(scope, st, log, shared, { key, ns, ovs: o, ctPrefix: `${prefix}-${key}ct`, ifPrefix: `${prefix}${i}`, accessPort: null, vpsPort: VPS_PORT_BASE + i }));
   }
-  const ns = Object.fromEntries(['wan', 'node', 'edge', 'vps', 'inet', 'client'].map((k) => [k, (world as any)[k].name]));
+  const ns = Object.fromEntries(['wan', 'node', 'edge', 'vps', 'inet', 'client', 'phone'].map((k) => [k, (world as any)[k].name]));
   writeFileSync(path.join(dir, 'lab.json'), JSON.stringify({ prefix, configFile, stateDir, runtime, env: pct?.env, ns, nodes: nodes.map(({ privroute: _p, ...n }) => n) }, null, 2));
-  return { prefix, dir, scope, world, ovs, edge, configFile, stateDir, client, privroute, reattachAccess, runtime, pctEnv: pct?.env, nodes };
+  return { prefix, dir, scope, world, ovs, edge, configFile, stateDir, client, phone, privroute, reattachAccess, runtime, pctEnv: pct?.env, nodes };
 }
 
 /** A further site on the wan for another node: 198.18.<idx>.2/24, default via the wan router. */

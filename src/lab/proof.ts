@@ -26,15 +26,16 @@ export async function tcpPeers(ns: NetnsExec, port: number): Promise<string[]> {
   return out.split('\n').filter(Boolean).map((l) => l.trim().split(/\s+/).at(-1)!.replace(/:\d+$/, '').replace(/^\[?::ffff:/, '').replace(/\]$/, ''));
 }
 
-/** Run the proof from the client namespace. Never throws for a failed hop: reports it. */
-export async function proveChain(world: World, opts: { dnsServer: string; timeoutSec?: number }): Promise<ChainProof> {
+/** Run the proof from a client namespace (default: the access client). Never throws for a failed hop: reports it. */
+export async function proveChain(world: World, opts: { dnsServer: string; timeoutSec?: number; from?: NetnsExec }): Promise<ChainProof> {
+  const from = opts.from ?? world.client;
   const t = String(opts.timeoutSec ?? 10);
   const before = webSources(world.webLog()).length;
-  const r = await world.client.run(['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', t, world.webUrl], { okCodes: [0, 6, 7, 28, 52, 56] });
+  const r = await from.run(['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', t, world.webUrl], { okCodes: [0, 6, 7, 28, 52, 56] });
   const sources = webSources(world.webLog()).slice(before);
   const vpsPeers = await tcpPeers(world.vps, 443);
   const dnsBefore = world.dnsQuerySources().length;
-  const q = await world.client.run(['dig', '+short', `+time=${t}`, '+tries=1', `@${opts.dnsServer}`, world.dns.name], { okCodes: [0, 9] });
+  const q = await from.run(['dig', '+short', `+time=${t}`, '+tries=1', `@${opts.dnsServer}`, world.dns.name], { okCodes: [0, 9] });
   const answer = q.stdout.trim();
   const resolverSawFrom = world.dnsQuerySources().slice(dnsBefore);
   const http = { ok: r.stdout === '200', status: r.stdout || `curl exit ${r.code}`, exitAddress: sources.at(-1) ?? null };

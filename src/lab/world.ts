@@ -8,7 +8,9 @@
  *
  *            client(198.18.5.2)      edge(198.18.2.2)   vps(198.18.3.2)
  *                   \                     |                 /
- *                    +-------------- wan (router) ---------+
+ *                    +-------------- wan (router) ---------+---- phone (198.18.6.2: a client
+ *                                                                  on the internet, dials the
+ *                                                                  node's uplink address)
  *                   /                                        \
  *   node up0 (198.18.1.2)                              inet (198.18.4.2: http :80, dns :53)
  */
@@ -19,7 +21,7 @@ import type { NetnsExec } from '../host/netns.js';
 
 /** One site on the wan: its namespace suffix and /24 (IPv4) and /64 (IPv6) index. */
 export interface Site {
-  role: 'node' | 'edge' | 'vps' | 'inet' | 'client';
+  role: 'node' | 'edge' | 'vps' | 'inet' | 'client' | 'phone';
   index: number;
 }
 
@@ -29,6 +31,7 @@ export const SITES: readonly Site[] = [
   { role: 'vps', index: 3 },
   { role: 'inet', index: 4 },
   { role: 'client', index: 5 },
+  { role: 'phone', index: 6 },
 ];
 
 /** The address of a site's uplink (`.2`) or of the wan router on that link (`.1`). */
@@ -46,6 +49,8 @@ export interface World {
   vps: NetnsExec;
   inet: NetnsExec;
   client: NetnsExec;
+  /** The client device on the wan (reaches the node only at its uplink address). */
+  phone: NetnsExec;
   /** URL of the web server in inet. */
   webUrl: string;
   /** The web server's access log (source addresses of every request). */
@@ -128,6 +133,7 @@ export async function buildWorld(scope: Scope): Promise<World> {
     vps: ns.vps!,
     inet,
     client: ns.client!,
+    phone: ns.phone!,
     webUrl: `http://${web.v4}/`,
     webLog: () => httpd.log(),
     dns: { server: web.v4, name: dnsName, answer: web.v4 },

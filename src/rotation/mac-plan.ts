@@ -28,13 +28,13 @@ export interface MacMove {
 
 /**
  * Where a port's link lives. Container sockets (gateway, xray, privacy, mesh) are
- * moved into their container by the sockets component; warp0 and nm-privacy stay
- * on the node. The client access port is handed to whatever owns the client side
+ * moved into their container by the sockets component; warp0, nm-privacy and the
+ * ingress port stay on the node. The client access port is handed to whatever owns the client side
  * (the lab moves it into the client's namespace): privroute does not reach it, and
  * its MAC is not salted (src/flows/addressing.ts), so it never moves.
  */
 export function linkHome(p: TopologyPort): LinkHome {
-  if (p.role === 'warp' || p.role === 'mesh-uplink') return { kind: 'node' };
+  if (p.role === 'warp' || p.role === 'mesh-uplink' || p.role === 'ingress') return { kind: 'node' };
   if (p.role === 'access') return { kind: 'foreign' };
   return { kind: 'container', id: p.objectId };
 }

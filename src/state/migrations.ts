@@ -111,4 +111,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE clients ADD COLUMN key_lifetime_s INTEGER;
     `,
   },
+  {
+    version: 5,
+    name: 'client-endpoint',
+    sql: `
+      -- The endpoint each client's config was last rendered with: when wireguard.endpoint
+      -- (or the uplink's address under "auto") changes, list-clients names who holds the old one.
+      ALTER TABLE clients ADD COLUMN endpoint TEXT;
+    `,
+  },
 ];

@@ -7,6 +7,7 @@
  *   chain_network (default 10.77.0.0/24)     mesh_network (default 10.78.0.0/24)
  *     .1            warp0  (chain uplink)       .1            nm-privacy (mesh uplink)
  *     .2            optional client access port .<ctid>       mesh sockets (internal_200 ...)
+ *     .3            optional ingress port (node side, docs/ingress.md)
  *     .<ctid>       privacy sockets (internal_100, internal_101)
  *
  * MACs are locally administered unicast (02:xx:xx:xx:xx:xx), derived from a hash
@@ -23,7 +24,7 @@ import { InputError, type InputProblem } from '../core/errors.js';
 const ROOT = 'plugins.privacy_router';
 
 /** What a port is for. Decides its source class and its allowed neighbours. */
-export type PortRole = 'gateway' | 'xray' | 'privacy' | 'warp' | 'mesh' | 'mesh-uplink' | 'access';
+export type PortRole = 'gateway' | 'xray' | 'privacy' | 'warp' | 'mesh' | 'mesh-uplink' | 'access' | 'ingress';
 
 /** One port of the bridge as the pipeline sees it. */
 export interface TopologyPort {
@@ -32,7 +33,7 @@ export interface TopologyPort {
   role: PortRole;
   /**
    * Stable small integer naming the port inside flows (reg1 values, cookies, meter
-   * ids): the container id for container sockets, 1 warp0, 2 nm-privacy, 3 access.
+   * ids): the container id for container sockets, 1 warp0, 2 nm-privacy, 3 access, 4 ingress.
    */
   objectId: number;
   /** IPv4 address without prefix. */
@@ -64,7 +65,9 @@ export interface Topology {
 }
 
 /** Object ids of the ports that are not container sockets. */
-export const OBJECT_ID = { warp: 1, meshUplink: 2, access: 3 } as const;
+export const OBJECT_ID = { warp: 1, meshUplink: 2, access: 3, ingress: 4 } as const;
+/** The ingress port's name on the bridge (node side; docs/ingress.md). */
+export const INGRESS_PORT = 'prv-ingress';
 /** Largest object id: meter ids and cookies reserve 16 bits for it. */
 export const MAX_OBJECT_ID = 0xffff;
 
@@ -74,6 +77,8 @@ export interface AddressPlanOptions {
   macSalt?: string;
   /** Add a client access port with this name (lab / bare metal, chain .2). */
   accessPort?: string;
+  /** Add the node's ingress port with this name (chain .3; wireguard.uplink set). */
+  ingressPort?: string;
 }
 
 /** Deterministic locally administered unicast MAC for `name` under `salt`. */
@@ -152,6 +157,7 @@ export function addressPlan(config: Config, opts: AddressPlanOptions = {}): Topo
   if (r.warp.enabled) add({ name: r.warp.interface, role: 'warp', objectId: OBJECT_ID.warp, net: 'chain', path: `${ROOT}.warp.interface` });
   if (r.netmaker.enabled) add({ name: r.netmaker.interface, role: 'mesh-uplink', objectId: OBJECT_ID.meshUplink, net: 'mesh', path: `${ROOT}.netmaker.interface` });
   if (opts.accessPort) add({ name: opts.accessPort, role: 'access', objectId: OBJECT_ID.access, net: 'chain', path: 'accessPort' });
+  if (opts.ingressPort) add({ name: opts.ingressPort, role: 'ingress', objectId: OBJECT_ID.ingress, net: 'chain', path: `${ROOT}.wireguard.uplink` });
 
   const byId = new Map<number, Decl>();
   const ports: TopologyPort[] = [];
@@ -163,16 +169,16 @@ export function addressPlan(config: Config, opts: AddressPlanOptions = {}): Topo
       problems.push({ path: d.path, value: d.objectId, expected: `a container id 1..${MAX_OBJECT_ID} (it names the socket in flows and meters)` });
       continue;
     }
-    // Container ids 1-3 would collide with the object ids (and host numbers 1-2) of warp0/nm-privacy/access.
-    const isSocket = d.role !== 'warp' && d.role !== 'mesh-uplink' && d.role !== 'access';
-    if (isSocket && d.objectId <= OBJECT_ID.access) {
-      problems.push({ path: d.path, value: d.objectId, expected: 'a container id >= 4 (host numbers 1-3 are reserved for warp0, nm-privacy and the access port)' });
+    // Container ids 1-4 would collide with the object ids (and host numbers 1-3) of warp0/nm-privacy/access/ingress.
+    const isSocket = d.role !== 'warp' && d.role !== 'mesh-uplink' && d.role !== 'access' && d.role !== 'ingress';
+    if (isSocket && d.objectId <= OBJECT_ID.ingress) {
+      problems.push({ path: d.path, value: d.objectId, expected: 'a container id >= 5 (object ids 1-4 are reserved for warp0, nm-privacy, the access port and the ingress port)' });
       continue;
     }
     const cidr = d.net === 'chain' ? r.chain_network.subnet : r.mesh_network.subnet;
     const cidrPath = d.net === 'chain' ? `${ROOT}.chain_network.subnet` : `${ROOT}.mesh_network.subnet`;
-    // warp0 and nm-privacy are .1 of their networks, the access port .2, sockets .<ctid>.
-    const host = d.role === 'warp' || d.role === 'mesh-uplink' ? 1 : d.role === 'access' ? 2 : d.objectId;
+    // warp0 and nm-privacy are .1 of their networks, the access port .2, the ingress port .3, sockets .<ctid>.
+    const host = d.role === 'warp' || d.role === 'mesh-uplink' ? 1 : d.role === 'access' ? 2 : d.role === 'ingress' ? 3 : d.objectId;
     const ip = hostInSubnet4(cidr, host);
     if (!ip) {
       problems.push({ path: d.path, value: d.objectId, expected: `a container id that is a host number inside ${cidrPath} (${cidr}); widen the subnet or renumber the container` });

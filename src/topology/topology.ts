@@ -5,7 +5,7 @@
  * (they did not: `privroute flows` once compiled with no salt and no access port).
  */
 import type { Config } from '../config/types.js';
-import { addressPlan, type Topology } from './addressing.js';
+import { addressPlan, INGRESS_PORT, type Topology } from './addressing.js';
 
 /** The state-store key of the MAC rotation salt (written by the daemon's MAC rotation). */
 export const MAC_SALT_KEY = 'mac_salt';
@@ -21,5 +21,11 @@ export interface SaltSource {
  * address plan.
  */
 export function applianceTopology(config: Config, store: SaltSource | null): Topology {
-  return addressPlan(config, { accessPort: config.plugins.privacy_router.wireguard.access_port ?? undefined, macSalt: store?.getKv(MAC_SALT_KEY) ?? '' });
+  const wg = config.plugins.privacy_router.wireguard;
+  return addressPlan(config, {
+    accessPort: wg.access_port ?? undefined,
+    // The ingress port exists only where there is an uplink to forward from and a gateway to forward to.
+    ingressPort: wg.enabled && wg.uplink ? INGRESS_PORT : undefined,
+    macSalt: store?.getKv(MAC_SALT_KEY) ?? '',
+  });
 }

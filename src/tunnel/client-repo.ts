@@ -20,6 +20,8 @@ export interface ClientRecord {
   createdAt: string;
   expiresAt: string | null;
   enabled: boolean;
+  /** The endpoint the client's config was last rendered with (null: not recorded yet). */
+  endpoint?: string | null;
 }
 
 interface Row {
@@ -34,6 +36,7 @@ interface Row {
   created_at: string;
   expires_at: string | null;
   enabled: number;
+  endpoint?: string | null;
 }
 
 function fromRow(r: Row): ClientRecord {
@@ -49,6 +52,7 @@ function fromRow(r: Row): ClientRecord {
     createdAt: r.created_at,
     expiresAt: r.expires_at,
     enabled: r.enabled === 1,
+    endpoint: r.endpoint ?? null,
   };
 }
 
@@ -96,4 +100,9 @@ export function deleteClient(db: Database.Database, name: string): boolean {
 /** Set `enabled`. Returns true if the row exists. */
 export function setEnabled(db: Database.Database, name: string, enabled: boolean): boolean {
   return db.prepare('UPDATE clients SET enabled = ? WHERE name = ?').run(enabled ? 1 : 0, name).changes === 1;
+}
+
+/** Record the endpoint the client's config was rendered with. Returns true if the row exists. */
+export function setEndpoint(db: Database.Database, name: string, endpoint: string): boolean {
+  return db.prepare('UPDATE clients SET endpoint = ? WHERE name = ?').run(endpoint, name).changes === 1;
 }

@@ -21,6 +21,8 @@ import { DeviceUnreachableError, type PeerSpec, type WgBackend } from './device/
 import { addressSpace, allocate, gatewayAddresses, type AddressSpace } from './ipam.js';
 import { generateClientKeys, generateKeyPair, publicKeyOf, type KeyPair } from './keys.js';
 import { renderClientConfig } from './render.js';
+import { resolveEndpoint } from './endpoint.js';
+import { nodeExec } from '../host/node.js';
 import { parseDnsList, parseExpires, validateClientName } from './validate.js';
 
 /** Secret name of the gateway's private key (zero-config: generated once, kept). */
@@ -57,6 +59,8 @@ export interface ClientView {
   lastHandshake: string | null;
   rxBytes: number | null;
   txBytes: number | null;
+  /** The endpoint the client was last handed (add-client / show-client); null before this was recorded. */
+  endpoint?: string | null;
 }
 
 /** add-client options (raw CLI strings; validated here). */
@@ -108,12 +112,16 @@ export class ClientService {
     config: Config,
     /** The live interface, or null when none is configured/known. */
     readonly backend: WgBackend | null,
-    opts: { now?: () => Date } = {},
+    opts: { now?: () => Date; endpoint?: () => Promise<string> } = {},
   ) {
     this.wg = config.plugins.privacy_router.wireguard;
     this.space = addressSpace(this.wg.subnet, this.wg.subnet6);
     this.now = opts.now ?? (() => new Date());
+    // `auto` reads the node's uplink (read-only) each time a config is rendered: the endpoint in force.
+    this.resolveEndpoint = opts.endpoint ?? (() => resolveEndpoint(config, nodeExec(config.plugins.privacy_router.runtime)));
   }
+
+  private readonly resolveEndpoint: () => Promise<string>;
 
   /** DNS written into a client config: per-client, else config, else the gateway's tunnel address. */
   dnsFor(c: Pick<ClientRecord, 'dns'>): string[] {
@@ -122,9 +130,14 @@ export class ClientService {
     return [gatewayAddresses(this.space).ip4];
   }
 
-  /** Render the wg-quick config of a stored client. Throws InputError without an endpoint. */
+  /**
+   * Render the wg-quick config of a stored client with the endpoint in force, and
+   * record that endpoint as the one this client holds (list-clients flags a
+   * client whose endpoint is no longer in force). Throws InputError without an endpoint.
+   */
   async configOf(c: ClientRecord): Promise<string> {
-    const endpoint = this.requireEndpoint();
+    const endpoint = await this.endpoint();
+    if (c.endpoint !== endpoint) this.store.tx(() => repo.setEndpoint(this.store.db, c.name, endpoint));
     const gw = await ensureGatewayKeys(this.store);
     return renderClientConfig({
       privateKey: c.privateKey,
@@ -139,11 +152,9 @@ export class ClientService {
     });
   }
 
-  private requireEndpoint(): string {
-    if (!this.wg.endpoint) {
-      throw new InputError({ path: `${CFG}.endpoint`, value: this.wg.endpoint ?? undefined, expected: 'the public host:port clients dial, e.g. "vpn.example.com:51820"' });
-    }
-    return this.wg.endpoint;
+  /** The endpoint clients are handed now (`auto` resolved). InputError when there is none. */
+  endpoint(): Promise<string> {
+    return this.resolveEndpoint();
   }
 
   /**
@@ -156,7 +167,7 @@ export class ClientService {
     validateClientName(name);
     const expiresAt = opts.expires !== undefined ? parseExpires(opts.expires, this.now()) : null;
     const dns = opts.dns !== undefined ? parseDnsList(opts.dns) : null;
-    this.requireEndpoint();
+    await this.endpoint();
     const keys = await generateClientKeys();
     await ensureGatewayKeys(this.store);
     const client = this.store.tx(() => {
@@ -245,6 +256,7 @@ export class ClientService {
         lastHandshake: p?.lastHandshake ? p.lastHandshake.toISOString() : null,
         rxBytes: p ? p.rxBytes : null,
         txBytes: p ? p.txBytes : null,
+        endpoint: c.endpoint ?? null,
       };
     });
     return { clients, device: peers ? 'reachable' : 'unreachable', ...(warning ? { warning } : {}) };

@@ -3,7 +3,7 @@
  * While a hop is down nothing from the client may reach the internet except
  * through the VPS (tcpdump counts of 0, each capture proven live by a control
  * packet), IPv6 included; `privroute init` then repairs the hop and the chain
- * proves itself again.
+ * proves itself again — for the access-port client and the wan client (issue 13).
  */
 import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -42,6 +42,11 @@ test.after.always(async () => {
 /** Prove the chain, retrying while WireGuard re-handshakes after a repair. */
 async function proveEventually(): Promise<ChainProof> {
   return proveChainEventually(lab.world);
+}
+
+/** The same from the wan client (world.phone), through the ingress. */
+async function proveWanEventually(): Promise<ChainProof> {
+  return proveChainEventually(lab.world, lab.world.phone);
 }
 
 const witnesses = () => chainWitnesses(lab.scope, lab.world);
@@ -89,6 +94,7 @@ t('a 2 MiB download passes whole (full-size packets are not black-holed on any h
 t('with every hop up, client UDP, ICMP and IPv6 still never leave except through the VPS', async (tt) => {
   const caps = await witnesses();
   await clientTraffic(lab.world.client);
+  await clientTraffic(lab.world.phone);
   await assertNoLeak(tt, caps);
 });
 
@@ -107,12 +113,17 @@ for (const [hop, inflict] of faults) {
     await sleep(300);
     const during = await clientTraffic(lab.world.client);
     tt.false(during.httpOk, 'traffic must fail closed while the hop is down');
+    // The wan client (through the node's uplink and the ingress) too.
+    const wan = await clientTraffic(lab.world.phone);
+    tt.false(wan.httpOk, 'the wan client fails closed while the hop is down');
     await assertNoLeak(tt, caps);
     const init = await lab.privroute(['init'], { okCodes: [0, 1] });
     tt.is(init.code, 0, `init must converge:\n${init.stderr}`);
     await lab.reattachAccess();
     const p = await proveEventually();
     tt.true(p.ok, `after init: ${JSON.stringify(p)}`);
+    const w = await proveWanEventually();
+    tt.true(w.ok, `after init, the wan client: ${JSON.stringify(w)}`);
     const again = await lab.privroute(['plan']);
     tt.regex(again.stdout, /nothing to change/, 'a second look finds the node converged');
   });

@@ -61,25 +61,31 @@ export async function clientTraffic(client: NetnsExec): Promise<{ httpOk: boolea
   return { httpOk: http.stdout === '200' };
 }
 
+/** The gateway's listen port in the lab (the seed's default): the only port the ingress answers on. */
+export const INGRESS_PORT_NUMBER = 51820;
+
 const ND = 'icmp6 and ip6[40] >= 130 and ip6[40] <= 143';
 
 /**
  * The three chain witnesses: the internet (nothing but the VPS may reach it),
  * the VPS's :443 (never from the node's own address: the WARP hop bypassed), and
  * the node's uplink (no chain or client address; nothing of the node's own but
- * WireGuard and the API to the WARP edge and SSH to the VPS). A foreign guest
+ * WireGuard and the API to the WARP edge and SSH to the VPS, and the ingress's
+ * WireGuard replies to the wan client). A foreign guest
  * routed through the node (192.168.x) is none of these.
  */
 export async function chainWitnesses(scope: Scope, w: World): Promise<Capture[]> {
   const VPS = siteAddr('vps');
   const EDGE = siteAddr('edge');
   const NODE = siteAddr('node');
+  // The ingress's replies to the wan client (the phone): the node's uplink address, from the WireGuard port only.
+  const phone = `${siteAddr('phone').v4.replace(/\.\d+$/, '')}.0/24`;
   return [
     await captureLeaks(scope, w.inet, 'up0', `(ip and not src host ${VPS.v4}) or (ip6 and not src host ${VPS.v6} and not (${ND}))`, w.wan, siteAddr('inet').v4),
     await captureLeaks(scope, w.vps, 'up0', `src host ${NODE.v4} and tcp port 443`, w.wan, VPS.v4),
     await captureLeaks(
       scope, w.wan, `wn-node`,
-      `(ip and (src net 10.0.0.0/8 or (src host ${NODE.v4} and not (dst host ${EDGE.v4} and (udp port 2408 or tcp port 443 or icmp)) and not (dst host ${VPS.v4} and tcp port 22)))) or (ip6 and not (${ND}))`,
+      `(ip and (src net 10.0.0.0/8 or (src host ${NODE.v4} and not (dst host ${EDGE.v4} and (udp port 2408 or tcp port 443 or icmp)) and not (dst host ${VPS.v4} and tcp port 22) and not (dst net ${phone} and udp src port ${INGRESS_PORT_NUMBER})))) or (ip6 and not (${ND}))`,
       w.node, siteAddr('node', 1).v4,
     ),
   ];
@@ -95,12 +101,12 @@ export async function assertNoLeak(tt: ExecutionContext, caps: Capture[]): Promi
   }
 }
 
-/** Prove the chain, retrying while WireGuard re-handshakes after a repair. */
-export async function proveChainEventually(w: World): Promise<ChainProof> {
-  let p = await proveChain(w, { dnsServer: '10.13.13.1', timeoutSec: 4 });
+/** Prove the chain from `from` (default: the access client), retrying while WireGuard re-handshakes after a repair. */
+export async function proveChainEventually(w: World, from: NetnsExec = w.client): Promise<ChainProof> {
+  let p = await proveChain(w, { dnsServer: '10.13.13.1', timeoutSec: 4, from });
   for (let i = 0; i < 12 && !p.ok; i++) {
     await sleep(2500);
-    p = await proveChain(w, { dnsServer: '10.13.13.1', timeoutSec: 4 });
+    p = await proveChain(w, { dnsServer: '10.13.13.1', timeoutSec: 4, from });
   }
   return p;
 }

@@ -35,6 +35,8 @@ export function proofText(p: ChainProof): string {
 async function up(ctx: CliContext, prefix: string, keep: boolean, runtime: 'netns' | 'pct', nodeCount: number): Promise<void> {
   const lab = await labUp({ prefix, keepOnFailure: keep, runtime, nodes: nodeCount, log: (l) => ctx.io.err.write(l + '\n') });
   const proof = await proveChain(lab.world, { dnsServer: '10.13.13.1' });
+  // The wan client (through the node's uplink address and the ingress) proves the same chain.
+  const wan = await proveChain(lab.world, { dnsServer: '10.13.13.1', from: lab.world.phone });
   // With several nodes: each node's mesh peer (its namespace) calls every other node's functions.
   const mesh: MeshPairProof[] = [];
   for (const a of lab.nodes) for (const b of lab.nodes) if (a !== b) mesh.push(await proveMeshPair(lab.scope, proofNodeOf(lab, a), proofNodeOf(lab, b)));
@@ -46,10 +48,16 @@ async function up(ctx: CliContext, prefix: string, keep: boolean, runtime: 'netn
     const st = await n.privroute(['status', '--warp-trace-url', `http://${siteAddr('inet').v4}:8080/cdn-cgi/trace`], { okCodes: [0, 1] });
     statuses.push(`privroute status on ${n.key}:\n${st.stdout.trim()}`);
   }
-  ctx.output({ prefix, proof, mesh, plan: plans, status: statuses }, () =>
-    `${proofText(proof)}\n${mesh.map((p) => `mesh: ${meshProofLine(p)}`).join('\n')}${mesh.length ? '\n' : ''}plan after up: ${plans.join('; ')}\n\n${statuses.join('\n\n')}\n\nlab ${prefix} is up; "privroute lab down --prefix ${prefix}" removes it`);
+  ctx.output({ prefix, proof, wanProof: wan, mesh, plan: plans, status: statuses }, () =>
+    [
+      `access client (LAN port ${lab.client.conf.peer.endpoint}):\n${proofText(proof)}`,
+      `wan client (phone, ${lab.phone.conf.peer.endpoint} on the node's uplink):\n${proofText(wan)}`,
+      `${mesh.map((p) => `mesh: ${meshProofLine(p)}`).join('\n')}${mesh.length ? '\n' : ''}plan after up: ${plans.join('; ')}`,
+      statuses.join('\n\n'),
+      `lab ${prefix} is up; "privroute lab down --prefix ${prefix}" removes it`,
+    ].join('\n\n'));
   if (mesh.some((p) => !p.ok)) throw new OperationError('lab', 'function routing across the mesh did not prove itself', { hint: `inspect the lab under /run/privroute-lab/${prefix}, then "privroute lab down --prefix ${prefix}"` });
-  if (!proof.ok) throw new OperationError('lab', 'the chain did not prove itself', { hint: `inspect the lab under /run/privroute-lab/${prefix}, then "privroute lab down --prefix ${prefix}"` });
+  if (!proof.ok || !wan.ok) throw new OperationError('lab', 'the chain did not prove itself', { hint: `inspect the lab under /run/privroute-lab/${prefix}, then "privroute lab down --prefix ${prefix}"` });
 }
 
 /** Register `lab` on `program`. */

@@ -10,6 +10,7 @@
  *   warp0        own IP; or any source towards the XRay socket (replies from the VPS)
  *   nm-privacy   own IP; or any source towards the mesh subnet (mesh peers)
  *   access       any source towards the gateway (clients dial from anywhere)
+ *   ingress      own IP towards the gateway only (the node SNATs what it forwards)
  *   mesh / other own IP only
  * IPv6 (when configured) adds the port's own address and link-local (ND).
  * ICMP/ICMPv6 and ARP go through per-port meters (arp_rate_pps / icmp_rate_pps).
@@ -51,6 +52,8 @@ export function allowedSources4(ctx: BuildContext, p: TopologyPort): FlowMatch[]
       return [own, { ipv4_dst: ctx.r.mesh_network.subnet }];
     case 'access':
       return gw ? [{ ipv4_dst: gw.ip }] : [];
+    case 'ingress':
+      return gw ? [{ ipv4_src: p.ip, ipv4_dst: gw.ip }] : [];
     default:
       return [own];
   }
@@ -67,6 +70,7 @@ export function allowedSources6(ctx: BuildContext, p: TopologyPort): FlowMatch[]
   if (p.role === 'xray' && gw && clients6) base.push({ eth_dst: gw.mac, ipv6_dst: clients6 });
   if (p.role === 'warp' && xray?.ip6) base.push({ ipv6_dst: xray.ip6 });
   if (p.role === 'access') return gw?.ip6 ? [{ ipv6_dst: gw.ip6 }, { ipv6_src: 'fe80::/10' }] : [];
+  if (p.role === 'ingress') return gw?.ip6 ? [{ ipv6_src: p.ip6, ipv6_dst: gw.ip6 }, { ipv6_src: 'fe80::/10' }] : [];
   return base;
 }
 

@@ -40,6 +40,7 @@ export function classOf(p: TopologyPort): SourceClass {
     case 'warp':
       return 'chain_uplink';
     case 'access':
+    case 'ingress':
       return 'access';
     case 'mesh':
       return 'mesh';

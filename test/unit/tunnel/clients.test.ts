@@ -6,6 +6,7 @@ import { publicKeyOf } from '../../../src/tunnel/keys.js';
 import { FakeBackend } from './_fake-backend.js';
 import { seedConfig, tmpStore } from './_helpers.js';
 import { syncGatewayPeers } from '../../../src/tunnel/components.js';
+import { oldEndpoint } from '../../../src/cli/commands/list-clients.js';
 
 function setup(t: Parameters<typeof tmpStore>[0], wg: Record<string, unknown> = {}, now = () => new Date('2026-01-10T12:00:00Z')) {
   const store = tmpStore(t);
@@ -181,4 +182,22 @@ test('add with wireguard disabled in config: InputError, nothing stored', async 
   const { svc } = setup(t, { enabled: false });
   await t.throwsAsync(svc.add('a'), { instanceOf: InputError, message: /wireguard\.enabled/ });
   t.is(count(svc), 0);
+});
+
+test('endpoint auto: configs carry the endpoint in force; each client records the one it was handed; a change shows who holds an old one', async (t) => {
+  const store = tmpStore(t);
+  let uplinkAddr = '203.0.113.7';
+  const svc = new ClientService(store, seedConfig({ endpoint: 'auto', uplink: 'vmbr0' }), new FakeBackend(), { endpoint: async () => `${uplinkAddr}:51820` });
+  const a = await svc.add('alice');
+  t.is(parseWgQuick(a.configText).peers[0]!.Endpoint, '203.0.113.7:51820');
+  uplinkAddr = '198.51.100.9';
+  await svc.add('bob');
+  const held = Object.fromEntries((await svc.list()).clients.map((c) => [c.name, c.endpoint]));
+  t.deepEqual(held, { alice: '203.0.113.7:51820', bob: '198.51.100.9:51820' });
+  t.true(oldEndpoint(held.alice, await svc.endpoint()));
+  t.false(oldEndpoint(held.bob, await svc.endpoint()));
+  // show-client re-renders alice with the endpoint in force, and she no longer holds an old one.
+  t.is(parseWgQuick(await svc.configOf(svc.get('alice'))).peers[0]!.Endpoint, '198.51.100.9:51820');
+  t.is((await svc.list()).clients.find((c) => c.name === 'alice')!.endpoint, '198.51.100.9:51820');
+  t.false(oldEndpoint(null, '198.51.100.9:51820'), 'never recorded: not flagged');
 });
