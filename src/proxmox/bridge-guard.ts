@@ -11,8 +11,7 @@
 import { InputError, type InputProblem } from '../core/errors.js';
 import { OvsdbClient } from '../ovs/ovsdb/rpc.js';
 import { bridgePorts, observeSwitch, OWNER_KEY } from '../ovs/ovsdb/state.js';
-import type { ApplianceContext } from '../appliance/context.js';
-import { desiredPorts } from '../appliance/ovs.js';
+import type { Config } from '../config/types.js';
 
 /** A port seen on the bridge: its name and whether it carries privroute's ownership mark. */
 export interface BridgePortSeen {
@@ -42,14 +41,14 @@ export function bridgeProblem(bridge: string, ports: readonly BridgePortSeen[], 
 /**
  * Read-only pre-flight of init and plan: throws InputError (exit 2) naming
  * `plugins.privacy_router.bridge_name` and the fix when the configured bridge exists and
- * carries ports that are not privroute's. An OVSDB that does not answer is left to the
+ * carries ports that are not privroute's (`desired`: the names of the ports init wants). An OVSDB that does not answer is left to the
  * ovs component to report (it fails with the connection error).
  */
-export async function verifyBridge(ctx: ApplianceContext): Promise<void> {
-  const r = ctx.config.plugins.privacy_router;
+export async function verifyBridge(config: Config, desired: readonly string[]): Promise<void> {
+  const r = config.plugins.privacy_router;
   const ports = await observeBridgePorts(r.ovs.db, r.bridge_name).catch(() => null);
   if (!ports) return;
-  const p = bridgeProblem(r.bridge_name, ports, desiredPorts(ctx).map((d) => d.name), r.wireguard.access_port);
+  const p = bridgeProblem(r.bridge_name, ports, desired, r.wireguard.access_port);
   if (p) throw new InputError(p);
 }
 
