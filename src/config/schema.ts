@@ -86,6 +86,8 @@ export const SCHEMA = {
         xray_binary: nullable(checkAbsPath),
         xray_sha256: nullable((v) => (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v) ? null : 'expected the lowercase hex SHA-256 of runtime.xray_binary (sha256sum <file>) or null')),
         storage: { doc: '', ...fmt((v) => (typeof v === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(v) ? null : 'expected a Proxmox storage id, e.g. local-lvm')), default: 'local-lvm' },
+        // pct: the chain bridge's ifupdown2 stanza, so `ifreload -a` keeps privroute's ports (null: not written).
+        interfaces_file: { ...nullable(checkAbsPath), default: '/etc/network/interfaces.d/privroute' },
       },
       chain_network: {
         subnet: { doc: '', ...fmt(checkCidr4), default: D.chain_subnet },

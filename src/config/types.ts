@@ -211,6 +211,8 @@ export interface RuntimeConfig {
   xray_binary: string | null;
   /** pct: the pinned lowercase hex SHA-256 of xray_binary. */
   xray_sha256: string | null;
+  /** pct: the file init writes the chain bridge's ifupdown2 stanza to (null: none). Default /etc/network/interfaces.d/privroute. */
+  interfaces_file: string | null;
 }
 
 export interface DaemonSchedules {
