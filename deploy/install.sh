@@ -6,16 +6,19 @@
 #   /etc/privroute/config.json                   an example config, mode 0600 (kept if one exists)
 # Every path it creates is listed in /opt/privroute/.installed (uninstall.sh removes exactly those).
 #
-# Usage: deploy/install.sh [--root DIR]
+# Usage: deploy/install.sh [--root DIR] [--upgrade]
+#   --upgrade    replace the program in /opt/privroute (and the command and unit file) of an
+#                earlier install.sh; the config, the state and the node are left alone
 #   --root DIR   install under DIR instead of / (a test root; DESTDIR-style: the files refer to the
 #                final paths). Under a root, `systemctl --root` enables the unit offline.
 # Exit codes: 0 installed, 1 a step failed, 2 bad usage or an unmet requirement (Node < 20).
 set -euo pipefail
-ROOT=/
+ROOT=/ UPGRADE=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --root) ROOT="${2:?--root needs a directory}"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --upgrade) UPGRADE=1; shift ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "install.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -59,8 +62,14 @@ mk() { # mkdir -p, recording each directory it creates
 }
 
 # --- the program ---
-if [ -e "$R$OPT" ]; then echo "install.sh: $R$OPT exists: run uninstall.sh first (or upgrade: see docs/proxmox.md)" >&2; exit 1; fi
-mk "$OPT"
+if [ "$UPGRADE" = 1 ]; then
+  if [ ! -f "$R$OPT/.installed" ]; then echo "install.sh: --upgrade needs an earlier install ($R$OPT/.installed not found)" >&2; exit 1; fi
+  find "$R$OPT" -mindepth 1 -maxdepth 1 ! -name .installed -exec rm -rf {} +
+elif [ -e "$R$OPT" ]; then
+  echo "install.sh: $R$OPT exists: upgrade with --upgrade, or run uninstall.sh first" >&2; exit 1
+else
+  mk "$OPT"
+fi
 cp -a "$SRC/package.json" "$SRC/package-lock.json" "$SRC/dist" "$SRC/proxmox" "$SRC/README.md" "$SRC/LICENSE" "$R$OPT/"
 mkdir -p "$R$OPT/web" "$R$OPT/deploy"
 cp -a "$SRC/web/static" "$R$OPT/web/"
@@ -70,9 +79,19 @@ cp -a "$SRC/node_modules" "$R$OPT/"
 (cd "$R$OPT" && npm prune --omit=dev --no-audit --no-fund --silent)
 
 # --- privroute on PATH ---
+write_wrapper() {
+  printf '#!/bin/sh\n# privroute (installed by deploy/install.sh)\nexec %s %s "$@"\n' "$NODE" "$OPT/dist/src/cli/main.js" > "$R/usr/local/bin/privroute"
+}
+if [ "$UPGRADE" = 1 ]; then
+  write_wrapper
+  install -m 0644 "$SRC/deploy/privroute-daemon.service" "$R$UNIT"
+  if [ "$ROOT" = / ] && command -v systemctl >/dev/null; then systemctl daemon-reload; fi
+  echo "privroute upgraded in $OPT; run: privroute init && systemctl restart privroute-daemon"
+  exit 0
+fi
 mk /usr/local/bin
 if [ -e "$R/usr/local/bin/privroute" ]; then echo "install.sh: $R/usr/local/bin/privroute exists and is not privroute's" >&2; exit 1; fi
-printf '#!/bin/sh\n# privroute (installed by deploy/install.sh)\nexec %s %s "$@"\n' "$NODE" "$OPT/dist/src/cli/main.js" > "$R/usr/local/bin/privroute"
+write_wrapper
 chmod 0755 "$R/usr/local/bin/privroute"
 created+=(/usr/local/bin/privroute)
 

@@ -40,7 +40,7 @@ function snapshot(root: string): string[] {
 
 /** A small machine-like root: some of the dirs install.sh uses exist already, with files in them. */
 function makeRoot(): string {
-  const root = path.join(work, 'root');
+  const root = mkdtempSync(path.join(work, 'root-'));
   for (const d of ['etc/systemd/system', 'usr/local/bin', 'opt']) mkdirSync(path.join(root, d), { recursive: true });
   writeFileSync(path.join(root, 'etc/hostname'), 'pve1\n');
   writeFileSync(path.join(root, 'usr/local/bin/other-tool'), '#!/bin/sh\n', { mode: 0o755 });
@@ -49,7 +49,7 @@ function makeRoot(): string {
 
 const sh = (argv: string[], env: Record<string, string> = {}) => spawnArgv('local', argv, { timeoutMs: 900_000, okCodes: [0, 1, 2], env });
 
-t0('install then uninstall under a test root leaves it exactly as before', async (t) => {
+t0('install, upgrade, then uninstall under a test root: the edited config is kept, all else is as before', async (t) => {
   const root = makeRoot();
   const before = snapshot(root);
   const inst = await sh(['bash', path.join(REPO, 'deploy/install.sh'), '--root', root]);
@@ -80,7 +80,30 @@ t0('install then uninstall under a test root leaves it exactly as before', async
   t.is(ok.code, 0, ok.stderr);
   t.regex(ok.stdout, /^config OK: /);
 
+  // An upgrade replaces the program and keeps the config (edited here) and the install list.
+  writeFileSync(cfg, JSON.stringify(doc), { mode: 0o600 });
+  const up = await sh(['bash', path.join(REPO, 'deploy/install.sh'), '--root', root, '--upgrade']);
+  t.is(up.code, 0, up.stdout + up.stderr);
+  t.regex(up.stdout, /privroute upgraded in \/opt\/privroute/);
+  t.is(readFileSync(cfg, 'utf8'), JSON.stringify(doc), 'the config survives an upgrade');
+  t.is((await sh([process.execPath, path.join(opt, 'dist/src/cli/main.js'), '--version'])).stdout.trim(), '0.1.0');
+
+  // An edited config is kept by a plain uninstall; --purge removes it.
   const un = await sh(['bash', path.join(root, 'opt/privroute/deploy/uninstall.sh'), '--root', root]);
+  t.is(un.code, 0, un.stdout + un.stderr);
+  t.regex(un.stdout, /kept \/etc\/privroute\/config\.json \(edited; --purge removes it\)/);
+  t.is(readFileSync(cfg, 'utf8'), JSON.stringify(doc));
+  rmSync(cfg);
+  rmSync(path.join(root, 'etc/privroute'), { recursive: true });
+  t.deepEqual(snapshot(root), before);
+});
+
+t0('install then uninstall --purge under a test root leaves it exactly as before', async (t) => {
+  const root = makeRoot();
+  const before = snapshot(root);
+  t.is((await sh(['bash', path.join(REPO, 'deploy/install.sh'), '--root', root])).code, 0);
+  t.not(snapshot(root).length, before.length);
+  const un = await sh(['bash', path.join(root, 'opt/privroute/deploy/uninstall.sh'), '--root', root, '--purge']);
   t.is(un.code, 0, un.stdout + un.stderr);
   t.deepEqual(snapshot(root), before);
 });
