@@ -9,7 +9,7 @@
  * an `ifreload -a`), or is the configured `wireguard.access_port`.
  */
 import { InputError, type InputProblem } from '../core/errors.js';
-import { OvsdbClient } from '../ovs/ovsdb/rpc.js';
+import { withOvsdb } from '../ovs/ovsdb/rpc.js';
 import { bridgePorts, observeSwitch, OWNER_KEY } from '../ovs/ovsdb/state.js';
 import type { Config } from '../config/types.js';
 
@@ -54,11 +54,6 @@ export async function verifyBridge(config: Config, desired: readonly string[]): 
 
 /** The ports of `bridge` over OVSDB at `endpoint` (one read-only transaction); null when the bridge does not exist. */
 export async function observeBridgePorts(endpoint: string, bridge: string): Promise<BridgePortSeen[] | null> {
-  const c = await OvsdbClient.connect(endpoint);
-  try {
-    const views = bridgePorts(await observeSwitch(c), bridge);
-    return views ? views.map((v) => ({ name: v.name, owned: v.external_ids[OWNER_KEY] !== undefined })) : null;
-  } finally {
-    await c.close();
-  }
+  const views = bridgePorts(await withOvsdb(endpoint, observeSwitch), bridge);
+  return views ? views.map((v) => ({ name: v.name, owned: v.external_ids[OWNER_KEY] !== undefined })) : null;
 }

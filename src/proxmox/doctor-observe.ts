@@ -6,7 +6,7 @@
  */
 import type { Config } from '../config/types.js';
 import type { HostExec } from '../host/exec.js';
-import { OvsdbClient } from '../ovs/ovsdb/rpc.js';
+import { withOvsdb } from '../ovs/ovsdb/rpc.js';
 import { vpsExecFromConfig } from '../xray/connect.js';
 import { observeBridgePorts } from './bridge-guard.js';
 import type { NodeObservation } from './doctor.js';
@@ -55,14 +55,9 @@ export function parsePveamList(text: string): string[] {
 
 async function ovsVersion(endpoint: string): Promise<NodeObservation['ovs']> {
   try {
-    const c = await OvsdbClient.connect(endpoint, { timeoutMs: 5_000 });
-    try {
-      const [r] = await c.transact('Open_vSwitch', [{ op: 'select', table: 'Open_vSwitch', where: [], columns: ['ovs_version'] }]);
-      const v = r?.rows?.[0]?.ovs_version;
-      return { version: typeof v === 'string' ? v : 'unknown version' };
-    } finally {
-      await c.close();
-    }
+    const [r] = await withOvsdb(endpoint, (c) => c.transact('Open_vSwitch', [{ op: 'select', table: 'Open_vSwitch', where: [], columns: ['ovs_version'] }]), { timeoutMs: 5_000 });
+    const v = r?.rows?.[0]?.ovs_version;
+    return { version: typeof v === 'string' ? v : 'unknown version' };
   } catch (e) {
     return { error: msg(e) };
   }

@@ -12,7 +12,7 @@
  * A port marked by another owner is never touched.
  */
 import type { Change, Component } from '../core/runner.js';
-import { OvsdbClient } from '../ovs/ovsdb/rpc.js';
+import { withOvsdb, type OvsdbClient } from '../ovs/ovsdb/rpc.js';
 import { bridgePorts, DB, observeSwitch, OWNER_KEY, type ObservedSwitch } from '../ovs/ovsdb/state.js';
 import { map, uuid, type Operation } from '../ovs/ovsdb/datum.js';
 import { foreignPorts } from './bridge-guard.js';
@@ -56,14 +56,7 @@ export function remarkOps(lost: readonly LostMark[]): Operation[] {
 
 /** The component (after `ovs`): observe OVSDB, plan the lost marks, apply one transaction. */
 export function ovsMarksComponent(endpoint: string, bridge: string, wanted: readonly string[], accessPort: string | null): Component<ObservedSwitch, Change & { lost: LostMark }> {
-  const withClient = async <T>(fn: (c: OvsdbClient) => Promise<T>): Promise<T> => {
-    const c = await OvsdbClient.connect(endpoint);
-    try {
-      return await fn(c);
-    } finally {
-      await c.close();
-    }
-  };
+  const withClient = <T>(fn: (c: OvsdbClient) => Promise<T>): Promise<T> => withOvsdb(endpoint, fn);
   return {
     name: 'ovs-marks',
     dependsOn: ['ovs'],
