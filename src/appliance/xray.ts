@@ -2,16 +2,26 @@
  * The `xray` component: the VPS server provisioned over SSH (pinned host key)
  * and the XRay client in CT101, through src/xray's read-only plan and its
  * idempotent init. Depends on the sockets (CT101's socket carries its routes)
- * and on warp (CT101's egress leaves through warp0).
+ * and on warp (CT101's egress leaves through warp0). Management SSH leaves
+ * through the chain once it is up (src/xray/mgmt-path.ts); the path is decided
+ * in observe, shown by `plan`, and the same path is used by apply.
  */
 import type { Change, Component } from '../core/runner.js';
-import { initXray, planXray, vpsExecFromConfig, vpsLayout, clientLayout, type XrayContext, type XrayPlan } from '../xray/index.js';
+import {
+  chooseMgmtPath, clientLayout, describeMgmtPath, initXray, observeMgmtPath, planXray, vpsExecFromConfig, vpsLayout,
+  type MgmtPath, type XrayContext, type XrayPlan,
+} from '../xray/index.js';
 import type { ApplianceContext } from './context.js';
 
+/** The management SSH path this run takes (read-only observation of CT101 and the WARP tunnel). */
+export async function mgmtPathFor(ctx: ApplianceContext): Promise<MgmtPath> {
+  return chooseMgmtPath(await observeMgmtPath(ctx.config, ctx.node, ctx.runtime));
+}
+
 /** The xray context for this run (opens no connection until used). */
-export function xrayContext(ctx: ApplianceContext): XrayContext & { close(): Promise<void> } {
+export function xrayContext(ctx: ApplianceContext, path?: MgmtPath): XrayContext & { close(): Promise<void> } {
   const r = ctx.config.plugins.privacy_router;
-  const vps = vpsExecFromConfig(ctx.config);
+  const vps = vpsExecFromConfig(ctx.config, path);
   return {
     config: ctx.config,
     store: ctx.store,
@@ -24,9 +34,16 @@ export function xrayContext(ctx: ApplianceContext): XrayContext & { close(): Pro
   };
 }
 
-/** Describe a plan's pending steps. */
-export function xrayPlanChanges(p: XrayPlan): Change[] {
+/** What the component observed: the xray plan and the SSH path it was read over. */
+export interface XrayObserved {
+  plan: XrayPlan;
+  path: MgmtPath;
+}
+
+/** Describe a plan's pending steps (the management path first, when the VPS is to be changed). */
+export function xrayPlanChanges(p: XrayPlan, path?: MgmtPath): Change[] {
   const out: Change[] = p.vps.steps.filter((s) => s.outcome === 'changed').map((s) => ({ describe: `vps ${s.step}: ${s.detail ?? s.outcome}` }));
+  if (out.length && path) out.unshift({ describe: `vps ${describeMgmtPath(path)}` });
   if (!p.client) out.push({ describe: 'client: create the XRay identity and configure CT101' });
   else {
     if (p.client.configChanged) out.push({ describe: 'client: write the engine config' });
@@ -39,21 +56,24 @@ export function xrayPlanChanges(p: XrayPlan): Change[] {
 }
 
 /** The component. */
-export function xrayComponent(ctx: ApplianceContext): Component<XrayPlan, Change> {
+export function xrayComponent(ctx: ApplianceContext): Component<XrayObserved, Change> {
+  let path: MgmtPath | undefined;
   return {
     name: 'xray',
     dependsOn: ['sockets', 'warp'],
     async observe() {
-      const x = xrayContext(ctx);
+      path = await mgmtPathFor(ctx);
+      ctx.logger?.info({ path: path.kind }, describeMgmtPath(path));
+      const x = xrayContext(ctx, path);
       try {
-        return await planXray(x);
+        return { plan: await planXray(x), path };
       } finally {
         await x.close();
       }
     },
-    plan: xrayPlanChanges,
+    plan: (o) => xrayPlanChanges(o.plan, o.path),
     async apply() {
-      const x = xrayContext(ctx);
+      const x = xrayContext(ctx, path);
       try {
         await initXray(x);
       } finally {
