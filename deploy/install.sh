@@ -6,19 +6,21 @@
 #   /etc/privroute/config.json                   an example config, mode 0600 (kept if one exists)
 # Every path it creates is listed in /opt/privroute/.installed (uninstall.sh removes exactly those).
 #
-# Usage: deploy/install.sh [--root DIR] [--upgrade]
+# Usage: deploy/install.sh [--root DIR] [--upgrade] [--no-build]
 #   --upgrade    replace the program in /opt/privroute (and the command and unit file) of an
 #                earlier install.sh; the config, the state and the node are left alone
+#   --no-build   use this checkout's dist/ as it is (you just ran `npm run build`)
 #   --root DIR   install under DIR instead of / (a test root; DESTDIR-style: the files refer to the
 #                final paths). Under a root, `systemctl --root` enables the unit offline.
 # Exit codes: 0 installed, 1 a step failed, 2 bad usage or an unmet requirement (Node < 20).
 set -euo pipefail
-ROOT=/ UPGRADE=0
+ROOT=/ UPGRADE=0 BUILD=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --root) ROOT="${2:?--root needs a directory}"; shift 2 ;;
     --upgrade) UPGRADE=1; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --no-build) BUILD=0; shift ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "install.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -48,10 +50,12 @@ if [ "$major" -lt 20 ]; then
   exit 2
 fi
 
-# --- build (from this checkout) when not built yet ---
-if [ ! -f "$SRC/dist/src/cli/main.js" ] || [ ! -d "$SRC/dist/web" ]; then
+# --- build from this checkout (always: a dist/ left from before a `git pull` would be stale) ---
+if [ "$BUILD" = 1 ]; then
   echo "building privroute in $SRC"
   (cd "$SRC" && npm run --silent build)
+elif [ ! -f "$SRC/dist/src/cli/main.js" ]; then
+  echo "install.sh: --no-build but $SRC/dist is not built (npm run build)" >&2; exit 2
 fi
 
 created=()

@@ -50,6 +50,7 @@ function makeRoot(): string {
 const sh = (argv: string[], env: Record<string, string> = {}) => spawnArgv('local', argv, { timeoutMs: 900_000, okCodes: [0, 1, 2], env });
 
 t0('install, upgrade, then uninstall under a test root: the edited config is kept, all else is as before', async (t) => {
+  t.timeout(1_800_000); // builds privroute (tsc) under a shared, loaded machine
   const root = makeRoot();
   const before = snapshot(root);
   const inst = await sh(['bash', path.join(REPO, 'deploy/install.sh'), '--root', root]);
@@ -82,7 +83,7 @@ t0('install, upgrade, then uninstall under a test root: the edited config is kep
 
   // An upgrade replaces the program and keeps the config (edited here) and the install list.
   writeFileSync(cfg, JSON.stringify(doc), { mode: 0o600 });
-  const up = await sh(['bash', path.join(REPO, 'deploy/install.sh'), '--root', root, '--upgrade']);
+  const up = await sh(['bash', path.join(REPO, 'deploy/install.sh'), '--root', root, '--upgrade', '--no-build']);
   t.is(up.code, 0, up.stdout + up.stderr);
   t.regex(up.stdout, /privroute upgraded in \/opt\/privroute/);
   t.is(readFileSync(cfg, 'utf8'), JSON.stringify(doc), 'the config survives an upgrade');
@@ -99,9 +100,10 @@ t0('install, upgrade, then uninstall under a test root: the edited config is kep
 });
 
 t0('install then uninstall --purge under a test root leaves it exactly as before', async (t) => {
+  t.timeout(1_800_000);
   const root = makeRoot();
   const before = snapshot(root);
-  t.is((await sh(['bash', path.join(REPO, 'deploy/install.sh'), '--root', root])).code, 0);
+  t.is((await sh(['bash', path.join(REPO, 'deploy/install.sh'), '--root', root, '--no-build'])).code, 0);
   t.not(snapshot(root).length, before.length);
   const un = await sh(['bash', path.join(root, 'opt/privroute/deploy/uninstall.sh'), '--root', root, '--purge']);
   t.is(un.code, 0, un.stdout + un.stderr);
