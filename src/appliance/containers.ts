@@ -9,7 +9,7 @@ import type { ContainerSpec, ContainerStatus } from '../runtime/types.js';
 import type { ApplianceContext } from './context.js';
 
 /** The containers the config declares, with the specs used to create missing ones. */
-export function desiredContainers(ctx: ApplianceContext): ContainerSpec[] {
+export function desiredContainers(ctx: Pick<ApplianceContext, 'config'>): ContainerSpec[] {
   const r = ctx.config.plugins.privacy_router;
   const common = { template: r.runtime.template ?? undefined, storage: r.runtime.storage };
   const out: ContainerSpec[] = [];

@@ -11,6 +11,8 @@
  *        │      └─► mesh (Netmaker join, nm-privacy, function DNAT; when netmaker.enabled)
  *        ├─► engines (pct: programs the node fetches for CT100/CT101) ─► gateway, xray
  *        └─► hookscript (pct: Proxmox calls `privroute hook` on start/stop)
+ *   ovs ──► ovs-marks (ownership marks an `ifreload -a` cleared)
+ *   ifupdown (pct: the bridge's ifupdown2 stanza, so ifreload keeps the ports)
  *
  * `privroute init` applies them; `privroute plan` only observes and plans.
  */
@@ -29,6 +31,8 @@ import { ingressComponent } from './ingress.js';
 import { desiredContainers } from './containers.js';
 import { meshComponent } from '../mesh/component.js';
 import { meshHostName } from '../mesh/preflight.js';
+import { ovsMarksComponent } from '../proxmox/ovs-marks.js';
+import { ifupdownComponent } from '../proxmox/ifupdown.js';
 
 export { applianceContext, type ApplianceContext } from './context.js';
 
@@ -54,6 +58,13 @@ export function applianceComponents(ctx: ApplianceContext): AnyComponent[] {
     list.push(engines);
     // The hops run what the engines component installs.
     for (const [i, c] of list.entries()) if (c.name === 'gateway' || c.name === 'xray') list[i] = { ...c, dependsOn: [...(c.dependsOn ?? []), 'engines'] };
+  }
+  // After an `ifreload -a` cleared them (ifupdown2), privroute's ownership marks come back.
+  list.push(ovsMarksComponent(r.ovs.db, r.bridge_name, ctx.topology.ports.map((p) => p.name), r.wireguard.access_port) as AnyComponent);
+  if (ctx.runtime.kind === 'pct' && r.runtime.interfaces_file) {
+    list.push(ifupdownComponent(ctx.node, r.runtime.interfaces_file, {
+      bridge: r.bridge_name, ports: ctx.topology.ports.map((p) => p.name), accessPort: r.wireguard.access_port, failMode: r.ovs.fail_mode, datapath: r.ovs.datapath_type,
+    }));
   }
   if (ctx.runtime.kind === 'pct' && ctx.hookTarget) list.push(hookscriptComponent(ctx.node, ctx.hookTarget, desiredContainers(ctx).map((s) => s.id)) as AnyComponent);
   return list;

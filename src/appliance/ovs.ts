@@ -5,7 +5,7 @@
  * privroute does not own are never touched.
  */
 import type { Change, Component } from '../core/runner.js';
-import { OvsdbClient } from '../ovs/ovsdb/rpc.js';
+import { withOvsdb, type OvsdbClient } from '../ovs/ovsdb/rpc.js';
 import { observeSwitch, type ObservedSwitch } from '../ovs/ovsdb/state.js';
 import { planBridge, planPorts, type DesiredBridge, type DesiredPort } from '../ovs/ovsdb/plan.js';
 import { ensureBridge, ensurePorts } from '../ovs/ovsdb/bridge.js';
@@ -25,14 +25,7 @@ export function desiredPorts(ctx: ApplianceContext): DesiredPort[] {
 /** With OVSDB, a change is the description; apply re-plans inside a guarded transaction. */
 export function ovsComponent(ctx: ApplianceContext): Component<ObservedSwitch, Change> {
   const endpoint = ctx.config.plugins.privacy_router.ovs.db;
-  const withClient = async <T>(fn: (c: OvsdbClient) => Promise<T>): Promise<T> => {
-    const c = await OvsdbClient.connect(endpoint);
-    try {
-      return await fn(c);
-    } finally {
-      await c.close();
-    }
-  };
+  const withClient = <T>(fn: (c: OvsdbClient) => Promise<T>): Promise<T> => withOvsdb(endpoint, fn);
   return {
     name: 'ovs',
     observe: () => withClient((c) => observeSwitch(c)),

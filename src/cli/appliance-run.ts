@@ -10,6 +10,8 @@ import { OperationError } from '../core/errors.js';
 import { requireFields } from '../config/require.js';
 import { applianceComponents, applianceContext } from '../appliance/index.js';
 import { verifyContainers } from '../appliance/containers.js';
+import { verifyBridge } from '../proxmox/bridge-guard.js';
+import { desiredPorts } from '../appliance/ovs.js';
 import { preflightWarpFiles } from '../warp/files.js';
 import { meshPreflight } from '../mesh/preflight.js';
 import { nodeExec } from '../host/node.js';
@@ -67,6 +69,7 @@ export async function runAppliance(ctx: CliContext, mode: 'init' | 'plan'): Prom
   const ic = { ...applianceContext(config, store, ctx.logger), hookTarget: hookTargetOf(ctx) };
   const components = applianceComponents(ic); // compiles flows etc.: bad input throws here, still before any change
   await verifyContainers(ic); // an existing chain CT with its own netN: exit 2, nothing touched
+  await verifyBridge(config, desiredPorts(ic).map((d) => d.name)); // a bridge carrying other guests (vmbr0) is not taken over: exit 2, nothing touched
   await preflightWarpFiles(config); // licence / wgcf profile: mode and content, exit 2, nothing touched
   const quiet = ctx.opts.json;
   const reports = await runComponents(components, {

@@ -114,6 +114,11 @@ export const SCHEMA = {
         xray_binary: nullable(checkAbsPath, 'pct: an operator-supplied Xray-core binary on the node, pushed into the XRay container (null: Debian\'s v2ray)'),
         xray_sha256: nullable((v) => (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v) ? null : 'expected the lowercase hex SHA-256 of runtime.xray_binary (sha256sum <file>) or null'), 'pct: the pinned SHA-256 of xray_binary'),
         storage: leaf((v) => (typeof v === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(v) ? null : 'expected a Proxmox storage id, e.g. local-lvm'), 'local-lvm', 'pct: storage for a new container\'s rootfs'),
+        interfaces_file: nullable(
+          checkAbsPath,
+          'pct: the file init writes the chain bridge\'s ifupdown2 stanza to, so `ifreload -a` keeps privroute\'s ports (null: not written)',
+          '/etc/network/interfaces.d/privroute',
+        ),
       },
       chain_network: {
         subnet: cidr4(D.chain_subnet, 'IPv4 CIDR shared by warp0 and the privacy sockets'),

@@ -9,6 +9,7 @@ import { bridgePorts, observeSwitch, type ObservedSwitch } from '../ovs/ovsdb/st
 import type { ApplianceContext } from '../appliance/context.js';
 import { desiredPorts, ovsComponent } from '../appliance/ovs.js';
 import { hopFrom, type HopHealth } from './types.js';
+import { lostMarks } from '../proxmox/ovs-marks.js';
 
 /** Judge an observed switch against the context (pure). */
 export function judgeOvs(ctx: ApplianceContext, s: ObservedSwitch): HopHealth {
@@ -29,6 +30,11 @@ export function judgeOvs(ctx: ApplianceContext, s: ObservedSwitch): HopHealth {
     : noOfport.length
       ? { name: 'ovs.ports', ok: false, detail: `port(s) without an OpenFlow number: ${noOfport.join(', ')}` }
       : { name: 'ovs.ports', ok: true, detail: `${want.length} port(s) present` });
+  // An `ifreload -a` (ifupdown2) clears external_ids: the ports still work, but are no longer marked privroute's.
+  const lost = lostMarks(s, name, want.map((d) => d.name), r.wireguard.access_port);
+  checks.push(lost.length
+    ? { name: 'ovs.marks', ok: false, detail: `privroute's mark is missing on ${[...new Set(lost.map((l) => l.name))].sort().join(', ')} (external_ids cleared, e.g. by ifreload -a); run privroute init` }
+    : { name: 'ovs.marks', ok: true, detail: 'bridge and ports carry privroute\'s mark' });
   const drift = ovsComponent(ctx).plan(s).map((c) => c.describe);
   checks.push(drift.length ? { name: 'ovs.drift', ok: false, detail: `init would change: ${drift.join(', ')}` } : { name: 'ovs.drift', ok: true, detail: 'matches the plan' });
   const data = {

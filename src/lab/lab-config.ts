@@ -55,8 +55,8 @@ export function labConfig(f: LabFacts): Record<string, unknown> {
   const vps = siteAddr('vps').v4;
   r.ovs = { db: f.ovs.dbEndpoint, rundir: f.ovs.rundir, openflow: null, datapath_type: 'netdev', fail_mode: 'secure' };
   r.runtime = f.pctTemplate
-    ? { kind: 'pct', netns_prefix: `${f.prefix}-ct`, node_netns: null, template: f.pctTemplate, storage: 'local-lvm', xray_binary: null, xray_sha256: null }
-    : { kind: 'netns', netns_prefix: `${f.prefix}-ct`, node_netns: null, template: null, storage: 'local-lvm', xray_binary: null, xray_sha256: null };
+    ? { kind: 'pct', netns_prefix: `${f.prefix}-ct`, node_netns: null, template: f.pctTemplate, storage: 'local-lvm', xray_binary: null, xray_sha256: null, interfaces_file: path.join(f.dir, 'interfaces.d', 'privroute') }
+    : { kind: 'netns', netns_prefix: `${f.prefix}-ct`, node_netns: null, template: null, storage: 'local-lvm', xray_binary: null, xray_sha256: null, interfaces_file: null };
   r.wireguard = {
     ...r.wireguard,
     interface: names.gateway,

@@ -20,10 +20,11 @@ import * as daemon from './daemon.js';
 import * as lab from './lab.js';
 import * as config from './config.js';
 import * as hook from './hook.js';
+import * as doctor from './doctor.js';
 
 const COMMANDS: readonly { register(program: Command): void }[] = [
   init, plan, addClient, listClients, showClient, revokeClient, disableClient, enableClient,
-  status, rotate, rotateClient, history, flows, daemon, lab, config, hook,
+  doctor, status, rotate, rotateClient, history, flows, daemon, lab, config, hook,
 ];
 
 /** Register all commands on `program`. */

@@ -176,3 +176,13 @@ export class OvsdbClient {
     } else p.resolve(m.result);
   }
 }
+
+/** Connect to `endpoint`, run `fn` with the client, and always close it. */
+export async function withOvsdb<T>(endpoint: string, fn: (c: OvsdbClient) => Promise<T>, opts: { timeoutMs?: number } = {}): Promise<T> {
+  const c = await OvsdbClient.connect(endpoint, opts);
+  try {
+    return await fn(c);
+  } finally {
+    await c.close();
+  }
+}
