@@ -8,8 +8,8 @@ import type { Change, Component } from '../core/runner.js';
 import { initXray, planXray, vpsExecFromConfig, vpsLayout, clientLayout, type XrayContext, type XrayPlan } from '../xray/index.js';
 import type { ApplianceContext } from './context.js';
 
-/** The xray context for this run (opens no connection until used). */
-export function xrayContext(ctx: ApplianceContext): XrayContext & { close(): Promise<void> } {
+/** The xray context for this run (opens no connection until used or `connect()`ed). */
+export function xrayContext(ctx: ApplianceContext): XrayContext & { connect(): Promise<void>; close(): Promise<void> } {
   const r = ctx.config.plugins.privacy_router;
   const vps = vpsExecFromConfig(ctx.config);
   return {
@@ -20,6 +20,7 @@ export function xrayContext(ctx: ApplianceContext): XrayContext & { close(): Pro
     container: ctx.runtime.exec(r.xray.container_id),
     vpsLayout: vpsLayout(r.vps.files_root),
     clientLayout: clientLayout(r.xray.files_root),
+    connect: () => vps.connect(),
     close: () => vps.close(),
   };
 }
@@ -38,27 +39,34 @@ export function xrayPlanChanges(p: XrayPlan): Change[] {
   return out;
 }
 
-/** The component. */
+/**
+ * The component. One SSH connection per run: the VPS executor is shared by
+ * observe and apply, opened by warmUp as the run starts (the VPS does not depend
+ * on the node's components, so the handshake overlaps their observes) and
+ * closed when the run ends.
+ */
 export function xrayComponent(ctx: ApplianceContext): Component<XrayPlan, Change> {
+  let x: ReturnType<typeof xrayContext> | undefined;
+  const context = () => (x ??= xrayContext(ctx));
   return {
     name: 'xray',
     dependsOn: ['sockets', 'warp'],
-    async observe() {
-      const x = xrayContext(ctx);
+    warmUp() {
+      // A failure here (bad key config, VPS unreachable) is reported by observe's own attempt.
       try {
-        return await planXray(x);
-      } finally {
-        await x.close();
+        context().connect().catch(() => undefined);
+      } catch {
+        /* observe reports it */
       }
     },
+    observe: () => planXray(context()),
     plan: xrayPlanChanges,
     async apply() {
-      const x = xrayContext(ctx);
-      try {
-        await initXray(x);
-      } finally {
-        await x.close();
-      }
+      await initXray(context());
+    },
+    async close() {
+      await x?.close();
+      x = undefined;
     },
   };
 }

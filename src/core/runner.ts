@@ -28,6 +28,14 @@ export interface Component<O = unknown, C extends Change = Change> {
   plan(observed: O): readonly C[];
   /** Apply exactly `changes` (adds before deletes; no re-planning). Throws on failure. */
   apply(changes: readonly C[]): Promise<void>;
+  /**
+   * Optional, called once when the run starts, before any dependency settled:
+   * prepare what reads nothing and changes nothing (open a connection). Must not
+   * throw; a failure shows up in observe instead.
+   */
+  warmUp?(): void;
+  /** Optional, called once when the run ends (release what warmUp/observe/apply opened). Must not throw. */
+  close?(): Promise<void>;
 }
 
 export type ComponentStatus = 'unchanged' | 'changed' | 'planned' | 'failed' | 'skipped';
@@ -89,6 +97,16 @@ export async function runComponents(
   opts: { planOnly?: boolean; listener?: RunListener } = {},
 ): Promise<ComponentReport[]> {
   const ordered = orderComponents(components);
+  for (const c of ordered) c.warmUp?.();
+  try {
+    return await runOrdered(ordered, opts);
+  } finally {
+    await Promise.all(ordered.map((c) => c.close?.().catch(() => undefined)));
+  }
+}
+
+/** {@link runComponents} on components already in dependency order. */
+async function runOrdered(ordered: readonly AnyComponent[], opts: { planOnly?: boolean; listener?: RunListener }): Promise<ComponentReport[]> {
   const reports = new Map<string, ComponentReport>();
   const settled = new Map(ordered.map((c) => [c.name, deferred()]));
   let applies = 0; // bumped after every apply: an observation older than that is stale
