@@ -50,6 +50,7 @@ import { siteAddr } from '../src/lab/world.js';
 import { labIfnames } from '../src/lab/lab-config.js';
 import { cliTimings, median, r3 } from './lib/cli-timing.js';
 import { ttfb } from './lib/ttfb.js';
+import { withClientVariant, withMux } from './lib/engine-variant.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -57,6 +58,7 @@ const { values: opt } = parseArgs({
     seconds: { type: 'string', default: '5' },
     reps: { type: 'string', default: '3' },
     'ttfb-requests': { type: 'string', default: '100' },
+    variants: { type: 'boolean', default: true },
     'cli-reps': { type: 'string', default: '3' },
   },
 });
@@ -288,6 +290,17 @@ try {
   // Time to first byte of small requests: through the chain (client) and direct from the VPS.
   out.ttfb = await ttfb({ chain: lab.world.client, direct_from_vps: lab.world.vps }, lab.world.webUrl, Number(opt['ttfb-requests']));
   log(`ttfb medians: ${JSON.stringify((out.ttfb as any).median_ms)}`);
+  if (opt.variants) {
+    // One thing changed at a time (engine settings): CT101's v2ray with mux on its VLESS outbound
+    // (one TLS connection to the VPS carries many flows). TTFB and the chain's throughput again;
+    // privroute's own config is restored by `privroute init` afterwards.
+    out.variant_ct101_mux = await withClientVariant(lab, withMux(8), async () => {
+      const t = await ttfb({ chain: lab!.world.client, direct_from_vps: lab!.world.vps }, lab!.world.webUrl, Number(opt['ttfb-requests']));
+      await pass('variant_ct101_mux', ['chain']);
+      return { note: 'CT101 v2ray with mux {enabled, concurrency 8} on the VLESS outbound (bench-made variant)', ttfb: t, throughput_mbit_s: { up: med('variant_ct101_mux', 'chain', 'up'), down: med('variant_ct101_mux', 'chain', 'down') } };
+    });
+    log(`mux variant: ${JSON.stringify(out.variant_ct101_mux)}`);
+  }
   // CPU cost per Gbit moved (core-seconds), from the per-process samples: less sensitive to
   // background load than Mbit/s, since a CPU-bound path's rate is what its CPU share allows.
   // `node_side` counts only what runs on a real node (gateway + WARP wireguard-go, CT101's
