@@ -18,6 +18,7 @@ import { gatewayNetComponent, gatewayPeersComponent } from '../tunnel/components
 import { applyGateway, gatewayDesired, type GatewayChange, type GatewayObserved } from '../tunnel/gateway.js';
 import type { ApplianceContext } from './context.js';
 import { nodeHasKernelWireguard } from './engines.js';
+import { wireguardLinkAddArgv } from '../net/links.js';
 
 type GwChange = Change & { start: boolean; change?: GatewayChange };
 
@@ -43,7 +44,7 @@ export function gatewayComponents(ctx: ApplianceContext): AnyComponent[] {
       // open (this call would never return); without, its stdio is /dev/null.
       // Kernel WireGuard where the node has it (a Proxmox kernel does): the device is created
       // inside the container's own namespace. wireguard-go otherwise.
-      if (ctx.runtime.kind === 'pct' && (await nodeHasKernelWireguard(ctx))) await ct.run(['ip', 'link', 'add', 'dev', d.iface, 'type', 'wireguard']);
+      if (ctx.runtime.kind === 'pct' && (await nodeHasKernelWireguard(ctx))) await ct.run(wireguardLinkAddArgv(d.iface));
       else await ct.run(['wireguard-go', d.iface]);
       await untilReachable(() => backend.get(), `wireguard-go ${d.iface} in CT ${r.wireguard.container_id}`);
       // The plan saw the interface as bare: its address, MTU and up follow, exactly as planned.

@@ -28,13 +28,7 @@ export interface Component<O = unknown, C extends Change = Change> {
   plan(observed: O): readonly C[];
   /** Apply exactly `changes` (adds before deletes; no re-planning). Throws on failure. */
   apply(changes: readonly C[]): Promise<void>;
-  /**
-   * Optional, called once when the run starts, before any dependency settled:
-   * prepare what reads nothing and changes nothing (open a connection). Must not
-   * throw; a failure shows up in observe instead.
-   */
-  warmUp?(): void;
-  /** Optional, called once when the run ends (release what warmUp/observe/apply opened). Must not throw. */
+  /** Optional, called once when the run ends, whatever happened (release what observe/apply opened, e.g. a connection). */
   close?(): Promise<void>;
 }
 
@@ -97,7 +91,6 @@ export async function runComponents(
   opts: { planOnly?: boolean; listener?: RunListener } = {},
 ): Promise<ComponentReport[]> {
   const ordered = orderComponents(components);
-  for (const c of ordered) c.warmUp?.();
   try {
     return await runOrdered(ordered, opts);
   } finally {

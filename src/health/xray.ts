@@ -6,15 +6,19 @@
  */
 import type { ProtectionFacts } from '../flows/protections.js';
 import type { ApplianceContext } from '../appliance/context.js';
-import { xrayContext } from '../appliance/xray.js';
+import { mgmtPathFor, xrayContext } from '../appliance/xray.js';
 import { clientDesiredFromConfig, clientServiceSpec, detectEngine, detectServiceManager, loadMaterial, vpsDesiredFromConfig, vpsServiceSpec, xrayHealth } from '../xray/index.js';
+import { describeMgmtPath } from '../xray/index.js';
 import { hopFrom, type HopHealth } from './types.js';
 
 /** Probe the XRay hop (read-only). Throws only if the hop cannot be probed at all. */
 export async function xrayHopHealth(ctx: ApplianceContext): Promise<{ hop: HopHealth; facts: ProtectionFacts }> {
   const material = loadMaterial(ctx.store);
   if (!material) return { hop: hopFrom('xray', [{ name: 'xray.identity', ok: false, detail: 'no XRay identity in the store (run privroute init)' }], ''), facts: {} };
-  const x = xrayContext(ctx);
+  // The daemon probes the VPS every interval: through the chain once it is up (issue 11.16).
+  const path = await mgmtPathFor(ctx);
+  const mgmt = { name: 'xray.mgmt_ssh', ok: path.kind === 'chain', detail: describeMgmtPath(path) };
+  const x = xrayContext(ctx, path);
   try {
     const clientEngine = await detectEngine(x.container);
     const clientService = x.clientService ?? (await detectServiceManager(x.container));
@@ -23,6 +27,7 @@ export async function xrayHopHealth(ctx: ApplianceContext): Promise<{ hop: HopHe
     const vpsEngine = await detectEngine(x.vps, vd.install === 'upload' ? vd.layout.uploadBinary : vd.engineBinary);
     const facts: ProtectionFacts = { clientEngine, serverEngine: vpsEngine };
     const engineChecks: HopHealth['checks'] = [
+      mgmt,
       { name: 'xray.client_engine', ok: clientEngine !== null, detail: clientEngine ? `${clientEngine.kind} ${clientEngine.version} in CT${ctx.config.plugins.privacy_router.xray.container_id}` : 'no proxy engine in the XRay container' },
       { name: 'xray.vps_engine', ok: vpsEngine !== null, detail: vpsEngine ? `${vpsEngine.kind} ${vpsEngine.version} on the VPS` : 'no proxy engine on the VPS' },
     ];

@@ -7,6 +7,7 @@
  * sshd needs `/run/sshd` (its privilege-separation dir, compiled in); it is
  * created if missing and left in place, as the openssh-server package does.
  */
+import { tcpRelayArgv } from '../host/relay.js';
 import { mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { spawnArgv } from '../host/local.js';
@@ -67,15 +68,8 @@ export async function fingerprintOfFile(pubFile: string): Promise<string> {
  * This lets a process in another namespace (a test runner) talk to sshd without
  * any interface in the root namespace. Connect errors go to stderr, exit 1.
  */
-export function netnsProxyCommand(ns: string): string[] {
-  const relay = [
-    "const net=require('net');const [h,p]=process.argv.slice(1);",
-    'const s=net.connect({host:h,port:Number(p)});',
-    "s.on('connect',()=>{process.stdin.pipe(s);s.pipe(process.stdout);});",
-    "s.on('error',(e)=>{process.stderr.write('relay: connect to '+h+' port '+p+': '+e.message+'\\n');process.exit(1);});",
-    "s.on('close',()=>process.exit(0));process.stdin.on('end',()=>s.end());",
-  ].join('');
-  return ['ip', 'netns', 'exec', ns, process.execPath, '-e', relay, '%h', '%p'];
+export function netnsProxyCommand(ns: string): readonly string[] {
+  return tcpRelayArgv(['ip', 'netns', 'exec', ns]);
 }
 
 /** Start sshd in `o.ns`; resolves once it listens. */

@@ -39,8 +39,8 @@ export async function handshakeHealth(wg: WgControl, o: { maxAgeSec?: number; no
   const dev = await wg.get();
   const peer = dev.peers[0];
   if (!peer) return { name: 'warp.handshake', ok: false, ageSec: null, detail: 'the tunnel has no WARP peer' };
-  if (!peer.lastHandshakeSec) return { name: 'warp.handshake', ok: false, ageSec: null, detail: 'no handshake with the WARP peer yet' };
-  const age = Math.max(0, Math.round((o.nowSec ?? Date.now() / 1000) - peer.lastHandshakeSec));
+  if (!peer.lastHandshake) return { name: 'warp.handshake', ok: false, ageSec: null, detail: 'no handshake with the WARP peer yet' };
+  const age = Math.max(0, Math.round((o.nowSec ?? Date.now() / 1000) - peer.lastHandshake.getTime() / 1000));
   return { name: 'warp.handshake', ok: age <= max, ageSec: age, detail: age <= max ? `last handshake ${age} s ago` : `last handshake ${age} s ago (stale: more than ${max} s)` };
 }
 

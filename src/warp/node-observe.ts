@@ -7,14 +7,15 @@ import type { HostExec } from '../host/exec.js';
 import type { LinkState } from '../net/links.js';
 import { observeNet, type NetObserved } from '../net/reconcile.js';
 import { warpGuardNet, warpPathNet, type WarpNodeSpec } from './node-spec.js';
-import type { UapiDevice, UapiSet } from './uapi.js';
+import type { Device } from '../tunnel/device/model.js';
+import type { UserspaceBackend } from '../tunnel/device/uapi-backend.js';
 
-/** The WireGuard control of one interface (UapiClient, or a fake in unit tests). */
-export interface WgControl {
-  get(): Promise<UapiDevice>;
-  set(op: UapiSet): Promise<void>;
-  alive(): Promise<boolean>;
-}
+/**
+ * The WireGuard control of the tunnel: the one device model's userspace backend
+ * (src/tunnel/device: `get` as a {@link Device}, one atomic `set` request, `alive`),
+ * or a fake in unit tests.
+ */
+export type WgControl = Pick<UserspaceBackend, 'get' | 'set' | 'alive'>;
 
 /** What was found on the node. `uapi` holds the private key: never log this object. */
 export interface WarpNodeObserved {
@@ -25,7 +26,7 @@ export interface WarpNodeObserved {
   /** warp0 and the tunnel as seen (null: missing). */
   warpIf: LinkState | null;
   tunnel: LinkState | null;
-  uapi: UapiDevice | null;
+  uapi: Device | null;
   /** The peer endpoint as an `ip:port` the UAPI accepts. */
   endpoint: string;
 }

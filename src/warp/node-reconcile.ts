@@ -34,7 +34,7 @@ export function uapiConverged(spec: WarpNodeSpec, o: WarpNodeObserved, privateKe
     p.endpoint === o.endpoint &&
     p.allowedIps.length === want.size &&
     p.allowedIps.every((a) => want.has(a)) &&
-    p.persistentKeepalive === spec.model.peer.persistentKeepalive
+    (p.persistentKeepalive ?? 0) === spec.model.peer.persistentKeepalive
   );
 }
 

@@ -77,7 +77,7 @@ export async function applyWarpChanges(d: WarpNodeDeps, changes: readonly WarpNo
         await d.wg.set({
           privateKey: d.privateKey,
           replacePeers: true,
-          peers: [{ publicKey: c.peer, endpoint: c.endpoint, allowedIps: d.spec.model.peer.allowedIps, persistentKeepalive: d.spec.model.peer.persistentKeepalive }],
+          peers: [{ kind: 'upsert', peer: { publicKey: c.peer, endpoint: c.endpoint, allowedIps: d.spec.model.peer.allowedIps, persistentKeepalive: d.spec.model.peer.persistentKeepalive } }],
         });
       }
     } catch (e) {

@@ -25,7 +25,7 @@ import { readLicense, readWgcfProfile } from './files.js';
 import { tunnelModelFromDevice, tunnelModelFromProfile, type ReservedBytes, type WarpTunnelModel } from './profile.js';
 import { rotateWarp, type RotateWarpResult } from './rotate.js';
 import type { WarpAccountRecord } from './types.js';
-import { UapiClient, WG_SOCKET_DIR } from './uapi.js';
+import { UAPI_SOCKET_DIR, UserspaceBackend } from '../tunnel/device/uapi-backend.js';
 
 const W = 'plugins.privacy_router.warp';
 
@@ -40,7 +40,7 @@ export interface WarpContext {
   exec?: HostExec;
   /** wireguard-go socket dir; default /var/run/wireguard. */
   wgSocketDir?: string;
-  /** The tunnel's WireGuard control; default a UapiClient for warp.tunnel_interface (tests inject a fake). */
+  /** The tunnel's WireGuard control; default the userspace backend for warp.tunnel_interface (tests inject a fake). */
   wg?: WgControl;
   /** Transport overrides (tests: sleep, baseDelayMs). */
   http?: Partial<WarpHttpOptions>;
@@ -55,7 +55,7 @@ export function warpApi(ctx: WarpContext): WarpApi {
 /** The tunnel's UAPI control. */
 export function warpWg(ctx: WarpContext): WgControl {
   if (ctx.wg) return ctx.wg;
-  return new UapiClient(ctx.config.plugins.privacy_router.warp.tunnel_interface, ctx.wgSocketDir ?? WG_SOCKET_DIR);
+  return UserspaceBackend.forInterface(ctx.config.plugins.privacy_router.warp.tunnel_interface, ctx.wgSocketDir ?? UAPI_SOCKET_DIR);
 }
 
 /** The WARP+ license (see files.ts: mode and shape checked). Re-exported for callers of this module. */

@@ -20,7 +20,7 @@ import { applyClientNet, observeClientNet, planClientNet, type ClientNetDesired,
 import { ensureEngineConfig, ensureFile, readText } from './vps/files.js';
 import { waitListening } from './vps/observe.js';
 import { Steps } from './vps/step.js';
-import { loadedIsStale, loadedStamp, recordLoaded } from './service/loaded.js';
+import { loadedIsStale, loadedStamp, restartIfStale } from './service/loaded.js';
 
 /** Paths in the container. `root` prefixes them (lab namespaces share this filesystem). */
 export interface ClientLayout {
@@ -175,13 +175,10 @@ export async function applyClient(exec: HostExec, d: ClientDesired, opts: { list
   const before = await mgr.status(exec, spec);
   // Also restart when the running engine did not load these files (an earlier run died before its restart).
   const stamp = clientLoadedStamp(d, config);
-  const stale = await steps.run('run', () => loadedIsStale(exec, d.layout.configPath, stamp));
-  const restart = files || unit || !before.active || stale;
-  if (restart) {
-    await steps.run('run', () => mgr.restart(exec, spec));
-    await steps.run('run', () => recordLoaded(exec, d.layout.configPath, stamp));
-  }
-  steps.note('run', restart ? 'changed' : 'unchanged', restart ? `restarted ${spec.name}` : `${spec.name} active`);
+  const run = await restartIfStale((fn) => steps.run('run', fn), {
+    exec, configPath: d.layout.configPath, stamp, changed: files || unit, active: before.active, restart: () => mgr.restart(exec, spec),
+  });
+  steps.note('run', run.restarted ? 'changed' : 'unchanged', run.restarted ? `restarted ${spec.name}` : `${spec.name} active`);
 
   await steps.run('listen', () =>
     waitListening(exec, d.socksPort, () => mgr.status(exec, spec), {

@@ -32,7 +32,7 @@ import { cryptoRandom, newShortId, newUser } from './secrets.js';
 import { recordLoaded } from './service/loaded.js';
 import { serviceManager } from './service/process.js';
 import { detectServiceManager } from './service/detect.js';
-import { containerExecFromConfig, vpsExecFromConfig } from './connect.js';
+import { containerExecFromConfig, vpsExecOverMgmtPath } from './connect.js';
 import { finishRotation, requireMaterial, saveMaterial, startRotation } from './state.js';
 import type { EngineInfo, RotationReport, XrayMaterial } from './types.js';
 import { vpsDesiredFromConfig } from './vps/desired.js';
@@ -66,7 +66,8 @@ export interface RotateCliContext {
  * the report (no secrets in it).
  */
 export async function runRotateXray(cli: RotateCliContext): Promise<void> {
-  const vps = vpsExecFromConfig(cli.config);
+  const { vps, path, describe } = await vpsExecOverMgmtPath(cli.config);
+  cli.logger.info({ path: path.kind }, describe);
   try {
     const pr = cli.config.plugins.privacy_router;
     const r = await rotateXray({

@@ -66,6 +66,18 @@ t('the chain works: web sees the VPS, the VPS sees the WARP edge, DNS goes throu
   tt.regex(plan.stdout, /nothing to change/);
 });
 
+t('management SSH leaves through the chain once it is up: the VPS sshd sees only the WARP edge (issue 11.16)', async (tt) => {
+  const sshdLog = path.join(lab.scope.dir, 'sshd-vps-sshd.log');
+  const mark = readFileSync(sshdLog, 'utf8').length;
+  await lab.privroute(['init']); // observes the VPS over SSH
+  const st = await lab.privroute(['status', '--json'], { okCodes: [0, 1] }); // the health probes reach the VPS too
+  const froms = [...readFileSync(sshdLog, 'utf8').slice(mark).matchAll(/Connection from (\S+) port \d+/g)].map((m) => m[1]);
+  tt.true(froms.length >= 2, `sshd connections after init: ${froms.join(', ')}`);
+  tt.deepEqual([...new Set(froms)], [EDGE.v4], 'every management connection arrives from the WARP edge, none from the node');
+  const mgmt = (JSON.parse(st.stdout) as { hops: { checks: { name: string; ok: boolean; detail: string }[] }[] }).hops.flatMap((h) => h.checks).find((c) => c.name === 'xray.mgmt_ssh');
+  tt.true(mgmt?.ok, mgmt?.detail);
+});
+
 t('a 2 MiB download passes whole (full-size packets are not black-holed on any hop)', async (tt) => {
   // The web root is the lab dir: full-MTU segments must cross every hop towards the client.
   writeFileSync(path.join(lab.scope.dir, 'big.bin'), randomBytes(2 * 1024 * 1024));

@@ -34,7 +34,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { makeCertificate, parseMainArgs } from './warp-api-support.js';
 export { makeCertificate, parseMainArgs };
-import { UapiClient } from '../../warp/uapi.js';
+import { UserspaceBackend } from '../../tunnel/device/uapi-backend.js';
 import { isKey } from '../../warp/keys.js';
 
 /** Where device peers are applied (the edge's wireguard-go). */
@@ -45,10 +45,10 @@ export interface EdgePeerSink {
 
 /** An {@link EdgePeerSink} that talks UAPI to the edge's wireguard-go interface. */
 export function uapiEdgeSink(iface: string, socketDir?: string): EdgePeerSink {
-  const c = new UapiClient(iface, socketDir);
+  const c = UserspaceBackend.forInterface(iface, socketDir);
   return {
-    setPeer: (publicKey, allowedIps) => c.set({ peers: [{ publicKey, allowedIps }] }),
-    removePeer: (publicKey) => c.set({ peers: [{ publicKey, allowedIps: [], remove: true }] }),
+    setPeer: (publicKey, allowedIps) => c.setPeer({ publicKey, allowedIps }),
+    removePeer: (publicKey) => c.removePeer(publicKey),
   };
 }
 

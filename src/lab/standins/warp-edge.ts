@@ -18,7 +18,7 @@ import type { Scope } from '../harness/scope.js';
 import { startProcess, waitFor, waitGone, type Proc } from '../harness/process.js';
 import { NetnsExec } from '../../host/netns.js';
 import { generateKeyPair, type WgKeyPair } from '../../warp/keys.js';
-import { UapiClient } from '../../warp/uapi.js';
+import { UserspaceBackend } from '../../tunnel/device/uapi-backend.js';
 
 /** Options of {@link startWarpEdge}. */
 export interface WarpEdgeOptions {
@@ -41,7 +41,7 @@ export interface WarpEdge {
   readonly publicKey: string;
   readonly keys: WgKeyPair;
   readonly iface: string;
-  readonly uapi: UapiClient;
+  readonly uapi: UserspaceBackend;
   proc: Proc;
   /** Kill wireguard-go (SIGKILL): the edge vanishes, as an outage would. */
   kill(): Promise<void>;
@@ -53,7 +53,7 @@ export interface WarpEdge {
 export async function startWarpEdge(scope: Scope, o: WarpEdgeOptions): Promise<WarpEdge> {
   const keys = o.keys ?? generateKeyPair();
   const ns = new NetnsExec(o.ns);
-  const uapi = new UapiClient(o.iface);
+  const uapi = UserspaceBackend.forInterface(o.iface);
   let n = 0;
   const launch = async (): Promise<Proc> => {
     const proc = await startProcess(scope, { name: `${o.iface}-wg${n++}`, ns: o.ns, argv: ['wireguard-go', '-f', o.iface] });

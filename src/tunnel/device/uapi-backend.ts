@@ -103,4 +103,12 @@ export class UserspaceBackend implements WgBackend {
   setListenPort(port: number): Promise<void> {
     return this.set({ listenPort: port });
   }
+
+  /** True if the control socket answers a `get` (wireguard-go is running). */
+  alive(): Promise<boolean> {
+    return this.get().then(
+      () => true,
+      () => false,
+    );
+  }
 }

@@ -13,6 +13,7 @@
  * two lookups; the VPS egress firewall (engine user may not reach private
  * ranges) closes that.
  */
+import { EGRESS_MARK } from '../vps/egress-mark.js';
 import type { EngineInfo, XrayMaterial, XrayProfile } from '../types.js';
 import { hostCidr, realityTargetKey, statsAndApi, TAGS, type Json, type JsonObject } from './common.js';
 
@@ -101,7 +102,10 @@ export function renderServer(i: ServerRenderInput): JsonObject {
       api.inbound,
     ],
     outbounds: [
-      { tag: TAGS.direct, protocol: 'freedom', settings: {} },
+      // Every connection the engine opens for a client carries EGRESS_MARK: the VPS's
+      // egress firewall (src/xray/vps/firewall.ts) rejects marked connections to
+      // loopback, private and link-local ranges, whatever name resolved to them.
+      { tag: TAGS.direct, protocol: 'freedom', settings: {}, streamSettings: { sockopt: { mark: EGRESS_MARK } } },
       { tag: TAGS.block, protocol: 'blackhole', settings: {} },
     ],
     routing: {

@@ -33,3 +33,29 @@ export async function loadedIsStale(exec: HostExec, configPath: string, stamp: s
 export async function recordLoaded(exec: HostExec, configPath: string, stamp: string): Promise<void> {
   await exec.writeFile(stampPath(configPath), stamp, 0o600);
 }
+
+/** What {@link restartIfStale} decided. */
+export interface RunDecision {
+  restarted: boolean;
+  /** The engine ran but had not loaded the desired files (an earlier run died before its restart). */
+  staleOnly: boolean;
+}
+
+/**
+ * The `run` step shared by both ends of the hop: (re)start the engine when this
+ * run changed its files or unit, when it is not running, or when what it loaded
+ * is not `stamp`; then record the stamp. Each remote call runs through `step`
+ * (the caller's step wrapper, which names host and step in errors).
+ */
+export async function restartIfStale(
+  step: <T>(fn: () => Promise<T>) => Promise<T>,
+  o: { exec: HostExec; configPath: string; stamp: string; changed: boolean; active: boolean; restart: () => Promise<void> },
+): Promise<RunDecision> {
+  const stale = await step(() => loadedIsStale(o.exec, o.configPath, o.stamp));
+  const restarted = o.changed || !o.active || stale;
+  if (restarted) {
+    await step(o.restart);
+    await step(() => recordLoaded(o.exec, o.configPath, o.stamp));
+  }
+  return { restarted, staleOnly: stale && !o.changed && o.active };
+}

@@ -5,7 +5,10 @@
  * known to be free (or ours), and no config is written before the engine is
  * known to enforce the profile.
  *
- * Steps: detect, port, engine, capability, files, service, firewall, run, listen.
+ * Steps: detect, port, engine, capability, files, service, firewall, egress, run, listen.
+ * `egress` confines the engine's client-driven connections (marked by its
+ * freedom outbound) away from loopback, private and link-local ranges before the
+ * engine (re)starts with a config that marks them.
  */
 import { dirname } from 'node:path';
 import { PreconditionError } from '../../core/errors.js';
@@ -18,12 +21,12 @@ import { serviceManager } from '../service/process.js';
 import type { ServiceManagerKind, ServiceSpec, ServiceStatus } from '../service/types.js';
 import type { EngineInfo, StepReport, XrayMaterial, XrayProfile } from '../types.js';
 import { ensureEngineConfig, ensureFile } from './files.js';
-import { ensureFirewall } from './firewall.js';
+import { ensureEgress, ensureFirewall } from './firewall.js';
 import { ensureEngine } from './install.js';
 import type { VpsLayout } from './layout.js';
 import { listenersOn, observeFacts, waitListening, type HostFacts } from './observe.js';
 import { Steps } from './step.js';
-import { loadedIsStale, loadedStamp, recordLoaded } from '../service/loaded.js';
+import { loadedStamp, restartIfStale } from '../service/loaded.js';
 
 /** Everything provisioning needs, resolved from config + state by the caller. */
 export interface VpsDesired {
@@ -149,15 +152,15 @@ export async function provisionVps(exec: HostExec, d: VpsDesired, opts: Provisio
   const fw = await steps.run('firewall', () => ensureFirewall(exec, d.firewall, d.port));
   steps.note('firewall', d.firewall === 'none' ? 'skipped' : fw ? 'changed' : 'unchanged', fw ?? d.firewall);
 
+  const eg = await steps.run('egress', () => ensureEgress(exec, d.upstreamDns));
+  steps.note('egress', eg ? 'changed' : 'unchanged', eg ?? 'engine connections confined (no loopback, private, link-local)');
+
   // Also restart when the running engine did not load these files (an earlier run died before its restart).
   const stamp = vpsLoadedStamp(d, config);
-  const stale = await steps.run('run', () => loadedIsStale(exec, d.layout.configPath, stamp));
-  const restart = filesChanged || unitChanged || !before.active || stale;
-  if (restart) {
-    await steps.run('run', () => mgr.restart(exec, spec));
-    await steps.run('run', () => recordLoaded(exec, d.layout.configPath, stamp));
-  }
-  steps.note('run', restart ? 'changed' : 'unchanged', restart ? `restarted ${spec.name}${stale && !filesChanged && !unitChanged && before.active ? ' (it had not loaded the current config)' : ''}` : `${spec.name} active`);
+  const run = await restartIfStale((fn) => steps.run('run', fn), {
+    exec, configPath: d.layout.configPath, stamp, changed: filesChanged || unitChanged, active: before.active, restart: () => mgr.restart(exec, spec),
+  });
+  steps.note('run', run.restarted ? 'changed' : 'unchanged', run.restarted ? `restarted ${spec.name}${run.staleOnly ? ' (it had not loaded the current config)' : ''}` : `${spec.name} active`);
 
   await steps.run('listen', () =>
     waitListening(exec, d.port, () => mgr.status(exec, spec), {

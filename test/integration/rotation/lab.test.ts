@@ -188,6 +188,7 @@ t(`kill -9 of rotate mac at spread-out points (${KILL_RUNS} runs): the next init
     tt.true(s.hops.find((h) => h.hop === 'flows')!.ok, `run ${i}: flows installed as compiled for the MACs in force`);
     const proof = await proveChain(lab.world, { dnsServer: '10.13.13.1' });
     tt.true(proof.ok, `run ${i} (after step ${step}): chain proven ${JSON.stringify(proof)}`);
+    process.stderr.write(`[kill run ${i + 1}/${KILL_RUNS}] killed ${delay} ms in, after step ${step}: consistent=${bad.length === 0} chain=${proof.ok}\n`);
   }
   tt.log(`kill points by last step reached: ${JSON.stringify(Object.fromEntries(lastSteps))}; init finished/rolled back ${recovered} interrupted rotation(s)`);
   // The test must have exercised recovery, or it proves nothing about it.

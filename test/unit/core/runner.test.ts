@@ -131,3 +131,21 @@ test('an observation taken while an earlier component applied is discarded and t
   t.deepEqual(planned.map((r) => r.status), ['planned', 'unchanged']);
   t.is(q.observes(), 1);
 });
+
+test('close() of every component runs once at the end, also after a failure', async (t) => {
+  const closed: string[] = [];
+  const mk = (name: string, fail: boolean, dependsOn?: string[]): Component<null, Change> => ({
+    name,
+    dependsOn,
+    observe: async () => {
+      if (fail) throw new Error(`${name} broke`);
+      return null;
+    },
+    plan: () => [],
+    apply: async () => {},
+    close: async () => void closed.push(name),
+  });
+  const reports = await runComponents([mk('a', true), mk('b', false, ['a']), mk('c', false)]);
+  t.deepEqual(reports.map((r) => r.status), ['failed', 'skipped', 'unchanged']);
+  t.deepEqual(closed.sort(), ['a', 'b', 'c']);
+});

@@ -6,27 +6,29 @@
  */
 import type { FakeHostExec } from '../../../src/host/fake.js';
 import type { WgControl } from '../../../src/warp/node-observe.js';
-import type { UapiDevice, UapiSet } from '../../../src/warp/uapi.js';
+import type { Device } from '../../../src/tunnel/device/model.js';
+import type { SetRequest } from '../../../src/tunnel/device/uapi.js';
 import { emptyNetState, fakeNet, type NetState } from '../../helpers/fake-net.js';
 
 export type NodeState = NetState;
 
 export class FakeWg implements WgControl {
-  dev: UapiDevice | null = null;
-  sets: UapiSet[] = [];
+  dev: Device | null = null;
+  sets: SetRequest[] = [];
   async alive(): Promise<boolean> { return this.dev !== null; }
-  async get(): Promise<UapiDevice> {
+  async get(): Promise<Device> {
     if (!this.dev) throw new Error('no socket');
     return structuredClone(this.dev);
   }
-  async set(op: UapiSet): Promise<void> {
+  async set(op: SetRequest): Promise<void> {
     if (!this.dev) throw new Error('no socket');
     this.sets.push(op);
     if (op.privateKey) this.dev.privateKey = op.privateKey;
     if (op.replacePeers) this.dev.peers = [];
     for (const p of op.peers ?? []) {
-      this.dev.peers = this.dev.peers.filter((x) => x.publicKey !== p.publicKey);
-      if (!p.remove) this.dev.peers.push({ publicKey: p.publicKey, endpoint: p.endpoint, allowedIps: [...p.allowedIps], lastHandshakeSec: 0, rxBytes: 0, txBytes: 0, persistentKeepalive: p.persistentKeepalive ?? 0 });
+      const key = p.kind === 'remove' ? p.publicKey : p.peer.publicKey;
+      this.dev.peers = this.dev.peers.filter((x) => x.publicKey !== key);
+      if (p.kind === 'upsert') this.dev.peers.push({ ...p.peer, allowedIps: [...p.peer.allowedIps], lastHandshake: null, rxBytes: 0, txBytes: 0, persistentKeepalive: p.peer.persistentKeepalive ?? 0 });
     }
   }
 }
@@ -47,7 +49,7 @@ export function fakeNode(opts: { warpIf?: string | null } = {}): { exec: FakeHos
     .on(['wireguard-go', '--version'], () => 'wireguard-go v0.0.20220316\n', any)
     .on(['wireguard-go', /.+/], ({ captures: [n] }) => {
       state.links.set(n!, { up: false, mtu: 1420, addrs: [] });
-      wg.dev = { peers: [] };
+      wg.dev = { privateKey: null, publicKey: null, listenPort: 0, peers: [] };
     }, any);
   return {
     exec,

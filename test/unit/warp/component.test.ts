@@ -100,7 +100,7 @@ test.serial('status: identity from the store, reserved bytes reported as not app
   t.is(activeAccount(ctx.store), undefined);
   await runComponents([warpComponent(ctx, [])]);
   n.exec.on(curl, () => 'ip=198.18.1.2\nwarp=on\n', { times: 'any' });
-  n.wg.dev!.peers[0]!.lastHandshakeSec = Math.floor(Date.now() / 1000) - 5;
+  n.wg.dev!.peers[0]!.lastHandshake = new Date(Date.now() - 5000);
   const st = await warpStatusFromConfig(ctx, 'http://t/cdn-cgi/trace');
   t.is(st.source, 'api');
   t.is(st.deviceId, activeAccount(ctx.store)!.deviceId);

@@ -7,7 +7,7 @@ import { FakeWg } from './_fake-node.js';
 function wgWith(lastHandshakeSec: number | null): FakeWg {
   const wg = new FakeWg();
   if (lastHandshakeSec !== null) {
-    wg.dev = { peers: [{ publicKey: generateKeyPair().publicKey, allowedIps: ['0.0.0.0/0'], lastHandshakeSec, rxBytes: 0, txBytes: 0, persistentKeepalive: 25 }] };
+    wg.dev = { privateKey: null, publicKey: null, listenPort: 0, peers: [{ publicKey: generateKeyPair().publicKey, allowedIps: ['0.0.0.0/0'], lastHandshake: lastHandshakeSec ? new Date(lastHandshakeSec * 1000) : null, rxBytes: 0, txBytes: 0, persistentKeepalive: 25 }] };
   }
   return wg;
 }

@@ -66,7 +66,8 @@ test('first apply converges the node; a second apply changes nothing', async (t)
   t.is(n.wg.sets.length, 1);
   t.is(n.wg.sets[0]!.privateKey, key);
   t.true(n.wg.sets[0]!.replacePeers);
-  t.is(n.wg.sets[0]!.peers![0]!.endpoint, '162.159.192.1:2408');
+  const op = n.wg.sets[0]!.peers![0]!;
+  t.is(op.kind === 'upsert' ? op.peer.endpoint : undefined, '162.159.192.1:2408');
 
   const runsBefore = n.exec.runs().length;
   t.deepEqual(await applyWarpNode(deps(n, key)), []);

@@ -23,13 +23,17 @@ test('first run provisions; the second run changes nothing and says so', async (
   const vps = fakeVps();
   const first = await provisionVps(vps, desired(), { sleep: noSleep });
   t.false(first.unchanged);
-  t.deepEqual(first.steps.filter((s) => s.outcome === 'changed').map((s) => s.step), ['vps:files', 'vps:firewall', 'vps:run']);
+  t.deepEqual(first.steps.filter((s) => s.outcome === 'changed').map((s) => s.step), ['vps:files', 'vps:firewall', 'vps:egress', 'vps:run']);
   const cfg = vps.files.get('/etc/privroute-xray/config.json')!;
   t.is(cfg.mode, 0o600);
   t.is(vps.files.get('/etc/privroute-xray/server.key')!.mode, 0o600);
   t.false(vps.files.has('/etc/privroute-xray/config.json.candidate'));
   t.deepEqual(bareChain(vps.state, 'PRIVROUTE-XRAY'), ['-p tcp -m tcp --dport 443 -j ACCEPT']);
   t.deepEqual(bareChain(vps.state, 'INPUT'), ['-j PRIVROUTE-XRAY']);
+  // The engine's marked connections are confined (issue 11.1), its DNS upstream allowed.
+  t.deepEqual(bareChain(vps.state, 'OUTPUT'), ['-m mark --mark 0x7072 -j PRIVROUTE-EGRESS']);
+  t.true(!!bareChain(vps.state, 'PRIVROUTE-EGRESS')?.includes('-d 127.0.0.0/8 -j REJECT --reject-with icmp-net-prohibited'));
+  t.true(!!bareChain(vps.state, 'PRIVROUTE-EGRESS')?.includes('-d 1.1.1.1 -p udp -m udp --dport 53 -j RETURN'));
   t.deepEqual(vps.state.service.argv, ['/usr/bin/v2ray', '-config', '/etc/privroute-xray/config.json']);
 
   const second = await provisionVps(vps, desired(), { sleep: noSleep });

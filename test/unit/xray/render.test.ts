@@ -1,3 +1,4 @@
+import { EGRESS_MARK } from '../../../src/xray/vps/egress-mark.js';
 import test from 'ava';
 import { renderClient, type ClientRenderInput } from '../../../src/xray/render/client.js';
 import { BLOCKED_NAMES, renderServer, type ServerRenderInput } from '../../../src/xray/render/server.js';
@@ -73,6 +74,15 @@ test('server blocks loopback destinations but keeps the chain resolver reachable
   const allow = rules.findIndex((r: any) => r.ip?.includes('127.0.0.53/32'));
   const block = rules.findIndex((r: any) => r.outboundTag === 'block' && r.ip);
   t.true(allow >= 0 && allow < block);
+});
+
+test('server: every outbound that opens connections carries the egress mark the VPS firewall confines', (t) => {
+  for (const [profile, engine] of [['vless-tls', V2RAY], ['vless-reality-vision', XRAY]] as const) {
+    const cfg = renderServer(serverInput({ profile, engine })) as any;
+    const opening = cfg.outbounds.filter((o: any) => o.protocol !== 'blackhole');
+    t.true(opening.length > 0);
+    for (const o of opening) t.is(o.streamSettings?.sockopt?.mark, EGRESS_MARK, `${profile}: ${o.tag}`);
+  }
 });
 
 test('server resolves names before the IP block (IPOnDemand) and blocks internal names before any resolution', (t) => {
