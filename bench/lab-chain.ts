@@ -296,8 +296,15 @@ try {
     // privroute's own config is restored by `privroute init` afterwards.
     out.variant_ct101_mux = await withClientVariant(lab, withMux(8), async () => {
       const t = await ttfb({ chain: lab!.world.client, direct_from_vps: lab!.world.vps }, lab!.world.webUrl, Number(opt['ttfb-requests']));
-      await pass('variant_ct101_mux', ['chain']);
-      return { note: 'CT101 v2ray with mux {enabled, concurrency 8} on the VLESS outbound (bench-made variant)', ttfb: t, throughput_mbit_s: { up: med('variant_ct101_mux', 'chain', 'up'), down: med('variant_ct101_mux', 'chain', 'down') } };
+      log(`mux variant ttfb medians: ${JSON.stringify(t.median_ms)}`);
+      const note = 'CT101 v2ray with mux {enabled, concurrency 8} on the VLESS outbound (bench-made variant)';
+      try {
+        await pass('variant_ct101_mux', ['chain']);
+      } catch (e) {
+        // A stalled direction is a result of the variant (seen once: iperf3 -R through mux timed out), not a bench failure.
+        return { note, ttfb: t, error: (e as Error).message.split('\n')[0], runs: passes.variant_ct101_mux };
+      }
+      return { note, ttfb: t, throughput_mbit_s: { up: med('variant_ct101_mux', 'chain', 'up'), down: med('variant_ct101_mux', 'chain', 'down') } };
     });
     log(`mux variant: ${JSON.stringify(out.variant_ct101_mux)}`);
   }
