@@ -38,6 +38,11 @@ if (j.ttfb) {
   const t = j.ttfb;
   rows.push([`TTFB, ${t.requests_per_path} small requests, median`, d(t.median_ms?.chain, ' ms'), `direct from the VPS ${d(t.median_ms?.direct_from_vps, ' ms')}`, `+${d(t.extra_over_direct_ms?.chain, ' ms')}`, '≤ direct + 4 ms', met(t.extra_over_direct_ms?.chain !== undefined && t.extra_over_direct_ms.chain !== null ? t.extra_over_direct_ms.chain <= 4 : undefined)]);
 }
+const mux = j.variant_ct101_mux;
+if (mux) {
+  const t = mux.ttfb?.median_ms ?? {};
+  rows.push(['Variant: mux on CT101\'s VLESS outbound — TTFB median; chain up / down', `${d(t.chain, ' ms')}; ${mux.throughput_mbit_s ? pair(mux.throughput_mbit_s, ' Mbit/s') : `failed: ${mux.error}`}`, `direct ${d(t.direct_from_vps, ' ms')}`, '—', '—', '—']);
+}
 if (v) rows.push([`VPS observe for \`plan\`: batched vs one SSH request per probe (${v.ssh_requests.batched} vs ${v.ssh_requests.per_probe} requests)`, d(v.median_s.batched, ' s'), `per probe ${d(v.median_s.per_probe, ' s')}`, `${d(v.speedup)}× faster`, '—', '—']);
 const caption =
   `Run ${j.date} (\`bench/lab-chain\`, ${d(j.iperf3?.reps)} reps × ${d(j.iperf3?.seconds)} s, medians), ` +
