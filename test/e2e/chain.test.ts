@@ -15,6 +15,7 @@ import { labIfnames } from '../../src/lab/lab-config.js';
 import { siteAddr } from '../../src/lab/world.js';
 import { isWireguardGoFor, pidsWhere, sleep, uniquePrefix } from '../../src/lab/harness/index.js';
 import { binarySkipReason, hasTun, rootSkipReason, skipUnless } from '../helpers/env.js';
+import { statusFromJson } from '../helpers/status-json.js';
 import { assertNoLeak, chainWitnesses, clientTraffic, proveChainEventually } from './witness.js';
 
 const skip = skipUnless(
@@ -74,7 +75,7 @@ t('management SSH leaves through the chain once it is up: the VPS sshd sees only
   const froms = [...readFileSync(sshdLog, 'utf8').slice(mark).matchAll(/Connection from (\S+) port \d+/g)].map((m) => m[1]);
   tt.true(froms.length >= 2, `sshd connections after init: ${froms.join(', ')}`);
   tt.deepEqual([...new Set(froms)], [EDGE.v4], 'every management connection arrives from the WARP edge, none from the node');
-  const mgmt = (JSON.parse(st.stdout) as { hops: { checks: { name: string; ok: boolean; detail: string }[] }[] }).hops.flatMap((h) => h.checks).find((c) => c.name === 'xray.mgmt_ssh');
+  const mgmt = statusFromJson(st.stdout).hops.flatMap((h) => h.checks).find((c) => c.name === 'xray.mgmt_ssh');
   tt.true(mgmt?.ok, mgmt?.detail);
 });
 

@@ -15,6 +15,7 @@
  * PRIVROUTE_DASHBOARD_SHOTS=<dir> also writes the screenshots there (docs/).
  */
 import test from 'ava';
+import { statusFromJson } from '../helpers/status-json.js';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -143,7 +144,7 @@ t('the gateway\'s wireguard-go killed: CT100 turns red within 10 s; "Run repair 
   tt.is(await nodeOk('ct100'), 'true');
   // Really repaired: the CLI's status agrees.
   const st = await lab.privroute(['status', '--json', '--warp-trace-url', TRACE], { okCodes: [0, 1] });
-  const doc = JSON.parse(st.stdout.slice(0, st.stdout.indexOf('\n}\n') + 2)) as { hops: { hop: string; ok: boolean; detail: string }[] };
+  const doc = statusFromJson(st.stdout);
   tt.true(doc.hops.find((h) => h.hop === 'gateway')!.ok, doc.hops.find((h) => h.hop === 'gateway')!.detail);
 });
 

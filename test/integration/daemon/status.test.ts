@@ -9,6 +9,7 @@
  * it gracefully.
  */
 import test from 'ava';
+import { statusFromJson } from '../../helpers/status-json.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { labDown, labNs, labUp, type Lab } from '../../../src/lab/lab.js';
@@ -42,10 +43,7 @@ test.after.always(async () => {
 });
 
 /** The status document: the first top-level JSON object on stdout (an error object may follow it on exit 1). */
-function statusOf(stdout: string): StatusReport {
-  const end = stdout.indexOf('\n}\n');
-  return JSON.parse(end >= 0 ? stdout.slice(0, end + 2) : stdout) as StatusReport;
-}
+const statusOf = statusFromJson;
 
 /** Kill wireguard-go for exactly this interface (argv match, our unique name). */
 function killWireguardGo(iface: string): number {

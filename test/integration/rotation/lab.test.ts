@@ -17,6 +17,7 @@
  *    up with the printed config works (real wireguard-go on both ends).
  */
 import test from 'ava';
+import { statusFromJson } from '../../helpers/status-json.js';
 import { labDown, labUp, type Lab } from '../../../src/lab/lab.js';
 import { proveChain } from '../../../src/lab/proof.js';
 import { siteAddr } from '../../../src/lab/world.js';
@@ -48,8 +49,7 @@ test.after.always(async () => {
 
 async function status(): Promise<StatusReport> {
   const r = await lab.privroute(['status', '--json', '--warp-trace-url', TRACE], { okCodes: [0, 1] });
-  const end = r.stdout.indexOf('\n}\n');
-  return JSON.parse(end >= 0 ? r.stdout.slice(0, end + 2) : r.stdout) as StatusReport;
+  return statusFromJson(r.stdout);
 }
 
 /** One request from the client through the whole chain; true on HTTP 200. */

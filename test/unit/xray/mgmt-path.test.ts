@@ -8,6 +8,8 @@ import { validateConfig } from '../../../src/config/index.js';
 import { FakeHostExec } from '../../../src/host/fake.js';
 import type { ContainerRuntime } from '../../../src/runtime/types.js';
 import { vpsExecFromConfig } from '../../../src/xray/connect.js';
+import { xrayPlanChanges } from '../../../src/appliance/xray.js';
+import type { XrayPlan } from '../../../src/xray/index.js';
 import { chooseMgmtPath, describeMgmtPath, observeMgmtPath, type MgmtPathObservation } from '../../../src/xray/mgmt-path.js';
 
 const config = validateConfig({ version: 1, plugins: { privacy_router: { vps: { xray_server: '198.51.100.7', ssh: { key_file: '/k' } } } } });
@@ -52,4 +54,13 @@ test('observe reads CT101\'s default route and the WARP tunnel link (read-only q
   const empty = new FakeHostExec().on(['ip', '-4', '-j', 'route', 'show', 'table', 'main'], () => ({ stdout: '[{"dst":"10.100.0.0/24","dev":"eth0"}]' }));
   t.is(chooseMgmtPath(await observeMgmtPath(cfg, node, fakeRuntime('running', empty))).kind, 'direct');
   t.deepEqual(await observeMgmtPath(cfg, new FakeHostExec(), fakeRuntime('stopped', new FakeHostExec())), { ct101: 'stopped', ct101DefaultRoute: false, warpTunnelUp: false, netnsPath: null });
+});
+
+test('plan says which path the first provisioning takes (before the VPS steps), and nothing when the VPS is converged', (t) => {
+  const plan = (changed: boolean) => ({ vps: { steps: [{ step: 'vps:engine', target: 'ssh:root@vps:22', outcome: changed ? 'changed' : 'unchanged', detail: 'install v2ray' }] }, client: null }) as unknown as XrayPlan;
+  const first = xrayPlanChanges(plan(true), chooseMgmtPath({ ...up, ct101: 'missing', netnsPath: null })).map((c) => c.describe);
+  t.regex(first[0]!, /^vps management SSH: direct from the node \(CT101 is missing\); later runs go through the chain$/);
+  t.regex(first[1]!, /^vps vps:engine: install v2ray$/);
+  const later = xrayPlanChanges(plan(false), chooseMgmtPath(up)).map((c) => c.describe);
+  t.false(later.some((d) => d.includes('management SSH')));
 });
