@@ -32,7 +32,8 @@
  * its ovs-vswitchd) and the machine's total, and reports % of one core per process, the
  * rest of the machine, and core-seconds per Gbit moved (all lab processes / node side only).
  *
- * usage (root): node --import tsx bench/lab-chain.ts [--prefix lb1234] [--seconds 5] [--reps 1] [--cli-reps 3]
+ * usage (root, from the build): npm run build && node dist/bench/lab-chain.js [--prefix lb1234] [--seconds 5] [--reps 3] [--cli-reps 3] [--ttfb-requests 100] > bench/results/<date>-lab-chain.json
+ * then: node scripts/bench-readme.mjs bench/results/<date>-lab-chain.json (rewrites the README's table).
  * Prints ONE JSON object on stdout (progress on stderr). Targets: chain/one-hop ≥ 0.5,
  * no-op init ≤ 2 s. The lab is always torn down (labDown in finally).
  */
@@ -42,19 +43,22 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { NetnsExec } from '../src/host/netns.js';
-import { spawnArgv } from '../src/host/local.js';
 import { labDown, labUp, type Lab } from '../src/lab/lab.js';
 import { proveChain } from '../src/lab/proof.js';
 import { createNetns, Scope, startOvs, startProcess, uniquePrefix, waitFor } from '../src/lab/harness/index.js';
-import { cliArgv } from '../src/lab/self.js';
 import { siteAddr } from '../src/lab/world.js';
 import { labIfnames } from '../src/lab/lab-config.js';
+import { cliTimings, median, r3 } from './lib/cli-timing.js';
+import { ttfb } from './lib/ttfb.js';
+import { withClientVariant, withMux } from './lib/engine-variant.js';
 
 const { values: opt } = parseArgs({
   options: {
     prefix: { type: 'string' },
     seconds: { type: 'string', default: '5' },
-    reps: { type: 'string', default: '1' },
+    reps: { type: 'string', default: '3' },
+    'ttfb-requests': { type: 'string', default: '100' },
+    variants: { type: 'boolean', default: true },
     'cli-reps': { type: 'string', default: '3' },
   },
 });
@@ -65,8 +69,6 @@ const SECONDS = Number(opt.seconds);
 const REPS = Number(opt.reps);
 const CLI_REPS = Number(opt['cli-reps']);
 const log = (l: string) => process.stderr.write(`[lab-chain] ${l}\n`);
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const r3 = (x: number) => Math.round(x * 1000) / 1000;
 const mbit = (bps: number) => Math.round(bps / 1e4) / 100;
 
 /** One iperf3 run's result. */
@@ -197,16 +199,6 @@ async function rawBridge(scope: Scope): Promise<{ a: NetnsExec; b: NetnsExec; bA
   return { a: ends[0]!, b: ends[1]!, bAddr: '10.99.0.2' };
 }
 
-/** Time one CLI run inside the node namespace; also the per-component times from its stderr. */
-async function timedCli(lab: Lab, args: string[]): Promise<{ s: number; code: number; components: Record<string, number> }> {
-  const t0 = performance.now();
-  const r = await lab.privroute(args, { okCodes: [0, 1] });
-  const s = (performance.now() - t0) / 1000;
-  const components: Record<string, number> = {};
-  for (const m of r.stderr.matchAll(/^ok\s+(\S+) \((\d+(?:\.\d+)?)(ms|s)\)/gm)) components[m[1]!] = r3(Number(m[2]) / (m[3] === 'ms' ? 1000 : 1));
-  return { s: r3(s), code: r.code, components };
-}
-
 const out: Record<string, unknown> = {
   bench: 'lab-chain',
   date: new Date().toISOString(),
@@ -226,28 +218,8 @@ try {
   log(`lab up in ${out.lab_up_s} s; chain proven`);
 
   // No-op CLI runs on the converged lab, plus bare start-up (--version) to show Node's share.
-  const startup: number[] = [];
-  const inits: Array<{ s: number; code: number; components: Record<string, number> }> = [];
-  const plans: Array<{ s: number; code: number }> = [];
-  for (let i = 0; i < CLI_REPS; i++) {
-    const t = performance.now();
-    await spawnArgv(`netns:${lab.world.node.name}`, ['ip', 'netns', 'exec', lab.world.node.name, ...cliArgv(), '--version']);
-    startup.push((performance.now() - t) / 1000);
-    inits.push(await timedCli(lab, ['init']));
-    plans.push(await timedCli(lab, ['plan']));
-  }
-  const initMed = median(inits.map((x) => x.s));
-  const compNames = Object.keys(inits[0]!.components);
-  out.cli = {
-    runner: cliArgv().some((a) => a.endsWith('.ts')) ? 'tsx (source)' : 'node (dist)',
-    startup_version_s: r3(median(startup)),
-    noop_init_s: { median: r3(initMed), runs: inits.map((x) => x.s), exit_codes: inits.map((x) => x.code) },
-    noop_init_components_s: Object.fromEntries(compNames.map((c) => [c, r3(median(inits.map((x) => x.components[c] ?? NaN)))])),
-    noop_plan_s: { median: r3(median(plans.map((x) => x.s))), runs: plans.map((x) => x.s), exit_codes: plans.map((x) => x.code) },
-    target_noop_init_s: 2,
-    noop_init_met: initMed <= 2,
-  };
-  log(`no-op init median ${r3(initMed)} s`);
+  out.cli = await cliTimings(lab, CLI_REPS);
+  log(`no-op init median ${(out.cli as any).noop_init_s.median} s`);
 
   const { world } = lab;
   const web = siteAddr('inet').v4;
@@ -315,6 +287,27 @@ try {
     return d > 0 ? r3(med(label, a, dir) / d) : null;
   };
   await pass('as_configured', Object.keys(all));
+  // Time to first byte of small requests: through the chain (client) and direct from the VPS.
+  out.ttfb = await ttfb({ chain: lab.world.client, direct_from_vps: lab.world.vps }, lab.world.webUrl, Number(opt['ttfb-requests']));
+  log(`ttfb medians: ${JSON.stringify((out.ttfb as any).median_ms)}`);
+  if (opt.variants) {
+    // One thing changed at a time (engine settings): CT101's v2ray with mux on its VLESS outbound
+    // (one TLS connection to the VPS carries many flows). TTFB and the chain's throughput again;
+    // privroute's own config is restored by `privroute init` afterwards.
+    out.variant_ct101_mux = await withClientVariant(lab, withMux(8), async () => {
+      const t = await ttfb({ chain: lab!.world.client, direct_from_vps: lab!.world.vps }, lab!.world.webUrl, Number(opt['ttfb-requests']));
+      log(`mux variant ttfb medians: ${JSON.stringify(t.median_ms)}`);
+      const note = 'CT101 v2ray with mux {enabled, concurrency 8} on the VLESS outbound (bench-made variant)';
+      try {
+        await pass('variant_ct101_mux', ['chain']);
+      } catch (e) {
+        // A stalled direction is a result of the variant (seen once: iperf3 -R through mux timed out), not a bench failure.
+        return { note, ttfb: t, error: (e as Error).message.split('\n')[0], runs: passes.variant_ct101_mux };
+      }
+      return { note, ttfb: t, throughput_mbit_s: { up: med('variant_ct101_mux', 'chain', 'up'), down: med('variant_ct101_mux', 'chain', 'down') } };
+    });
+    log(`mux variant: ${JSON.stringify(out.variant_ct101_mux)}`);
+  }
   // CPU cost per Gbit moved (core-seconds), from the per-process samples: less sensitive to
   // background load than Mbit/s, since a CPU-bound path's rate is what its CPU share allows.
   // `node_side` counts only what runs on a real node (gateway + WARP wireguard-go, CT101's

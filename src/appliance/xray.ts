@@ -55,30 +55,34 @@ export function xrayPlanChanges(p: XrayPlan, path?: MgmtPath): Change[] {
   return out;
 }
 
-/** The component. */
+/**
+ * The component. One SSH connection per run: observe opens it over the path it
+ * chose, apply reuses it (same path), and the runner's `close` ends it. Nothing
+ * connects before observe has chosen the path (an early connection could go
+ * direct from the node while the chain is up). A second observe (the runner
+ * re-observes after an earlier apply) chooses again and reconnects.
+ */
 export function xrayComponent(ctx: ApplianceContext): Component<XrayObserved, Change> {
   let path: MgmtPath | undefined;
+  let x: ReturnType<typeof xrayContext> | undefined;
   return {
     name: 'xray',
     dependsOn: ['sockets', 'warp'],
     async observe() {
+      await x?.close();
       path = await mgmtPathFor(ctx);
       ctx.logger?.info({ path: path.kind }, describeMgmtPath(path));
-      const x = xrayContext(ctx, path);
-      try {
-        return { plan: await planXray(x), path };
-      } finally {
-        await x.close();
-      }
+      x = xrayContext(ctx, path);
+      return { plan: await planXray(x), path };
     },
     plan: (o) => xrayPlanChanges(o.plan, o.path),
     async apply() {
-      const x = xrayContext(ctx, path);
-      try {
-        await initXray(x);
-      } finally {
-        await x.close();
-      }
+      x ??= xrayContext(ctx, path);
+      await initXray(x);
+    },
+    async close() {
+      await x?.close();
+      x = undefined;
     },
   };
 }

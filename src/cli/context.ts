@@ -17,6 +17,7 @@ import path from 'node:path';
 import { prepareStateDir } from '../state/dir.js';
 import { acquireStateLock, lockWaitMs, type StateLock } from '../state/lock.js';
 import { DB_FILE, DEFAULT_STATE_DIR, noStoreError, StateStore } from '../state/store.js';
+import { ioOf, type CliIo } from './io.js';
 
 /** Global options, as commander parses them (`optsWithGlobals()`). */
 export interface GlobalOptions {
@@ -30,25 +31,7 @@ export interface GlobalOptions {
   logLevel?: string;
 }
 
-/** Streams and environment one CLI run writes to and reads (injectable for tests). */
-export interface CliIo {
-  out: NodeJS.WritableStream;
-  err: NodeJS.WritableStream;
-  env: NodeJS.ProcessEnv;
-}
-
-const ioByRoot = new WeakMap<Command, CliIo>();
-
-/** Attach the IO of one run to the root program (done by `run()`). */
-export function attachIo(program: Command, io: CliIo): void {
-  ioByRoot.set(program, io);
-}
-
-function rootOf(cmd: Command): Command {
-  let c = cmd;
-  while (c.parent) c = c.parent;
-  return c;
-}
+export { attachIo, type CliIo } from './io.js';
 
 /** What a command gets: options, output, and lazy config/store/logger. */
 export class CliContext {
@@ -66,7 +49,7 @@ export class CliContext {
 
   /** Build the context for the command being run (reads its merged global options). */
   static fromCommand(cmd: Command): CliContext {
-    const io = ioByRoot.get(rootOf(cmd)) ?? { out: process.stdout, err: process.stderr, env: process.env };
+    const io = ioOf(cmd);
     const o = cmd.optsWithGlobals<Partial<GlobalOptions>>();
     return new CliContext(
       {

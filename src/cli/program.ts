@@ -3,19 +3,21 @@
  * tests can drive the CLI in-process and check output and exit codes.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { attachIo, type CliIo } from './context.js';
+import { attachIo, type CliIo } from './io.js';
 import { errorJson, exitCodeOf, printError } from './errors.js';
-import { registerAll } from './commands/index.js';
-import { DEFAULT_STATE_DIR } from '../state/store.js';
+import { commandsFor, registerCommands } from './commands/index.js';
+import { DEFAULT_STATE_DIR } from '../state/paths.js';
 
-/** Version printed by `privroute --version`. */
-export const VERSION = '0.1.0';
+import { VERSION } from './version.js';
+
+export { VERSION };
 
 /** Log levels accepted by --log-level (pino's). */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
- * A fresh program with the global options and every command registered.
+ * A fresh program with the global options, no command registered yet (see
+ * {@link registerCommands}: commands are imported lazily, only those a run needs).
  * Side effects: none until parsed. Usage errors throw CommanderError (exitOverride).
  */
 export function buildProgram(io: CliIo): Command {
@@ -37,7 +39,6 @@ export function buildProgram(io: CliIo): Command {
       writeErr: (s) => io.err.write(s),
     });
   attachIo(program, io);
-  registerAll(program);
   return program;
 }
 
@@ -46,7 +47,10 @@ export function buildProgram(io: CliIo): Command {
  * Returns the exit code: 0 ok, 1 failure, 2 bad input. Never calls process.exit.
  */
 export async function run(argv: readonly string[], io: CliIo = { out: process.stdout, err: process.stderr, env: process.env }): Promise<number> {
-  return runProgram(buildProgram(io), argv, io);
+  const program = buildProgram(io);
+  // Only the invoked command's module (and what it imports) is loaded: start-up time.
+  await registerCommands(program, commandsFor(argv));
+  return runProgram(program, argv, io);
 }
 
 /**

@@ -28,6 +28,8 @@ export interface Component<O = unknown, C extends Change = Change> {
   plan(observed: O): readonly C[];
   /** Apply exactly `changes` (adds before deletes; no re-planning). Throws on failure. */
   apply(changes: readonly C[]): Promise<void>;
+  /** Optional, called once when the run ends, whatever happened (release what observe/apply opened, e.g. a connection). */
+  close?(): Promise<void>;
 }
 
 export type ComponentStatus = 'unchanged' | 'changed' | 'planned' | 'failed' | 'skipped';
@@ -75,33 +77,76 @@ export function orderComponents<T extends { name: string; dependsOn?: readonly s
  * Run components in dependency order. With `planOnly`, observe and reconcile
  * and plan only, and report the changes as `planned`. Never throws for a component
  * failure: it is reported, and dependents are skipped.
+ *
+ * Observes run concurrently (issue 16: a no-op init was the sum of every
+ * component's read time): each component's observe starts as soon as its own
+ * dependencies have settled. Plans and applies still happen one at a time in
+ * dependency order, and an observation is only used if nothing was applied
+ * since it began; otherwise the component observes again first. So the result
+ * is exactly the sequential one (every observe sees every earlier apply), and a
+ * converged node or `plan` gets the full overlap.
  */
 export async function runComponents(
   components: readonly AnyComponent[],
   opts: { planOnly?: boolean; listener?: RunListener } = {},
 ): Promise<ComponentReport[]> {
+  const ordered = orderComponents(components);
+  try {
+    return await runOrdered(ordered, opts);
+  } finally {
+    await Promise.all(ordered.map((c) => c.close?.().catch(() => undefined)));
+  }
+}
+
+/** {@link runComponents} on components already in dependency order. */
+async function runOrdered(ordered: readonly AnyComponent[], opts: { planOnly?: boolean; listener?: RunListener }): Promise<ComponentReport[]> {
   const reports = new Map<string, ComponentReport>();
-  for (const c of orderComponents(components)) {
-    const t0 = Date.now();
-    opts.listener?.start?.(c.name);
-    const badDep = (c.dependsOn ?? []).find((d) => {
-      const s = reports.get(d)?.status;
-      return s === 'failed' || s === 'skipped';
-    });
+  const settled = new Map(ordered.map((c) => [c.name, deferred()]));
+  let applies = 0; // bumped after every apply: an observation older than that is stale
+  type Seen = { applies: number; t0: number; observed?: unknown; error?: unknown };
+  const observeNow = async (c: AnyComponent, t0: number): Promise<Seen> => {
+    const at = applies;
+    try {
+      return { applies: at, t0, observed: await c.observe() };
+    } catch (error) {
+      return { applies: at, t0, error };
+    }
+  };
+  const early = new Map<string, Promise<Seen | null>>(
+    ordered.map((c) => [
+      c.name,
+      (async () => {
+        await Promise.all((c.dependsOn ?? []).map((d) => settled.get(d)!.promise));
+        if (badDependency(c, reports)) return null;
+        const t0 = Date.now();
+        opts.listener?.start?.(c.name);
+        return observeNow(c, t0);
+      })(),
+    ]),
+  );
+  for (const c of ordered) {
+    let seen = await early.get(c.name)!;
+    const badDep = badDependency(c, reports);
     let report: ComponentReport;
-    if (badDep) {
+    if (badDep || !seen) {
       report = { name: c.name, status: 'skipped', changes: [], detail: `dependency ${badDep} did not converge`, ms: 0 };
     } else {
+      if (seen.applies !== applies) seen = await observeNow(c, seen.t0); // an earlier component changed something meanwhile
+      const t0 = seen.t0;
       try {
-        const observed = await c.observe();
-        const changes = c.plan(observed);
+        if ('error' in seen) throw seen.error;
+        const changes = c.plan(seen.observed);
         const described = changes.map((x: Change) => x.describe);
         if (changes.length === 0) {
           report = { name: c.name, status: 'unchanged', changes: [], ms: Date.now() - t0 };
         } else if (opts.planOnly) {
           report = { name: c.name, status: 'planned', changes: described, ms: Date.now() - t0 };
         } else {
-          await c.apply(changes);
+          try {
+            await c.apply(changes);
+          } finally {
+            applies++;
+          }
           report = { name: c.name, status: 'changed', changes: described, ms: Date.now() - t0 };
         }
       } catch (e) {
@@ -117,8 +162,24 @@ export async function runComponents(
     }
     reports.set(c.name, report);
     opts.listener?.done?.(report);
+    settled.get(c.name)!.resolve();
   }
   return [...reports.values()];
+}
+
+/** The first dependency of `c` that failed or was skipped, if any. */
+function badDependency(c: AnyComponent, reports: ReadonlyMap<string, ComponentReport>): string | undefined {
+  return (c.dependsOn ?? []).find((d) => {
+    const s = reports.get(d)?.status;
+    return s === 'failed' || s === 'skipped';
+  });
+}
+
+/** A promise with its resolve function. */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 /**

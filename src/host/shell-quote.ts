@@ -42,3 +42,23 @@ export function quoteArgv(argv: readonly string[]): string {
   if (problems.length > 0) throw new InputError(problems);
   return argv.map(quoteOne).join(' ');
 }
+
+/**
+ * A POSIX sh script that runs each argv of `commands` in turn (stdin from
+ * /dev/null, whatever the previous one's exit code) and frames its output with
+ * `nonce` markers on both streams, so one remote exec yields every command's
+ * stdout, stderr and exit code (src/host/batch.ts parses it). Built only from
+ * {@link quoteArgv}'d argv and fixed text; `nonce` must be [0-9a-f]+.
+ *
+ * Per command i: stdout gets `<nonce> <i>\n`, the command's stdout, then
+ * `\n<nonce> <i> rc <code>\n`; stderr gets `<nonce> <i>\n`, its stderr, then `\n<nonce> <i> end\n`.
+ */
+export function batchScript(commands: readonly (readonly string[])[], nonce: string): string {
+  if (!/^[0-9a-f]{8,}$/.test(nonce)) throw new InputError({ path: 'nonce', value: nonce, expected: 'expected at least 8 hex digits' });
+  return commands
+    .map((argv, i) => {
+      const m = `'${nonce} ${i}'`;
+      return `printf '%s\\n' ${m}; printf '%s\\n' ${m} >&2; ${quoteArgv(argv)} </dev/null; printf '\\n%s rc %s\\n' ${m} "$?"; printf '\\n%s end\\n' ${m} >&2`;
+    })
+    .join('\n');
+}

@@ -24,7 +24,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Duplex } from 'node:stream';
 import { DEFAULT_TIMEOUT_MS, ExecError, type HostExec, type RunOptions, type RunResult } from './exec.js';
-import { quoteArgv } from './shell-quote.js';
+import { batchScript, quoteArgv } from './shell-quote.js';
+import { parseBatch, type BatchRunner } from './batch.js';
 import { envPrefix } from './prefixed.js';
 import { cb, sftpRead, sftpUnlinkQuiet, sftpWriteAtomic } from './ssh-sftp.js';
 import {
@@ -61,7 +62,7 @@ class NotStarted extends Error {
 }
 
 /** Runs commands and moves files on a host over SSH. Target `ssh:user@host:port`. */
-export class SshExec implements HostExec {
+export class SshExec implements HostExec, BatchRunner {
   readonly target: string;
   private readonly ep: SshEndpoint;
   private readonly pinned: string | null;
@@ -215,6 +216,23 @@ export class SshExec implements HostExec {
     const killAfter = Math.ceil((opts.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000) + 1;
     const command = quoteArgv(['timeout', '-s', 'KILL', '--', `${killAfter}s`, ...envPrefix(opts.env), ...argv]);
     return this.onConnection(argv, opts, (c) => this.slot(() => this.execOn(c, command, argv, opts)));
+  }
+
+  /**
+   * Run several argv in ONE exec request (one round trip): the login shell runs
+   * {@link batchScript}'s script, each command under the same remote `timeout` as
+   * {@link run}; the framed output is split back per command. Any exit code is a
+   * result (the caller judges it); rejects when the batch itself fails.
+   */
+  async runBatch(commands: readonly (readonly string[])[], opts: { timeoutMs?: number } = {}): Promise<RunResult[]> {
+    if (commands.length === 0) return [];
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const killAfter = `${Math.ceil(timeoutMs / 1000) + 1}s`;
+    const nonce = randomBytes(8).toString('hex');
+    const script = batchScript(commands.map((argv) => ['timeout', '-s', 'KILL', '--', killAfter, ...argv]), nonce);
+    const label = ['batch', `${commands.length} commands`];
+    const r = await this.onConnection(label, {}, (c) => this.slot(() => this.execOn(c, script, label, { timeoutMs })));
+    return parseBatch(r.stdout, r.stderr, commands.length, nonce);
   }
 
   /**

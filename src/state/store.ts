@@ -20,7 +20,7 @@ import { MIGRATIONS, type Migration } from './migrations.js';
 import { prepareStateDir } from './dir.js';
 
 /** Default state directory. */
-export const DEFAULT_STATE_DIR = '/var/lib/privroute';
+export { DEFAULT_STATE_DIR } from './paths.js';
 /** File name of the database inside the state dir. */
 export const DB_FILE = 'state.db';
 

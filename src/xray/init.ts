@@ -15,7 +15,7 @@ import type { StepReport } from './types.js';
 import { vpsDesiredFromConfig } from './vps/desired.js';
 import type { VpsLayout } from './vps/layout.js';
 import { provisionVps } from './vps/provision.js';
-import { planVps, type VpsPlan } from './vps/plan.js';
+import { planVpsBatched, type VpsPlan } from './vps/plan.js';
 import { Steps } from './vps/step.js';
 import { detectServiceManager } from './service/detect.js';
 import type { Topology } from '../topology/addressing.js';
@@ -79,15 +79,16 @@ export interface XrayPlan {
 /**
  * Read-only: what {@link initXray} would change (no identity is created, nothing
  * is written; without an identity a throwaway one is used only to compare files).
+ * The VPS is read in ONE round trip (every predicted probe batched: src/host/batch.ts);
+ * the observers then run on that snapshot.
  */
 export async function planXray(ctx: XrayContext): Promise<XrayPlan> {
   const r = ctx.config.plugins.privacy_router;
   const stored = loadMaterial(ctx.store);
   const material = stored ?? newMaterial({ vpsAddress: r.xray.vps_address, rand: ctx.rand ?? cryptoRandom });
   const clientEngine = await detectEngine(ctx.container);
-  const vpsService = ctx.vpsService ?? (await detectServiceManager(ctx.vps));
   const clientService = ctx.clientService ?? (await detectServiceManager(ctx.container));
-  const vps = await planVps(ctx.vps, vpsDesiredFromConfig(ctx.config, material, { service: vpsService, layout: ctx.vpsLayout, clientEngine }));
+  const { plan: vps } = await planVpsBatched(ctx.vps, (service) => vpsDesiredFromConfig(ctx.config, material, { service, layout: ctx.vpsLayout, clientEngine }), ctx.vpsService);
   const client = stored ? await planClient(ctx.container, clientDesiredFromConfig(ctx.config, ctx.topology, stored, { service: clientService, layout: ctx.clientLayout })) : null;
   return { vps, client };
 }

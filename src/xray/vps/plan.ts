@@ -18,6 +18,10 @@ import { observeFacts } from './observe.js';
 import { checkPort, renderVpsConfig, vpsLoadedStamp, vpsServiceSpec, type VpsDesired } from './provision.js';
 import { Steps } from './step.js';
 import { loadedIsStale } from '../service/loaded.js';
+import { observeBatch, type SnapshotExec } from '../../host/batch.js';
+import { detectServiceManager } from '../service/detect.js';
+import type { ServiceManagerKind } from '../service/types.js';
+import { vpsObservationProbes } from './probes.js';
 
 /** The read-only plan of the VPS. */
 export interface VpsPlan {
@@ -88,4 +92,21 @@ export async function planVps(exec: HostExec, d: VpsDesired): Promise<VpsPlan> {
   const restart = files.length > 0 || unit || !status.active || stale;
   steps.note('run', restart ? 'changed' : 'unchanged', restart ? `would restart ${spec.name}${stale && files.length === 0 && !unit && status.active ? ' (it has not loaded the current config)' : ''}` : `${spec.name} active`);
   return { target: exec.target, engine, steps: steps.reports, unchanged: steps.reports.every((s) => s.outcome !== 'changed') };
+}
+
+/**
+ * {@link planVps} with the whole VPS read in ONE round trip: every probe of
+ * {@link vpsObservationProbes} runs in one batched exec, then the service manager
+ * is detected (unless `service` is given) and the plan computed on the snapshot.
+ * `desired` builds the VPS's desired state for the detected manager. Read-only.
+ * Returns the snapshot too (its `misses` name any probe that cost another round trip).
+ */
+export async function planVpsBatched(
+  exec: HostExec,
+  desired: (service: ServiceManagerKind) => VpsDesired,
+  service?: ServiceManagerKind,
+): Promise<{ plan: VpsPlan; snapshot: SnapshotExec }> {
+  const snapshot = await observeBatch(exec, vpsObservationProbes(desired(service ?? 'systemd')));
+  const plan = await planVps(snapshot, desired(service ?? (await detectServiceManager(snapshot))));
+  return { plan, snapshot };
 }

@@ -73,6 +73,32 @@ t0('hostile argv reaches the remote command unchanged', async (t) => {
   t.deepEqual(got, [...HOSTILE]);
 });
 
+t0('runBatch: many argv in one exec request, each result (stdout, stderr, code) as if run alone', async (t) => {
+  const e = mk();
+  const cmds: string[][] = [
+    ['printf', '%s', 'no newline'],
+    ['sh', '-c', 'echo out; echo err >&2; exit 3'],
+    ['cat', '--', '/nonexistent/privroute'],
+    ['printf', '%s\n', ...HOSTILE],
+    ['true'],
+    ['definitely-not-a-command-privroute'],
+  ];
+  const got = await e.runBatch(cmds);
+  t.is(got.length, cmds.length);
+  t.deepEqual(got[0], { stdout: 'no newline', stderr: '', code: 0 });
+  t.deepEqual(got[1], { stdout: 'out\n', stderr: 'err\n', code: 3 });
+  t.is(got[2]!.code, 1);
+  t.regex(got[2]!.stderr, /No such file/);
+  t.is(got[3]!.stdout, HOSTILE.map((h) => h + '\n').join(''), 'hostile argv survive the batch script byte for byte');
+  t.deepEqual(got[4], { stdout: '', stderr: '', code: 0 });
+  t.not(got[5]!.code, 0);
+  // Each result equals what run() returns for the same argv on its own.
+  for (const [i, argv] of cmds.entries()) {
+    const alone = await e.run(argv, { okCodes: Array.from({ length: 256 }, (_, k) => k) });
+    if (i !== 5) t.deepEqual(got[i], alone, argv.join(' '));
+  }
+});
+
 t0('env vars are passed as env K=V, values unchanged', async (t) => {
   const r = await mk().run(['printenv', 'PR_TEST'], { env: { PR_TEST: "a'b $(x) ;c" } });
   t.is(r.stdout, "a'b $(x) ;c\n");

@@ -70,3 +70,82 @@ test('a failure skips dependents but not independent components', async (t) => {
   t.false(converged(r));
   t.deepEqual(log, ['warp:add w']);
 });
+
+/** A component whose observe blocks until the test releases it; records when observes start. */
+function gated(name: string, started: string[], dependsOn?: string[], onApply?: () => void) {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let observes = 0;
+  const c: Component<number, Change> = {
+    name,
+    dependsOn,
+    observe: async () => {
+      started.push(name);
+      observes++;
+      await gate;
+      return observes;
+    },
+    plan: () => (onApply ? [{ describe: `${name} change` }] : []),
+    apply: async () => onApply?.(),
+  };
+  return { c, release, observes: () => observes };
+}
+
+test('independent observes run concurrently; a dependent observe waits for its dependency', async (t) => {
+  const started: string[] = [];
+  const a = gated('a', started);
+  const b = gated('b', started);
+  const c = gated('c', started, ['a']);
+  const run = runComponents([a.c, b.c, c.c], { planOnly: true });
+  await new Promise((r) => setImmediate(r));
+  // a and b are both observing before either finished; c has not started (a is not settled).
+  t.deepEqual(started, ['a', 'b']);
+  b.release();
+  await new Promise((r) => setImmediate(r));
+  t.deepEqual(started, ['a', 'b'], 'c still waits for a');
+  a.release();
+  c.release();
+  const reports = await run;
+  t.deepEqual(started, ['a', 'b', 'c']);
+  t.deepEqual(reports.map((r) => [r.name, r.status]), [['a', 'unchanged'], ['b', 'unchanged'], ['c', 'unchanged']]);
+});
+
+test('an observation taken while an earlier component applied is discarded and taken again (sequential result)', async (t) => {
+  const started: string[] = [];
+  const applied: string[] = [];
+  const a = gated('a', started, undefined, () => applied.push('a'));
+  const b = gated('b', started); // independent of a, but listed after it
+  a.release();
+  b.release();
+  const reports = await runComponents([a.c, b.c]);
+  t.deepEqual(applied, ['a']);
+  t.is(a.observes(), 1);
+  t.is(b.observes(), 2, 'b began observing before a applied, so it observed again after');
+  t.deepEqual(reports.map((r) => r.status), ['changed', 'unchanged']);
+  // In plan mode nothing applies (p's change is only planned), so nothing is observed twice.
+  const p = gated('p', [], undefined, () => t.fail('plan mode applied'));
+  const q = gated('q', []);
+  p.release();
+  q.release();
+  const planned = await runComponents([p.c, q.c], { planOnly: true });
+  t.deepEqual(planned.map((r) => r.status), ['planned', 'unchanged']);
+  t.is(q.observes(), 1);
+});
+
+test('close() of every component runs once at the end, also after a failure', async (t) => {
+  const closed: string[] = [];
+  const mk = (name: string, fail: boolean, dependsOn?: string[]): Component<null, Change> => ({
+    name,
+    dependsOn,
+    observe: async () => {
+      if (fail) throw new Error(`${name} broke`);
+      return null;
+    },
+    plan: () => [],
+    apply: async () => {},
+    close: async () => void closed.push(name),
+  });
+  const reports = await runComponents([mk('a', true), mk('b', false, ['a']), mk('c', false)]);
+  t.deepEqual(reports.map((r) => r.status), ['failed', 'skipped', 'unchanged']);
+  t.deepEqual(closed.sort(), ['a', 'b', 'c']);
+});
