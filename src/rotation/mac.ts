@@ -12,7 +12,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/types.js';
 import { OperationError } from '../core/errors.js';
-import { addressPlan, type Topology } from '../topology/addressing.js';
+import type { Topology } from '../topology/addressing.js';
+import { topologyWithSalt } from '../topology/topology.js';
 import { openflowEndpoint, reconcileSwitch } from '../flows/apply.js';
 import type { CompiledPipeline } from '../flows/compile.js';
 import { bridgeOfports } from '../flows/switch-state.js';
@@ -54,7 +55,8 @@ export interface RotateMacOptions {
 
 /** The address plan of `config` under `salt` (same ports, other MACs). Pure. */
 export function topologyForSalt(config: Config, salt: string): Topology {
-  return addressPlan(config, { accessPort: config.plugins.privacy_router.wireguard.access_port ?? undefined, macSalt: salt });
+  // The appliance's own builder: a second one here once left the ingress port out of a rotation.
+  return topologyWithSalt(config, salt);
 }
 
 /** `ctx` with the topology of `salt`. */

@@ -21,11 +21,19 @@ export interface SaltSource {
  * address plan.
  */
 export function applianceTopology(config: Config, store: SaltSource | null): Topology {
+  return topologyWithSalt(config, store?.getKv(MAC_SALT_KEY) ?? '');
+}
+
+/**
+ * The appliance's topology with the MACs of `salt` (the same ports, other MACs):
+ * what a MAC rotation moves to. The one place the ports of the plan are chosen.
+ */
+export function topologyWithSalt(config: Config, salt: string): Topology {
   const wg = config.plugins.privacy_router.wireguard;
   return addressPlan(config, {
     accessPort: wg.access_port ?? undefined,
     // The ingress port exists only where there is an uplink to forward from and a gateway to forward to.
     ingressPort: wg.enabled && wg.uplink ? INGRESS_PORT : undefined,
-    macSalt: store?.getKv(MAC_SALT_KEY) ?? '',
+    macSalt: salt,
   });
 }

@@ -81,7 +81,7 @@ t('status: every hop ok, protections listed honestly', async (tt) => {
   const warp = s.hops.find((h) => h.hop === 'warp')!;
   tt.is(warp.data?.warp, 'on');
   const gw = s.hops.find((h) => h.hop === 'gateway')!;
-  tt.is(gw.data?.peerCount, 1, 'the lab client is the one peer');
+  tt.is(gw.data?.peerCount, 2, 'the lab\'s two clients (access port and wan phone) are the peers');
 });
 
 t('status: the gateway down is reported failed (exit 1); status changes nothing', async (tt) => {
@@ -145,7 +145,7 @@ t('daemon: the first health job repairs the gateway; /healthz, /status, /metrics
     const m = await daemonGet('/metrics');
     tt.regex(m.body, /privroute_daemon_job_runs_total\{job="health"\} 1/);
     tt.regex(m.body, /privroute_hop_healthy\{hop="gateway"\} 1/);
-    tt.regex(m.body, /privroute_clients\{state="total"\} 1/);
+    tt.regex(m.body, /privroute_clients\{state="total"\} 2/);
     // The repaired gateway is real: status from the CLI agrees.
     const r = await lab.privroute(['status', '--json', '--warp-trace-url', TRACE], { okCodes: [0, 1] });
     tt.true(statusOf(r.stdout).hops.find((h) => h.hop === 'gateway')!.ok);

@@ -35,6 +35,8 @@ function configDoc(over: (d: any) => void = () => {}): any {
   const r = d.plugins.privacy_router;
   r.ovs = { db: ovs.dbEndpoint, rundir: ovs.rundir, datapath_type: 'netdev' };
   r.runtime = { kind: 'pct', template, storage: 'local' };
+  // The mesh is not this test's subject (its preflight needs an enrollment token).
+  r.netmaker = { ...r.netmaker, enabled: false };
   // The VPS: the lab sshd's key and pinned host key; its address is a closed loopback port for the
   // CLI (the CLI cannot reach into the sshd's namespace), the probe below goes through a relay.
   r.vps.ssh = { host: '127.0.0.1', port: 1, user: 'root', key_file: sshd.keyFile, host_key: sshd.hostKeyFingerprint };

@@ -4,6 +4,8 @@ import { flowText } from '../../../src/flows/text.js';
 import { linkHome, planMacMoves, unionPipeline } from '../../../src/rotation/mac-plan.js';
 import { topologyForSalt } from '../../../src/rotation/mac.js';
 import { seedConfig } from '../flows/_seed.js';
+import { validateConfig } from '../../../src/config/index.js';
+import { applianceTopology, MAC_SALT_KEY } from '../../../src/topology/topology.js';
 
 const config = seedConfig((r) => {
   r.wireguard.access_port = 'access0';
@@ -41,4 +43,11 @@ test('the make-before-break pipeline accepts the old and the new MACs; the egres
   t.true(u.flows.length > b.flows.length && u.flows.length < a.flows.length + b.flows.length);
   const uText = new Set(u.flows.map((f) => flowText(f)));
   for (const f of b.flows) t.true(uText.has(flowText(f)), `new flow ${flowText(f)} kept`);
+});
+
+test('the rotation topology is the appliance topology under the new salt: same ports, the ingress port included', (t) => {
+  const withUplink = validateConfig({ version: 1, plugins: { privacy_router: { wireguard: { uplink: 'vmbr0', access_port: 'lan0' } } } });
+  const store = { getKv: (k: string) => (k === MAC_SALT_KEY ? 'abc123' : undefined) };
+  t.deepEqual(topologyForSalt(withUplink, 'abc123'), applianceTopology(withUplink, store));
+  t.truthy(topologyForSalt(withUplink, 'abc123').ports.find((p) => p.role === 'ingress'));
 });
