@@ -43,7 +43,8 @@ const CONTAINERS = [100, 101, 200, 201];
 const MESH_NETWORK = 'privacy-mesh';
 const MESH_RANGE = '10.101.0.0/24';
 /** The Netmaker server stand-in's port in inet. */
-const NETMAKER_PORT = 8443;
+/** The Netmaker server stand-in's HTTPS port (in the inet namespace). */
+export const NETMAKER_PORT = 8443;
 /** Node N (N >= 2) sits on 198.18.<NODE_SITE_BASE + N>.0/24 and has its XRay server on VPS port VPS_PORT_BASE + N. */
 const NODE_SITE_BASE = 10;
 const VPS_PORT_BASE = 8440;

@@ -11,7 +11,7 @@
  */
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { existsSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Lab, LabUpOptions } from '../../src/lab/lab.js';
@@ -100,6 +100,12 @@ t('the previous release left rules without ownership comments and a host-wide FO
 });
 
 t('the new init upgrades the lab in place with 0 leaked packets; the chain is proven after; a second init changes nothing', async (tt) => {
+  // The previous release had no mesh and ignored `netmaker` (the seed enables it); this one
+  // requires its enrollment token then (issue 15, exit 2 without). The upgrade under test is the
+  // networking's, so the operator turns the mesh off, as the new release's error tells them to.
+  const cfg = JSON.parse(readFileSync(lab.configFile, 'utf8')) as { plugins: { privacy_router: { netmaker: { enabled: boolean } } } };
+  cfg.plugins.privacy_router.netmaker.enabled = false;
+  writeFileSync(lab.configFile, JSON.stringify(cfg, null, 2), { mode: 0o600 });
   const caps = await chainWitnesses(witnessScope, lab.world);
   const loop = await startProcess(witnessScope, { name: 'client-loop', ns: lab.world.client.name, argv: ['python3', '-u', '-c', LOOP, siteAddr('inet').v4] });
   const init = await newPrivroute(['init']);

@@ -9,6 +9,7 @@ import type { ExecutionContext } from 'ava';
 import { sleep, startProcess, waitFor, type Proc, type Scope } from '../../src/lab/harness/index.js';
 import { proveChain, type ChainProof } from '../../src/lab/proof.js';
 import { siteAddr, type World } from '../../src/lab/world.js';
+import { NETMAKER_PORT } from '../../src/lab/lab.js';
 
 /** A running capture. */
 export interface Capture {
@@ -72,7 +73,11 @@ const ND = 'icmp6 and ip6[40] >= 130 and ip6[40] <= 143';
  * the node's uplink (no chain or client address; nothing of the node's own but
  * WireGuard and the API to the WARP edge and SSH to the VPS, and the ingress's
  * WireGuard replies to the wan client). A foreign guest
- * routed through the node (192.168.x) is none of these.
+ * routed through the node (192.168.x) is none of these. The node's own
+ * control-plane connection to its Netmaker server (netclient, from the node's
+ * address to the operator's server, in the lab on inet:8443) is management
+ * traffic of the node, as SSH to the VPS is, not client traffic: it is excluded
+ * by exactly that source, destination and port.
  */
 export async function chainWitnesses(scope: Scope, w: World): Promise<Capture[]> {
   const VPS = siteAddr('vps');
@@ -80,12 +85,14 @@ export async function chainWitnesses(scope: Scope, w: World): Promise<Capture[]>
   const NODE = siteAddr('node');
   // The ingress's replies to the wan client (the phone): the node's uplink address, from the WireGuard port only.
   const phone = `${siteAddr('phone').v4.replace(/\.\d+$/, '')}.0/24`;
+  const INET = siteAddr('inet').v4;
+  const netmaker = `(src host ${NODE.v4} and dst host ${INET} and tcp dst port ${NETMAKER_PORT})`;
   return [
-    await captureLeaks(scope, w.inet, 'up0', `(ip and not src host ${VPS.v4}) or (ip6 and not src host ${VPS.v6} and not (${ND}))`, w.wan, siteAddr('inet').v4),
+    await captureLeaks(scope, w.inet, 'up0', `(ip and not src host ${VPS.v4} and not ${netmaker}) or (ip6 and not src host ${VPS.v6} and not (${ND}))`, w.wan, INET),
     await captureLeaks(scope, w.vps, 'up0', `src host ${NODE.v4} and tcp port 443`, w.wan, VPS.v4),
     await captureLeaks(
       scope, w.wan, `wn-node`,
-      `(ip and (src net 10.0.0.0/8 or (src host ${NODE.v4} and not (dst host ${EDGE.v4} and (udp port 2408 or tcp port 443 or icmp)) and not (dst host ${VPS.v4} and tcp port 22) and not (dst net ${phone} and udp src port ${INGRESS_PORT_NUMBER})))) or (ip6 and not (${ND}))`,
+      `(ip and (src net 10.0.0.0/8 or (src host ${NODE.v4} and not (dst host ${EDGE.v4} and (udp port 2408 or tcp port 443 or icmp)) and not (dst host ${VPS.v4} and tcp port 22) and not (dst host ${INET} and tcp dst port ${NETMAKER_PORT}) and not (dst net ${phone} and udp src port ${INGRESS_PORT_NUMBER})))) or (ip6 and not (${ND}))`,
       w.node, siteAddr('node', 1).v4,
     ),
   ];
