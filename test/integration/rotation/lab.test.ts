@@ -99,7 +99,9 @@ t('rotate mac: 0 failed requests through the chain, ping loss measured, warp0 se
 
   const out = JSON.parse(r.stdout) as { rotated: boolean; to: string; moves: { name: string }[] };
   tt.true(out.rotated);
-  tt.deepEqual(out.moves.map((m) => m.name).sort(), ['internal_100', 'internal_101', 'internal_200', 'internal_201', 'nm-privacy', 'warp0'].filter((n) => config.plugins.privacy_router.netmaker.enabled || n !== 'nm-privacy').sort());
+  tt.deepEqual(out.moves.map((m) => m.name).sort(), ['internal_100', 'internal_101', 'internal_200', 'internal_201', 'nm-privacy', 'prv-ingress', 'warp0']
+    .filter((n) => config.plugins.privacy_router.netmaker.enabled || n !== 'nm-privacy')
+    .filter((n) => config.plugins.privacy_router.wireguard.uplink || n !== 'prv-ingress').sort());
   const after = storeMacState(lab);
   tt.is(after.salt, out.to);
   tt.is(after.journal, null);
@@ -126,7 +128,10 @@ t('rotate-client --all: same address, the old key gets no handshake, the new con
   const r = await lab.privroute(['rotate-client', '--all']);
   tt.regex(r.stderr, /^\[1\/2\] lab-client: rotated \(applied\)$/m);
   tt.regex(r.stderr, /^\[2\/2\] lab-phone: rotated \(applied\)$/m);
-  const conf = r.stdout.slice(r.stdout.indexOf('[Interface]'));
+  // The configs are printed in order (lab-client, then the wan phone): the first one is the access client's.
+  const first = r.stdout.indexOf('[Interface]');
+  const second = r.stdout.indexOf('[Interface]', first + 1);
+  const conf = r.stdout.slice(first, second < 0 ? undefined : r.stdout.lastIndexOf('\n', second) + 1);
   const next = parseClientConfig(conf);
   tt.deepEqual(next.addresses, old.conf.addresses, 'the client keeps its addresses');
   tt.not(next.privateKey, old.conf.privateKey);
