@@ -123,7 +123,7 @@ t('the new init upgrades the lab in place with 0 leaked packets; the chain is pr
     tt.true(rules.length > 0 && rules.every((l) => /privroute\/(gateway|xray):[0-9a-f]{12}/.test(l)), `${ct}: every rule carries an ownership comment:\n${rules.join('\n')}`);
   }
   const vps = (await rulesOf(lab.world.vps)).filter((l) => l.startsWith('-A '));
-  tt.true(vps.every((l) => !l.includes('PRIVROUTE') || /privroute\/vps:/.test(l)), `vps: ${vps.join('\n')}`);
+  tt.true(vps.every((l) => !l.includes('PRIVROUTE') || /privroute\/vps(-egress)?:/.test(l)), `vps: ${vps.join('\n')}`);
 
   const p = await proveChainEventually(lab.world);
   tt.true(p.ok, `after the upgrade: ${JSON.stringify(p)}`);

@@ -145,7 +145,8 @@ t('rotate-client --all: same address, the old key gets no handshake, the new con
   tt.is(await handshakeOf(oldWg), hsBefore, 'no handshake with the old key completed');
   // The new config on a real wireguard-go client device.
   await old.proc.stop();
-  const fresh = await bringUpClient(lab.scope, lab.world.client.name, `${lab.prefix}cl2`, conf);
+  // On the LAN the access client dials the gateway's LAN address, as lab up set it (the config carries the uplink's).
+  const fresh = await bringUpClient(lab.scope, lab.world.client.name, `${lab.prefix}cl2`, conf, old.conf.peer.endpoint);
   let ok = false;
   for (let i = 0; i < 10 && !ok; i++) ok = await request();
   tt.true(ok, 'the new config works');
