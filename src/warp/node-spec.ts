@@ -45,8 +45,16 @@ export interface WarpNodeSpec {
   model: WarpTunnelModel;
 }
 
+/** The spec without the tunnel model: all the guard (firewall, policy rule, blackhole, warp0) needs. */
+export type WarpGuardSpec = Omit<WarpNodeSpec, 'model'>;
+
 /** Build the spec from the config and a tunnel model. Throws InputError on names that cannot work. */
 export function warpNodeSpecFromConfig(config: Config, topo: Topology, model: WarpTunnelModel): WarpNodeSpec {
+  return { ...warpGuardSpecFromConfig(config, topo), model: { ...model, mtu: config.plugins.privacy_router.warp.mtu } };
+}
+
+/** The guard's spec from the config alone (no account needed: uninstall plans its removal from it). Throws InputError as above. */
+export function warpGuardSpecFromConfig(config: Config, topo: Topology): WarpGuardSpec {
   const r = config.plugins.privacy_router;
   const w = r.warp;
   const warp = portByRole(topo, 'warp');
@@ -69,7 +77,6 @@ export function warpNodeSpecFromConfig(config: Config, topo: Topology, model: Wa
     chain4: { cidr: cidr4, address: `${warp.ip}/${warp.prefixLen}` },
     chain6,
     chainMtu: r.chain_network.mtu,
-    model: { ...model, mtu: w.mtu },
   };
 }
 
@@ -98,7 +105,7 @@ const LEGACY = {
  *   nat POSTROUTING MASQUERADE -s chain -o tunnel; mangle FORWARD TCPMSS -o tunnel
  *   ip rule iif warp0 lookup T; T: blackhole default (largest metric)
  */
-export function warpGuardNet(s: WarpNodeSpec): NetDesired {
+export function warpGuardNet(s: WarpGuardSpec): NetDesired {
   const rules: NfRule[] = [];
   const chains: NfChain[] = [];
   for (const family of [4, 6] as const) {

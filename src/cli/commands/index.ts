@@ -34,6 +34,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<CommandModule>]> =
   ['lab', () => import('./lab.js')],
   ['config', () => import('./config.js')],
   ['hook', () => import('./hook.js')],
+  ['teardown', () => import('./teardown.js')],
 ];
 
 /** Every command name, in `--help` order. */

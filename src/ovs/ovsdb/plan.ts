@@ -63,7 +63,8 @@ export function validate(bridge: string, ports: DesiredPort[] = [], protocols?: 
   if (problems.length) throw new InputError(problems);
 }
 
-function bumpCfg(s: ObservedSwitch): Operation[] {
+/** Ops ending a transaction: bump Open_vSwitch.next_cfg and read it back (the caller waits for cur_cfg to reach it). */
+export function bumpCfg(s: ObservedSwitch): Operation[] {
   const where: [string, '==', ['uuid', string]][] = [['_uuid', '==', uuid(s.rootUuid)]];
   return [
     { op: 'mutate', table: 'Open_vSwitch', where, mutations: [['next_cfg', '+=', 1]] },
