@@ -86,9 +86,10 @@ export interface LabUpOptions {
   log?: (line: string) => void;
   /**
    * Runs once the world, OVS and the containers exist, right before the first
-   * `privroute init` (tests use it to put a foreign, routed guest on the node).
+   * `privroute init` (tests use it to put a foreign, routed guest on the node, or foreign
+   * bridges on the node's private OVS, `ovs`).
    */
-  beforeInit?: (world: World, scope: Scope) => Promise<void>;
+  beforeInit?: (world: World, scope: Scope, ovs: OvsInstance) => Promise<void>;
   /**
    * `netns` (default): containers are namespaces. `pct`: the real `privroute init` with
    * runtime.kind = pct against unprivileged LXC containers made by the pct stand-in.
@@ -169,7 +170,7 @@ async function build(scope: Scope, log: (l: string) => void, runtime: 'netns' | 
   const node = await buildNode(scope, st, log, shared, {
     key: 'node', ns: world.node, ovs, ctPrefix: `${prefix}-ct`, ifPrefix: prefix, accessPort: ACCESS_PORT, vpsPort: null,
     pct: pct ? { template: pct.template, env: pct.env } : undefined,
-    beforeInit: beforeInit ? () => beforeInit(world, scope) : undefined,
+    beforeInit: beforeInit ? () => beforeInit(world, scope, ovs) : undefined,
   });
   const { configFile, stateDir, privroute } = node;
   // The client's side of the access port gets the address init's topology gives it.
