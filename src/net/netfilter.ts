@@ -102,10 +102,18 @@ export function deleteSpecArgv(r: NfRule): string[] {
   return [iptablesBin(r.family), '-w', '-t', r.table, '-D', r.chain, ...r.spec];
 }
 
-/** argv deleting a listed line (`-A X ...` becomes `-D X ...`). */
+/** conntrack address options that `iptables -S` prints without their /32 (and `-D` then refuses). */
+const CT_ADDR = new Set(['--ctorigsrc', '--ctorigdst', '--ctreplsrc', '--ctrepldst']);
+
+/**
+ * argv deleting a listed line (`-A X ...` becomes `-D X ...`). An IPv4 conntrack address the
+ * listing printed bare gets its /32 back: `iptables -D` with the bare address fails with
+ * "Bad rule" (measured; ip6tables accepts the bare address).
+ */
 export function deleteLineArgv(family: NfFamily, table: NfTable, line: string): string[] {
   const argv = splitListingLine(line);
   argv[0] = '-D';
+  if (family === 4) for (let i = 1; i < argv.length; i++) if (CT_ADDR.has(argv[i - 1]!) && !argv[i]!.includes('/')) argv[i] += '/32';
   return [iptablesBin(family), '-w', '-t', table, ...argv];
 }
 

@@ -5,7 +5,7 @@
  * namespace with the lab's config: it calls `privroute teardown`. The node's networking is
  * snapshotted (test/helpers/node-snapshot.ts: links, ip rules, routes v4+v6, iptables and
  * ip6tables, OVSDB bridges/ports/interfaces and flows) before init and after the uninstall:
- * the two must be equal. The node carries foreign state from before init (a link with
+ * the two must be equal. The node carries foreign state from before init (a veth pair with
  * addresses, ip rules, routes, iptables/ip6tables rules, an OVS bridge with a port and a
  * flow) that must survive. After init the snapshot must differ (the test can fail), and a
  * dry run must change nothing. A second teardown changes nothing. Never the root namespace.
@@ -50,10 +50,11 @@ test.before(async () => {
       ovs = o;
       // Foreign state a node already has: none of it is privroute's, all of it must survive.
       for (const argv of [
-        ['ip', 'link', 'add', 'fdummy0', 'type', 'dummy'],
+        ['ip', 'link', 'add', 'fdummy0', 'type', 'veth', 'peer', 'name', 'fdummy1'],
         ['ip', 'addr', 'add', '192.0.2.1/24', 'dev', 'fdummy0'],
         ['ip', '-6', 'addr', 'add', 'fd00:77::1/64', 'dev', 'fdummy0', 'nodad'],
         ['ip', 'link', 'set', 'fdummy0', 'up'],
+        ['ip', 'link', 'set', 'fdummy1', 'up'],
         ['ip', 'rule', 'add', 'priority', '6000', 'from', '192.0.2.0/24', 'lookup', '100'],
         ['ip', '-6', 'rule', 'add', 'priority', '6000', 'from', 'fd00:77::/64', 'lookup', '100'],
         ['ip', 'route', 'add', '198.51.100.0/24', 'via', '192.0.2.2', 'table', '100'],

@@ -120,7 +120,7 @@ export function withNet<S>(fake: FakeHostExec<S>, state: NetState): FakeHostExec
       }
     }, any)
     .on(['ip', /^-[46]$/, '-j', 'route', 'show', 'table', /^\w+$/], ({ captures: [f, t] }) => JSON.stringify(routes(f!, t!)), any)
-    .on(['ip', /^-[46]$/, 'route', 'replace', REST], ({ captures: [f, ...rest] }) => {
+    .on(['ip', /^-[46]$/, 'route', /^(replace|del)$/, REST], ({ captures: [f, op, ...rest] }) => {
       const r: FakeRoute = { dst: '' };
       let table = 'main';
       let i = 0;
@@ -134,11 +134,14 @@ export function withNet<S>(fake: FakeHostExec<S>, state: NetState): FakeHostExec
         else if (rest[i] === 'table') table = v;
         else throw new Error(`fake ip route: unmodelled ${rest[i]}`);
       }
-      if (r.dev && !state.links.get(r.dev)?.up) return { code: 2, stderr: 'Error: Device for nexthop is not up.' };
+      if (op === 'replace' && r.dev && !state.links.get(r.dev)?.up) return { code: 2, stderr: 'Error: Device for nexthop is not up.' };
       if (fam(f!) === 6 && r.metric === undefined) r.metric = 1024; // as the kernel does
       const list = routes(f!, table);
-      const i2 = list.findIndex((x) => x.dst === r.dst && (x.metric ?? 0) === (r.metric ?? 0));
-      if (i2 >= 0) list.splice(i2, 1, r);
+      const i2 = list.findIndex((x) => x.dst === r.dst && (x.metric ?? 0) === (r.metric ?? 0) && (op === 'replace' || (x.type === r.type && (!r.dev || x.dev === r.dev))));
+      if (op === 'del') {
+        if (i2 < 0) return { code: 2, stderr: 'RTNETLINK answers: No such process' };
+        list.splice(i2, 1);
+      } else if (i2 >= 0) list.splice(i2, 1, r);
       else list.push(r);
     }, any)
     .on(['ip', '-j', 'addr', 'show', 'dev', /.+/], ({ captures: [n] }) => {

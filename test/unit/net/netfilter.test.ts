@@ -1,5 +1,5 @@
 import test from 'ava';
-import { parseListing, splitListingLine, ruleId, insertArgv, insertPositions, ruleDrift, type NfRule } from '../../../src/net/netfilter.js';
+import { parseListing, splitListingLine, ruleId, insertArgv, insertPositions, ruleDrift, deleteLineArgv, type NfRule } from '../../../src/net/netfilter.js';
 
 const rule: NfRule = { family: 4, table: 'filter', chain: 'FORWARD', spec: ['-i', 'warp0', '-o', 'wgwarp', '-j', 'ACCEPT'] };
 const r2: NfRule = { ...rule, spec: ['-i', 'warp0', '-j', 'DROP'] };
@@ -42,4 +42,15 @@ test('drift: missing, or a foreign rule that can end the walk above ours (LOG ca
 
 test('listing lines split with quotes', (t) => {
   t.deepEqual(splitListingLine('-A X -m comment --comment "a b\\"c" -j ACCEPT'), ['-A', 'X', '-m', 'comment', '--comment', 'a b"c', '-j', 'ACCEPT']);
+});
+
+test('deleteLineArgv: an IPv4 conntrack address listed without its mask gets /32 back (iptables -D refuses the bare address)', (t) => {
+  // Measured: `iptables -S` prints `--ctreplsrc 10.77.0.100` for a rule inserted with 10.77.0.100/32, and
+  // `iptables -D` with the bare address fails ("Bad rule"); with /32 it deletes. ip6tables takes the bare address.
+  const line = '-A OUTPUT -p icmp -m conntrack --ctstate RELATED --ctreplsrc 10.77.0.100 -m comment --comment "privroute/ingress:85ce254ec226" -j DROP';
+  t.deepEqual(deleteLineArgv(4, 'filter', line), [
+    'iptables', '-w', '-t', 'filter', '-D', 'OUTPUT', '-p', 'icmp', '-m', 'conntrack', '--ctstate', 'RELATED', '--ctreplsrc', '10.77.0.100/32', '-m', 'comment', '--comment', 'privroute/ingress:85ce254ec226', '-j', 'DROP',
+  ]);
+  t.deepEqual(deleteLineArgv(4, 'filter', '-A X --ctorigdst 10.0.0.0/8 -j DROP').slice(5), ['X', '--ctorigdst', '10.0.0.0/8', '-j', 'DROP']);
+  t.deepEqual(deleteLineArgv(6, 'filter', '-A OUTPUT --ctreplsrc fd77::100 -j DROP').slice(5), ['OUTPUT', '--ctreplsrc', 'fd77::100', '-j', 'DROP']);
 });
