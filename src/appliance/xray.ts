@@ -8,9 +8,10 @@
  */
 import type { Change, Component } from '../core/runner.js';
 import {
-  chooseMgmtPath, clientLayout, describeMgmtPath, initXray, observeMgmtPath, planXray, vpsExecFromConfig, vpsLayout,
-  type MgmtPath, type XrayContext, type XrayPlan,
+  applyClient, chooseMgmtPath, clientDesiredFromConfig, clientLayout, describeMgmtPath, detectServiceManager, initXray, loadMaterial, observeMgmtPath, planClient, planXray,
+  vpsExecFromConfig, vpsLayout, type ClientDesired, type ClientPlan, type MgmtPath, type XrayContext, type XrayPlan,
 } from '../xray/index.js';
+import { PreconditionError } from '../core/errors.js';
 import type { ApplianceContext } from './context.js';
 
 /** The management SSH path this run takes (read-only observation of CT101 and the WARP tunnel). */
@@ -44,15 +45,43 @@ export interface XrayObserved {
 export function xrayPlanChanges(p: XrayPlan, path?: MgmtPath): Change[] {
   const out: Change[] = p.vps.steps.filter((s) => s.outcome === 'changed').map((s) => ({ describe: `vps ${s.step}: ${s.detail ?? s.outcome}` }));
   if (out.length && path) out.unshift({ describe: `vps ${describeMgmtPath(path)}` });
-  if (!p.client) out.push({ describe: 'client: create the XRay identity and configure CT101' });
-  else {
-    if (p.client.configChanged) out.push({ describe: 'client: write the engine config' });
-    if (p.client.certChanged) out.push({ describe: 'client: pin the VPS certificate' });
-    if (!p.client.serviceActive) out.push({ describe: 'client: start the engine' });
-    else if (p.client.loadedStale && !p.client.configChanged && !p.client.certChanged) out.push({ describe: 'client: restart the engine (it has not loaded the current config)' });
-    for (const n of p.client.net) out.push({ describe: `client net: ${n.describe}` });
-  }
+  return [...out, ...clientPlanChanges(p.client)];
+}
+
+/** Describe CT101's pending client steps (null: no identity yet). */
+function clientPlanChanges(c: ClientPlan | null): Change[] {
+  if (!c) return [{ describe: 'client: create the XRay identity and configure CT101' }];
+  const out: Change[] = [];
+  if (c.configChanged) out.push({ describe: 'client: write the engine config' });
+  if (c.certChanged) out.push({ describe: 'client: pin the VPS certificate' });
+  if (!c.serviceActive) out.push({ describe: 'client: start the engine' });
+  else if (c.loadedStale && !c.configChanged && !c.certChanged) out.push({ describe: 'client: restart the engine (it has not loaded the current config)' });
+  for (const n of c.net) out.push({ describe: `client net: ${n.describe}` });
   return out;
+}
+
+/**
+ * CT101's XRay client alone, named `xray-client`: what the hookscript's post-start of CT101
+ * needs (a restarted CT101 has a fresh network namespace: its engine and its netfilter/routes
+ * come back). The VPS did not change with the container's restart, so it is not read (no SSH,
+ * no management path). Needs the identity `init` stored; without it the hook cannot help
+ * (PreconditionError: run init). Nothing is created here: the identity is only read.
+ */
+export function xrayClientComponent(ctx: ApplianceContext): Component<ClientPlan, Change> {
+  const r = ctx.config.plugins.privacy_router;
+  const container = ctx.runtime.exec(r.xray.container_id);
+  const desired = async (): Promise<ClientDesired> => {
+    const material = loadMaterial(ctx.store);
+    if (!material) throw new PreconditionError('no XRay identity in the state store: init has not finished the xray hop', 'run `privroute init`');
+    return clientDesiredFromConfig(ctx.config, ctx.topology, material, { service: await detectServiceManager(container), layout: clientLayout(r.xray.files_root) });
+  };
+  return {
+    name: 'xray-client',
+    dependsOn: ['sockets'],
+    observe: async () => planClient(container, await desired()),
+    plan: (c) => clientPlanChanges(c),
+    apply: async () => void (await applyClient(container, await desired())),
+  };
 }
 
 /**

@@ -3,7 +3,8 @@
  * acts: a restarted container has a fresh network namespace, and the kernel deleted its
  * socket (a tap) with the old one. The hook re-creates the socket, moves it in, puts the
  * flows on its new OpenFlow port, and brings that container's hop back (CT100: the
- * WireGuard device and its peers; CT101: the XRay client's network), without a daemon.
+ * WireGuard device and its peers; CT101: the XRay client's engine and network, without
+ * reading the VPS), without a daemon.
  * The other phases change nothing (the flows already drop traffic for a stopped hop).
  */
 import type { Component } from '../core/runner.js';
@@ -28,7 +29,8 @@ export function hookComponentNames(config: Config, vmid: number): string[] {
   const r = config.plugins.privacy_router;
   const names = ['ovs', 'sockets', ...(r.openflow.enabled ? ['flows'] : [])];
   if (r.wireguard.enabled && vmid === r.wireguard.container_id) names.push('gateway', 'gateway-peers');
-  if (r.xray.enabled && vmid === r.xray.container_id) names.push('xray');
+  // CT101: its client only (engine + network in the new namespace); the VPS is not re-read over SSH.
+  if (r.xray.enabled && vmid === r.xray.container_id) names.push('xray-client');
   return names;
 }
 

@@ -103,6 +103,7 @@ t('init changes the node; a teardown dry run plans the removal and changes nothi
 t('uninstall.sh removes what privroute created: the node is exactly as before init (foreign state kept); a second teardown changes nothing', async (tt) => {
   const un = await uninstall();
   tt.is(un.code, 0, un.stdout + un.stderr);
+  tt.log(un.stderr + un.stdout);
   tt.regex(un.stderr, /remove bridge ovsbr0 with its ports/);
   tt.regex(un.stdout, /privroute removed/);
   const after = await nodeSnapshot(lab!.world.node, ovs);

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { OperationError } from '../../core/errors.js';
 import { converged, runComponents } from '../../core/runner.js';
 import { applianceComponents, applianceContext } from '../../appliance/index.js';
+import { xrayClientComponent } from '../../appliance/xray.js';
 import { desiredContainers } from '../../appliance/containers.js';
 import { hookComponentNames, parseHookArgs, selectComponents } from '../../proxmox/hook.js';
 import { reportLine } from '../appliance-run.js';
@@ -29,7 +30,8 @@ export function register(program: Command): void {
           return;
         }
         const t0 = Date.now();
-        const reports = await runComponents(selectComponents(applianceComponents(ic), hookComponentNames(config, vmid)), {
+        const all = [...applianceComponents(ic), ...(config.plugins.privacy_router.xray.enabled ? [xrayClientComponent(ic)] : [])];
+        const reports = await runComponents(selectComponents(all, hookComponentNames(config, vmid)), {
           listener: { done: (r) => void (ctx.opts.json || ctx.io.err.write(reportLine(r) + '\n')) },
         });
         ctx.output({ vmid, phase, acted: true, converged: converged(reports), ms: Date.now() - t0, components: reports }, () => `hook ${vmid} ${phase}: ${converged(reports) ? 'converged' : 'NOT converged'} in ${Date.now() - t0} ms`);

@@ -1,6 +1,8 @@
 import test from 'ava';
 import { InputError } from '../../../src/core/errors.js';
-import { parseHookArgs, selectComponents } from '../../../src/proxmox/hook.js';
+import { hookComponentNames, parseHookArgs, selectComponents } from '../../../src/proxmox/hook.js';
+import { validateConfig } from '../../../src/config/validate.js';
+import { seed } from '../config/_seed.js';
 import { renderHookscript } from '../../../src/proxmox/hookscript.js';
 import type { Component } from '../../../src/core/runner.js';
 
@@ -22,4 +24,12 @@ test('renderHookscript: exec privroute hook with the quoted argv, config and sta
   const text = renderHookscript({ argv: ['/usr/bin/node', "/opt/it's/main.js"], configPath: '/etc/privroute/config.json', stateDir: '/var/lib/privroute' });
   t.true(text.startsWith('#!/bin/sh\n'));
   t.true(text.includes(`exec '/usr/bin/node' '/opt/it'\\''s/main.js' '--config' '/etc/privroute/config.json' '--state-dir' '/var/lib/privroute' 'hook' "$1" "$2"`));
+});
+
+test('hookComponentNames: CT101 gets its client only (no VPS over SSH); CT100 its gateway; others only the switch', (t) => {
+  const config = validateConfig(seed());
+  const r = config.plugins.privacy_router;
+  t.deepEqual(hookComponentNames(config, r.xray.container_id), ['ovs', 'sockets', 'flows', 'xray-client']);
+  t.deepEqual(hookComponentNames(config, r.wireguard.container_id), ['ovs', 'sockets', 'flows', 'gateway', 'gateway-peers']);
+  t.false(hookComponentNames(config, r.xray.container_id).includes('xray'));
 });
