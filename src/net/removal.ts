@@ -25,7 +25,8 @@ export function routeDelArgv(r: IpRoute): string[] {
 
 /** Everything of `d` that `o` shows, removed (pure; [] when nothing of it is left: idempotent). */
 export function planNetTeardown(d: NetDesired, o: NetObserved): NetChange[] {
-  const out: NetChange[] = [...planNetRemoval(d, o)];
+  // planNetRemoval calls every line of the owner "stale" (its wording for reconcile); here they all go.
+  const out: NetChange[] = planNetRemoval(d, o).map((c) => ({ ...c, describe: c.describe.replace(/^remove stale /, 'remove ') }));
   const seen = new Set<string>();
   for (const r of d.ipRules ?? []) {
     for (const g of (o.ipRules.get(r.family) ?? []).filter((g) => g.priority === r.priority)) {

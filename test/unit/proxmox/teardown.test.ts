@@ -46,7 +46,7 @@ test('without --containers: hookscript lines, snippet and stanza go; the contain
     ['ifupdown', [`remove the bridge's ifupdown2 stanza ${STANZA}`]],
   ]);
   t.deepEqual([...n.state.keys()], [100, 101, 105]);
-  t.is(n.state.get(100)!.conf.hookscript, undefined);
+  t.false('hookscript' in n.state.get(100)!.conf);
   t.is(n.state.get(105)!.conf.hookscript, 'local:snippets/other.sh', 'a container privroute did not hook is left alone');
   t.false(n.files.has(SNIPPET));
   t.false(n.files.has(STANZA));
