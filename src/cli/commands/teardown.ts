@@ -51,7 +51,7 @@ export function register(program: Command): void {
           : n === 0 ? 'teardown: nothing of privroute is left on this node'
           : o.dryRun ? `teardown: ${n} removal(s) planned; run without --dry-run to apply` : `teardown: removed ${n} item(s)`,
         );
-        if (!converged(reports)) throw new OperationError('teardown', 'some removals failed', { hint: 'see the FAIL lines above; fix the cause and run teardown again (it removes only what is left)' });
+        if (!converged(reports)) throw new OperationError('teardown', 'some removals failed', { hint: 'see the FAIL lines above; fix the cause and run teardown again (it removes only what is left)', reported: true });
       }),
     );
 }
