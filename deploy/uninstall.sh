@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
     --state-dir) STATE="${2:?--state-dir needs a directory}"; shift 2 ;;
     --containers) CONTAINERS=1; shift ;;
     --purge) PURGE=1; shift ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "uninstall.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
