@@ -63,6 +63,12 @@ test.before(async () => {
         ['iptables', '-w', '-A', 'FORWARD', '-i', 'fdummy0', '-m', 'comment', '--comment', 'foreign-guest', '-j', 'ACCEPT'],
         ['iptables', '-w', '-t', 'nat', '-A', 'POSTROUTING', '-s', '192.0.2.0/24', '-o', 'up0', '-j', 'MASQUERADE'],
         ['ip6tables', '-w', '-A', 'INPUT', '-i', 'fdummy0', '-p', 'tcp', '--dport', '22', '-j', 'ACCEPT'],
+        // The node already forwards (as a node routing guests does). teardown does not restore
+        // forwarding sysctls (their values before init are not recorded; docs/proxmox.md says
+        // so): on a node that did not forward IPv6, init's forwarding=1 stays, and with it the
+        // kernel's subnet-router anycast routes in table local (this test showed them).
+        ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1'],
+        ['sysctl', '-q', '-w', 'net.ipv6.conf.all.forwarding=1'],
       ]) await n.run(argv);
       await ovs.addBridge('fbr0');
       await ovs.vsctl(['add-port', 'fbr0', 'fport0', '--', 'set', 'Interface', 'fport0', 'type=internal', 'external_ids:owner=someone-else']);
