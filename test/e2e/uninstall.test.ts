@@ -70,6 +70,14 @@ test.before(async () => {
         ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1'],
         ['sysctl', '-q', '-w', 'net.ipv6.conf.all.forwarding=1'],
       ]) await n.run(argv);
+      // The veth pair's link-local addresses (and their routes in table local) arrive after DAD:
+      // wait for them, or the BEFORE snapshot would miss what the node has a moment later.
+      for (const dev of ['fdummy0', 'fdummy1']) {
+        await waitFor(`${dev} link-local address`, async () => {
+          const out = (await n.run(['ip', '-6', 'addr', 'show', 'dev', dev, 'scope', 'link'])).stdout;
+          return /inet6 fe80::/.test(out) && !/tentative/.test(out);
+        }, 15_000);
+      }
       await ovs.addBridge('fbr0');
       await ovs.vsctl(['add-port', 'fbr0', 'fport0', '--', 'set', 'Interface', 'fport0', 'type=internal', 'external_ids:owner=someone-else']);
       await ovs.ofctl(['-O', 'OpenFlow13', 'add-flow', `unix:${ovs.mgmtSocket('fbr0')}`, 'table=0,priority=10,arp,actions=drop']);
