@@ -15,8 +15,8 @@ export async function withGatewayMss<T>(lab: Lab, mss: number, fn: () => Promise
   const was: number[] = [];
   try {
     for (const r of rules) {
-      // `-S` prints `-A FORWARD <spec>`; the spec has no quoted words (interface names, numbers, flags).
-      const spec = r.trim().split(/\s+/).slice(2);
+      // `-S` prints `-A FORWARD <spec>`; its only quoted word is the comment (privroute's have no spaces): unquote it for argv.
+      const spec = r.trim().split(/\s+/).slice(2).map((w) => w.replace(/^"(.*)"$/, '$1'));
       const i = spec.indexOf('--set-mss');
       was.push(Number(spec[i + 1]));
       await ct100.run(['iptables', '-w', '-t', 'mangle', '-D', 'FORWARD', ...spec]);
