@@ -10,8 +10,10 @@
  *
  *   cli ──wg(1420)──► OVS ──► ct100 (wireguard-go, ip rule iif wg → ct101) ──► OVS ──►
  *   ct101 (REDIRECT → v2ray dokodemo-door → VLESS/TLS) ──► OVS ──► node warp0 ──►
- *   node wireguard-go (1280, masquerade, clamp) ──► edge (wireguard-go, masquerade) ──►
- *   vps (v2ray VLESS/TLS server, freedom) ──► inet (iperf3 server)
+ *   node wireguard-go (1280, masquerade, clamp) ──► wan ──► edge (wireguard-go, masquerade) ──►
+ *   wan ──► vps (v2ray VLESS/TLS server, freedom) ──► wan ──► inet (iperf3 server)
+ * The node, edge, VPS and inet sit on a `wan` router namespace as in the lab's world, so
+ * the underlay's forwarding costs the same in both chains.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -27,9 +29,11 @@ const A = {
   bridgeNet: '10.98.0', // node warp0 .1, client .10, ct100 .100, ct101 .101
   tunNet: '10.98.13', // gateway wg .1, client wg .2
   warpTun: '172.31.0', // edge .1, node .2
-  nodeEdge: '10.97.2', // node .1, edge .2
-  edgeVps: '10.97.3', // edge .1, vps .2
-  vpsInet: '10.97.4', // vps .1, inet .2
+  // Sites on the `wan` router (router .1, site .2), as the lab's world has them (src/lab/world.ts).
+  node: '10.97.1',
+  edge: '10.97.2',
+  vps: '10.97.3',
+  inet: '10.97.4',
 };
 
 /** A built hand chain: where to run iperf3 from and to, and how to label its processes. */
@@ -75,10 +79,10 @@ export async function buildHandChain(scope: Scope): Promise<HandChain> {
   const p = scope.prefix;
   const ifnames = { client: `${p}cl`, gateway: `${p}gw`, warp: `${p}wp`, edge: `${p}ed` };
   const ns: Record<string, NetnsExec> = {};
-  for (const n of ['node', 'cli', 'ct100', 'ct101', 'edge', 'vps', 'inet']) {
-    ns[n] = await createNetns(scope, n, { forwarding: ['node', 'ct100', 'edge'].includes(n) });
+  for (const n of ['wan', 'node', 'cli', 'ct100', 'ct101', 'edge', 'vps', 'inet']) {
+    ns[n] = await createNetns(scope, n, { forwarding: ['wan', 'node', 'ct100', 'edge'].includes(n) });
   }
-  const { node, cli, ct100, ct101, edge, vps, inet } = ns as Record<string, NetnsExec>;
+  const { wan, node, cli, ct100, ct101, edge, vps, inet } = ns as Record<string, NetnsExec>;
   // The node: private OVS, one bridge, internal ports; warp0 stays in the node.
   const ovs = await startOvs(scope, { ns: node!.name });
   const br = `${p}br`;
@@ -98,13 +102,12 @@ export async function buildHandChain(scope: Scope): Promise<HandChain> {
   }
   // Minimal flows: the bridge as a plain switch (the recipe's isolation flows are not per-packet costs worth modelling).
   await ovs.ofctl(['add-flow', br, 'priority=0,actions=NORMAL']);
-  // The underlay: node ↔ edge ↔ vps ↔ inet.
-  const link = async (a: NetnsExec, b: NetnsExec, net: string, an: string, bn: string) =>
-    vethPair(scope, { ns: a.name, name: an, cidr: `${net}.1/24` }, { ns: b.name, name: bn, cidr: `${net}.2/24` });
-  await link(node!, edge!, A.nodeEdge, `${p}ne`, `${p}en`);
-  await link(edge!, vps!, A.edgeVps, `${p}ev`, `${p}ve`);
-  await link(vps!, inet!, A.vpsInet, `${p}vi`, `${p}iv`);
-  await inet!.run(['ip', 'route', 'add', 'default', 'via', `${A.vpsInet}.1`]);
+  // The underlay: node, edge, vps and inet each on the wan router (uplink `${p}up`, default via the router).
+  for (const [site, where] of [['node', node!], ['edge', edge!], ['vps', vps!], ['inet', inet!]] as const) {
+    const net = A[site];
+    await vethPair(scope, { ns: wan!.name, name: `${p}w${site[0]}`, cidr: `${net}.1/24` }, { ns: where.name, name: `${p}up`, cidr: `${net}.2/24` });
+    await where.run(['ip', 'route', 'add', 'default', 'via', `${net}.1`]);
+  }
 
   const k = { client: generateKeyPair(), gateway: generateKeyPair(), warp: generateKeyPair(), edge: generateKeyPair() };
   // CT100: the client tunnel (MTU 1420); everything from it goes to CT101 (table 100); MSS clamp.
@@ -119,16 +122,15 @@ export async function buildHandChain(scope: Scope): Promise<HandChain> {
     addr: `${A.tunNet}.2/24`,
     mtu: 1420,
   });
-  await cli!.run(['ip', 'route', 'add', `${A.vpsInet}.0/24`, 'dev', ifnames.client]);
+  await cli!.run(['ip', 'route', 'add', `${A.inet}.0/24`, 'dev', ifnames.client]);
   // The VPS: VLESS/TLS server (pinned self-signed certificate with the address as SAN), freedom out.
-  const vpsAddr = `${A.edgeVps}.2`;
+  const vpsAddr = `${A.vps}.2`;
   const tls = selfSignedEd25519({ subject: vpsAddr, seed: randomBytes(32), serial: randomBytes(16), now: new Date() });
   const certFile = path.join(scope.dir, 'vps.crt');
   const keyFile = path.join(scope.dir, 'vps.key');
   writeFileSync(certFile, tls.certPem, { mode: 0o644 });
   writeFileSync(keyFile, tls.keyPem, { mode: 0o600 });
   const uuid = randomUUID();
-  await vps!.run(['ip', 'route', 'add', 'default', 'via', `${A.edgeVps}.1`]);
   await v2ray(scope, vps!, 'hand-v2ray-vps', {
     log: { loglevel: 'warning' },
     inbounds: [{ listen: vpsAddr, port: 443, protocol: 'vless', settings: { clients: [{ id: uuid }], decryption: 'none' }, streamSettings: { network: 'tcp', security: 'tls', tlsSettings: { certificates: [{ certificateFile: certFile, keyFile }] } } }],
@@ -149,13 +151,13 @@ export async function buildHandChain(scope: Scope): Promise<HandChain> {
   }, 12345);
   // The edge: WARP stand-in peer, masquerading toward the VPS.
   await wg(scope, edge!, ifnames.edge, { keys: k.edge, listenPort: 2408, peer: { publicKey: k.warp.publicKey, allowedIps: [`${A.warpTun}.2/32`] }, addr: `${A.warpTun}.1/24`, mtu: 1420 });
-  await edge!.run(['iptables', '-w', '-t', 'nat', '-A', 'POSTROUTING', '-o', `${p}ev`, '-j', 'MASQUERADE']);
+  await edge!.run(['iptables', '-w', '-t', 'nat', '-A', 'POSTROUTING', '-o', `${p}up`, '-j', 'MASQUERADE']);
   // The node: warp0's traffic into the WARP tunnel only (MTU 1280, masquerade, MSS clamp to PMTU).
-  await wg(scope, node!, ifnames.warp, { keys: k.warp, peer: { publicKey: k.edge.publicKey, allowedIps: ['0.0.0.0/0'], endpoint: `${A.nodeEdge}.2:2408` }, addr: `${A.warpTun}.2/32`, mtu: 1280 });
+  await wg(scope, node!, ifnames.warp, { keys: k.warp, peer: { publicKey: k.edge.publicKey, allowedIps: ['0.0.0.0/0'], endpoint: `${A.edge}.2:2408` }, addr: `${A.warpTun}.2/32`, mtu: 1280 });
   await node!.run(['ip', 'rule', 'add', 'iif', `${p}w0`, 'lookup', '200']);
   await node!.run(['ip', 'route', 'add', 'default', 'dev', ifnames.warp, 'table', '200']);
   await node!.run(['ip', 'route', 'add', 'blackhole', 'default', 'metric', '4294967295', 'table', '200']);
   await node!.run(['iptables', '-w', '-t', 'nat', '-A', 'POSTROUTING', '-o', ifnames.warp, '-j', 'MASQUERADE']);
   await node!.run(['iptables', '-w', '-t', 'mangle', '-A', 'FORWARD', '-o', ifnames.warp, '-p', 'tcp', '--tcp-flags', 'SYN,RST', 'SYN', '-j', 'TCPMSS', '--clamp-mss-to-pmtu']);
-  return { client: cli!, inet: inet!, ct100: ct100!, webAddr: `${A.vpsInet}.2`, hopAddr: `${A.tunNet}.1`, ifnames, dir: scope.dir };
+  return { client: cli!, inet: inet!, ct100: ct100!, webAddr: `${A.inet}.2`, hopAddr: `${A.tunNet}.1`, ifnames, dir: scope.dir };
 }
