@@ -58,6 +58,7 @@ import { withFlowVariant, withoutConntrack, withoutMeters, withoutObfuscation } 
 import { buildHandChain } from './lib/hand-chain.js';
 import { iperfServer, tcpReachable } from './lib/iperf.js';
 import { withGatewayMss } from './lib/mss-variant.js';
+import type { CountedIf } from './lib/packets.js';
 import { attributionRow, medMbit, runPass, type Dir, type PassRuns, type Path } from './lib/passes.js';
 import { rawBridge } from './lib/raw-bridge.js';
 import { ttfb } from './lib/ttfb.js';
@@ -167,8 +168,17 @@ try {
     ...(raw.dir ? [chainLabeller({ tag: 'raw bridge', dir: raw.dir, ifnames: {}, engines: [] })] : []),
     (argv) => (path.basename(argv[0] ?? '') === 'iperf3' ? 'iperf3 (both ends)' : null),
   ];
+  // Packets per MB of goodput at every wireguard-go interface of both chains (its cost is per packet).
+  const li = labIfnames(prefix);
+  const interfaces: CountedIf[] = [
+    { label: 'wg client', ns: world.client, dev: li.client },
+    { label: 'wg gateway', ns: ct100, dev: li.gateway },
+    { label: 'wg warp', ns: world.node, dev: li.warp },
+    { label: 'wg edge', ns: world.edge, dev: li.edge },
+    ...Object.entries(hand.ifnames).map(([role, dev]) => ({ label: `hand wg ${role}`, ns: hand.ns[role === 'client' ? 'cli' : role === 'gateway' ? 'ct100' : role === 'warp' ? 'node' : 'edge']!, dev })),
+  ];
   const pass = async (label: string, names: string[]) => {
-    passes[label] = await runPass({ label, paths: Object.fromEntries(names.map((n) => [n, paths[n]!])), reps: REPS, seconds: SECONDS, labellers, log });
+    passes[label] = await runPass({ label, paths: Object.fromEntries(names.map((n) => [n, paths[n]!])), reps: REPS, seconds: SECONDS, labellers, interfaces, log });
     return passes[label]!;
   };
   const ratio = (a: number, b: number) => (b > 0 ? r3(a / b) : null);

@@ -49,6 +49,8 @@ export interface HandChain {
   ifnames: Record<'client' | 'gateway' | 'warp' | 'edge', string>;
   /** The scope dir (v2ray configs and ovs-vswitchd paths live under it). */
   dir: string;
+  /** Every namespace by role (wan, node, cli, ct100, ct101, edge, vps, inet). */
+  ns: Record<string, NetnsExec>;
 }
 
 /** One wireguard-go in `ns` with a key, a listen port and one peer; then address, MTU, up. */
@@ -159,5 +161,5 @@ export async function buildHandChain(scope: Scope): Promise<HandChain> {
   await node!.run(['ip', 'route', 'add', 'blackhole', 'default', 'metric', '4294967295', 'table', '200']);
   await node!.run(['iptables', '-w', '-t', 'nat', '-A', 'POSTROUTING', '-o', ifnames.warp, '-j', 'MASQUERADE']);
   await node!.run(['iptables', '-w', '-t', 'mangle', '-A', 'FORWARD', '-o', ifnames.warp, '-p', 'tcp', '--tcp-flags', 'SYN,RST', 'SYN', '-j', 'TCPMSS', '--clamp-mss-to-pmtu']);
-  return { client: cli!, inet: inet!, ct100: ct100!, webAddr: `${A.inet}.2`, hopAddr: `${A.tunNet}.1`, ifnames, dir: scope.dir };
+  return { client: cli!, inet: inet!, ct100: ct100!, webAddr: `${A.inet}.2`, hopAddr: `${A.tunNet}.1`, ifnames, dir: scope.dir, ns };
 }

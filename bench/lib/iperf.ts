@@ -14,6 +14,8 @@ export interface Iperf {
   cpu_pct?: Record<string, number>;
   /** Core-seconds per Gbit moved, per labelled process. */
   core_s_per_gbit?: Record<string, number> | null;
+  /** rx+tx packets per MB of goodput, per counted interface (see packets.ts). */
+  packets_per_mb?: Record<string, number> | null;
 }
 
 const mbit = (bps: number) => Math.round(bps / 1e4) / 100;

@@ -9,6 +9,7 @@ import type { NetnsExec } from '../../src/host/netns.js';
 import { median } from './cli-timing.js';
 import { ALL_LABELLED, cpuSample, cpuUse, perGbit, type Labeller } from './cpu.js';
 import { iperf, type Iperf } from './iperf.js';
+import { packetSample, packetsPerMb, type CountedIf } from './packets.js';
 
 /** Where an iperf3 path runs: client namespace → server address:port. */
 export interface Path {
@@ -27,16 +28,20 @@ export async function runPass(o: {
   reps: number;
   seconds: number;
   labellers: Labeller[];
+  /** Interfaces whose packets per MB of goodput are recorded per run (optional). */
+  interfaces?: readonly CountedIf[];
   log: (l: string) => void;
 }): Promise<PassRuns> {
   const runs: PassRuns = {};
   for (let rep = 0; rep < o.reps; rep++) {
     for (const dir of ['up', 'down'] as const) {
       for (const [name, { ns, addr, port }] of Object.entries(o.paths)) {
+        const p0 = o.interfaces ? await packetSample(o.interfaces) : null;
         const c0 = cpuSample(o.labellers);
         const t0 = performance.now();
         const r = await iperf(ns, addr, port, dir === 'down', o.seconds);
         r.cpu_pct = cpuUse(c0, cpuSample(o.labellers), (performance.now() - t0) / 1000);
+        if (p0) r.packets_per_mb = packetsPerMb(p0, await packetSample(o.interfaces!), (r.mbit_s * 1e6 * o.seconds) / 8);
         r.core_s_per_gbit = perGbit(r.cpu_pct, r.mbit_s);
         (runs[name] ??= { up: [], down: [] })[dir].push(r);
         o.log(`${o.label} ${name} ${dir}: ${r.mbit_s} Mbit/s, ${r.core_s_per_gbit?.[ALL_LABELLED] ?? '—'} core-s/Gbit (server saw ${r.server_saw})`);
@@ -68,6 +73,15 @@ export interface AttributionRow {
   core_s_per_gbit: Record<Dir, number | null>;
   /** Per process, core-s per Gbit. */
   per_process: Record<Dir, Record<string, number>>;
+  /** Per wireguard-go interface, rx+tx packets per MB of goodput (medians; absent when not counted). */
+  packets_per_mb?: Record<Dir, Record<string, number>>;
+}
+
+/** Median packets per MB per interface for a path and direction (interfaces that moved packets). */
+export function medPackets(runs: PassRuns, name: string, dir: Dir): Record<string, number> {
+  const rs = runs[name]![dir].filter((r) => r.packets_per_mb);
+  const keys = new Set(rs.flatMap((r) => Object.keys(r.packets_per_mb!)));
+  return Object.fromEntries([...keys].map((k) => [k, Math.round(median(rs.map((r) => r.packets_per_mb![k] ?? 0)))]).filter(([, v]) => (v as number) > 0));
 }
 
 /** The row of path `name` in `runs`, described as `what`. */
@@ -78,5 +92,6 @@ export function attributionRow(what: string, runs: PassRuns, name: string): Attr
     mbit_s: { up: medMbit(runs, name, 'up'), down: medMbit(runs, name, 'down') },
     core_s_per_gbit: { up: cost.up[ALL_LABELLED] ?? null, down: cost.down[ALL_LABELLED] ?? null },
     per_process: cost,
+    packets_per_mb: { up: medPackets(runs, name, 'up'), down: medPackets(runs, name, 'down') },
   };
 }
