@@ -246,6 +246,10 @@ try {
         // A variant that stalls a direction is a result, not a bench failure; privroute's state is restored by its hook.
         done[label] = { note, ok: false, error: (e as Error).message.split('\n')[0] };
         log(`variant ${label} failed: ${(done[label] as any).error}`);
+        // Seen once under load: after a broken run CT101's transparent port refused every later
+        // connection until the engines were restarted. Converge again so one failure does not cascade.
+        const r = await lab.privroute(['init'], { okCodes: [0, 1] });
+        (done[label] as any).reconverged = r.code === 0;
       }
     }
     out.variants = done;
