@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_TIMEOUT_MS, ExecError, type HostExec, type RunOptions, type RunResult } from './exec.js';
+import { traceExec } from './trace.js';
 
 /**
  * Spawn `argv` directly (argv[0] looked up on PATH), feed stdin, collect output.
@@ -26,6 +27,7 @@ export function spawnArgv(target: string, argv: readonly string[], opts: RunOpti
       stdio: ['pipe', 'pipe', 'pipe'],
       env: opts.env ? { ...process.env, ...opts.env } : process.env,
     });
+    const traced = traceExec(target, argv, opts.secretArgs);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
@@ -43,6 +45,7 @@ export function spawnArgv(target: string, argv: readonly string[], opts: RunOpti
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      traced(code);
       const stdout = Buffer.concat(out).toString('utf8');
       const stderr = Buffer.concat(err).toString('utf8');
       if (code !== null && okCodes.includes(code)) {
