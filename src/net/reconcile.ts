@@ -91,6 +91,22 @@ function tablesOf(d: NetDesired): { family: NfFamily; table: NfTable }[] {
   return families.flatMap((family) => tables.map((table) => ({ family, table })));
 }
 
+/**
+ * Every argv {@link observeNet} runs for `d`, in no particular order (pure). A
+ * batched observer (src/xray/vps/probes.ts) predicts its probes from this, so a
+ * NetDesired's reads are answered in the same round trip whatever families it uses.
+ */
+export function observeArgv(d: NetDesired): string[][] {
+  return [
+    ...tablesOf(d).map(({ family, table }) => listTableArgv(family, table)),
+    ...(d.legacy?.rules ?? []).map((r) => checkArgv(r)),
+    ...[...new Set((d.ipRules ?? []).map((r) => r.family))].map((f) => ruleListArgv(f)),
+    ...[...new Map((d.routes ?? []).map((r) => [`${r.family}/${r.table}`, r] as const)).values()].map((r) => routeListArgv(r.family, r.table)),
+    ...(d.sysctls ?? []).map((s) => sysctlReadArgv(s.key)),
+    ...(d.links ?? []).map((l) => linkShowArgv(l.name)),
+  ];
+}
+
 /** Read everything `d` touches on the target. Read-only; every read runs concurrently (issue 16). */
 export async function observeNet(exec: HostExec, d: NetDesired): Promise<NetObserved> {
   const all = <T, R>(xs: readonly T[], f: (x: T) => Promise<R>): Promise<R[]> => Promise.all(xs.map(f));
