@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { attachIo, type CliIo } from './io.js';
 import { errorJson, exitCodeOf, printError } from './errors.js';
+import { isPrivrouteError } from '../core/errors.js';
 import { commandsFor, registerCommands } from './commands/index.js';
 import { DEFAULT_STATE_DIR } from '../state/paths.js';
 
@@ -68,7 +69,9 @@ export async function runProgram(program: Command, argv: readonly string[], io: 
     const json = o.json === true || argv.includes('--json');
     const level = o.logLevel ?? io.env.PRIVROUTE_LOG_LEVEL;
     const debug = level === 'debug' || level === 'trace';
-    if (!(e instanceof CommanderError) && json) io.out.write(JSON.stringify(errorJson(e), null, 2) + '\n');
+    // A failure whose result is already on stdout keeps stdout one JSON document.
+    const reported = isPrivrouteError(e) && e.reported;
+    if (!(e instanceof CommanderError) && json && !reported) io.out.write(JSON.stringify(errorJson(e), null, 2) + '\n');
     printError(e, io.err, debug);
     return exitCodeOf(e);
   }

@@ -19,6 +19,12 @@ export interface PrivrouteErrorOptions {
   hint?: string;
   /** The underlying error, kept for `--debug` output and logs. */
   cause?: unknown;
+  /**
+   * The command already printed its result (with `--json`, as the one JSON
+   * document on stdout) and fails only to set the exit code: the CLI then prints
+   * the message on stderr but no second JSON document on stdout.
+   */
+  reported?: boolean;
 }
 
 /** Base class of all privroute errors. Use {@link isPrivrouteError} to test. */
@@ -28,6 +34,8 @@ export class PrivrouteError extends Error {
   readonly code: string;
   readonly hint?: string;
   readonly exitCode: number;
+  /** See {@link PrivrouteErrorOptions.reported}. */
+  readonly reported: boolean;
 
   constructor(code: string, message: string, opts: PrivrouteErrorOptions = {}, exitCode = EXIT_FAILURE) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
@@ -35,6 +43,7 @@ export class PrivrouteError extends Error {
     this.code = code;
     this.hint = opts.hint;
     this.exitCode = exitCode;
+    this.reported = opts.reported === true;
   }
 }
 
@@ -94,12 +103,5 @@ export class OperationError extends PrivrouteError {
 export class StateError extends PrivrouteError {
   constructor(message: string, hint: string, cause?: unknown) {
     super('E_STATE', message, { hint, cause });
-  }
-}
-
-/** A command that exists in the CLI but has no implementation yet. Exit 1, never fake success. */
-export class NotImplementedError extends PrivrouteError {
-  constructor(command: string) {
-    super('E_NOT_IMPLEMENTED', `${command}: not implemented yet`, {});
   }
 }

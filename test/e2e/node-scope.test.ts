@@ -16,6 +16,7 @@ import { siteAddr } from '../../src/lab/world.js';
 import { createNetns, isWireguardGoFor, pidsWhere, sleep, startProcess, uniquePrefix, vethPair, waitFor, type Proc } from '../../src/lab/harness/index.js';
 import type { NetnsExec } from '../../src/host/netns.js';
 import { binarySkipReason, hasTun, rootSkipReason, skipUnless } from '../helpers/env.js';
+import { statusFromJson } from '../helpers/status-json.js';
 import { assertNoLeak, chainWitnesses, clientTraffic, proveChainEventually } from './witness.js';
 
 const skip = skipUnless(
@@ -112,9 +113,8 @@ t('11.15: status reports a rule of ours preceded by a foreign ACCEPT, and a miss
   const node = lab.world.node;
   const firewall = async () => {
     const st = await lab.privroute(['status', '--json', '--warp-trace-url', `http://${siteAddr('inet').v4}:8080/cdn-cgi/trace`], { okCodes: [0, 1] });
-    // `status --json` exits 1 in the lab (netmaker is not built) and prints the error document after the report.
-    const end = st.stdout.indexOf('\n}') + 2;
-    const warp = (JSON.parse(st.stdout.slice(0, end)) as { hops: { hop: string; checks: { name: string; ok: boolean; detail: string }[] }[] }).hops.find((h) => h.hop === 'warp');
+    // `status --json` may exit 1 here; stdout is still the one report document.
+    const warp = statusFromJson(st.stdout).hops.find((h) => h.hop === 'warp');
     return warp?.checks.find((c) => c.name === 'warp.firewall');
   };
   const clean = await firewall();

@@ -1,11 +1,10 @@
 /**
- * `privroute status --json` prints the report and, when a hop is unhealthy (exit
- * 1), the error as a second JSON document after it. The report is the first.
+ * `privroute status --json` prints the report as the one JSON document on stdout,
+ * also when a hop is unhealthy (exit 1; the error goes to stderr only).
  */
 import type { StatusReport } from '../../src/health/types.js';
 
-/** The status report from `status --json`'s stdout. */
+/** The status report from `status --json`'s stdout (throws if stdout is not one JSON document). */
 export function statusFromJson(stdout: string): StatusReport {
-  const end = stdout.indexOf('\n}\n');
-  return JSON.parse(end >= 0 ? stdout.slice(0, end + 2) : stdout) as StatusReport;
+  return JSON.parse(stdout) as StatusReport;
 }

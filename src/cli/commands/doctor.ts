@@ -29,7 +29,7 @@ export function register(program: Command): void {
         const missing = checks.filter((c) => !c.ok);
         ctx.output({ ok: missing.length === 0, checks }, () => formatChecks(checks));
         if (missing.length) {
-          throw new OperationError('doctor', `${missing.length} check(s) failed: ${missing.map((c) => c.name).join(', ')}`, { hint: 'fix the MISS lines above, then run `privroute doctor` again' });
+          throw new OperationError('doctor', `${missing.length} check(s) failed: ${missing.map((c) => c.name).join(', ')}`, { hint: 'fix the MISS lines above, then run `privroute doctor` again', reported: true });
         }
       }),
     );

@@ -33,7 +33,7 @@ export function register(program: Command): void {
           listener: { done: (r) => void (ctx.opts.json || ctx.io.err.write(reportLine(r) + '\n')) },
         });
         ctx.output({ vmid, phase, acted: true, converged: converged(reports), ms: Date.now() - t0, components: reports }, () => `hook ${vmid} ${phase}: ${converged(reports) ? 'converged' : 'NOT converged'} in ${Date.now() - t0} ms`);
-        if (!converged(reports)) throw new OperationError('hook', `CT ${vmid}'s hop did not converge after its start`, { hint: 'see the FAIL lines; run `privroute init`' });
+        if (!converged(reports)) throw new OperationError('hook', `CT ${vmid}'s hop did not converge after its start`, { hint: 'see the FAIL lines; run `privroute init`', reported: true });
       }),
     );
 }

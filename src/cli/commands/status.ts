@@ -37,7 +37,7 @@ export function register(program: Command): void {
         ctx.output(s, () => renderStatus(s));
         if (!s.ok) {
           // Exit 1 without repeating the report: the hops that failed are named.
-          throw new OperationError('status', `unhealthy: ${s.hops.filter((h) => !h.ok).map((h) => h.hop).join(', ')}`, { hint: 'see the FAIL lines; `privroute init` repairs what it owns' });
+          throw new OperationError('status', `unhealthy: ${s.hops.filter((h) => !h.ok).map((h) => h.hop).join(', ')}`, { hint: 'see the FAIL lines; `privroute init` repairs what it owns', reported: true });
         }
       }, { validate: (cmd) => checkWarpTraceUrl(cmd.opts<{ warpTraceUrl?: string }>().warpTraceUrl) }),
     );

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildProgram, run, runProgram } from '../../../src/cli/program.js';
 import { action } from '../../../src/cli/context.js';
-import { InputError, NotImplementedError } from '../../../src/core/errors.js';
+import { InputError, OperationError } from '../../../src/core/errors.js';
 import { memoryIo } from './_io.js';
 
 const COMMANDS = ['init', 'plan', 'add-client', 'list-clients', 'show-client', 'revoke-client', 'disable-client', 'enable-client', 'status', 'rotate', 'flows', 'daemon', 'lab', 'config'];
@@ -41,8 +41,9 @@ test('usage errors exit 2', async (t) => {
 /** A program with extra test commands exercising the error paths. */
 function programWithTestCommands(io: ReturnType<typeof memoryIo>) {
   const p = buildProgram(io);
-  p.command('t-notimpl').action(action(() => {
-    throw new NotImplementedError('t-notimpl');
+  p.command('t-reported').action(action((ctx) => {
+    ctx.output({ ok: false }, () => 'FAIL something');
+    throw new OperationError('t-reported', 'unhealthy: something', { hint: 'see the FAIL line', reported: true });
   }));
   p.command('t-input').action(action(() => {
     throw new InputError({ path: 'name', value: 'a b', expected: 'expected [a-z0-9-]+' }, { hint: 'pick another name' });
@@ -59,11 +60,15 @@ function programWithTestCommands(io: ReturnType<typeof memoryIo>) {
   return p;
 }
 
-test('a command that is not built says so and exits 1', async (t) => {
+test('a failure whose result is already printed exits 1 and keeps --json stdout one document', async (t) => {
   const io = memoryIo();
-  t.is(await runProgram(programWithTestCommands(io), ['t-notimpl'], io), 1);
-  t.is(io.err.text, 't-notimpl: not implemented yet\n');
-  t.is(io.out.text, '');
+  t.is(await runProgram(programWithTestCommands(io), ['--json', 't-reported'], io), 1);
+  // Before the fix stdout held the report and then a second JSON document (the error).
+  t.deepEqual(JSON.parse(io.out.text), { ok: false });
+  t.regex(io.err.text, /^t-reported: unhealthy: something\nhint: see the FAIL line\n$/);
+  const io2 = memoryIo();
+  t.is(await runProgram(programWithTestCommands(io2), ['t-reported'], io2), 1);
+  t.is(io2.out.text, 'FAIL something\n');
 });
 
 test('bad input exits 2 with message and hint; --json also prints the error as JSON', async (t) => {

@@ -1,13 +1,13 @@
 import test from 'ava';
 import {
-  EXIT_BAD_INPUT, EXIT_FAILURE, InputError, NotImplementedError, OperationError, PreconditionError, PrivrouteError,
+  EXIT_BAD_INPUT, EXIT_FAILURE, InputError, OperationError, PreconditionError, PrivrouteError,
   StateError, formatProblem, isPrivrouteError,
 } from '../../../src/core/errors.js';
 
 test('exit codes: bad input 2, everything else 1', (t) => {
   t.is(new InputError({ path: 'a', expected: 'x' }).exitCode, EXIT_BAD_INPUT);
   t.is(EXIT_BAD_INPUT, 2);
-  for (const e of [new PreconditionError('m', 'h'), new OperationError('ovsdb', 'm'), new StateError('m', 'h'), new NotImplementedError('status')]) {
+  for (const e of [new PreconditionError('m', 'h'), new OperationError('ovsdb', 'm'), new StateError('m', 'h')]) {
     t.is(e.exitCode, EXIT_FAILURE);
     t.is(EXIT_FAILURE, 1);
   }
@@ -46,5 +46,6 @@ test('errors keep their cause, code, step and class name', (t) => {
   t.is(e.name, 'OperationError');
   t.is(e.code, 'E_OPERATION');
   t.true(e instanceof PrivrouteError && e instanceof Error);
-  t.is(new NotImplementedError('lab').message, 'lab: not implemented yet');
+  t.false(e.reported);
+  t.true(new OperationError('status', 'unhealthy', { reported: true }).reported);
 });
