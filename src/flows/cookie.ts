@@ -59,6 +59,7 @@ export const RULE = {
   ctInvalid: 21,
   ctEstablished: 22,
   ctCommit: 23,
+  ndBypass: 24,
   // obfuscation
   ttlNormalize: 30,
   macRewrite: 31,

@@ -87,6 +87,8 @@ export const PRIORITY = {
   meshL2: 20,
   functionRoute: 90,
   forward: 100,
+  /** IPv6 neighbour discovery skips conntrack (above `forward`, the ct() dispatch). */
+  ndBypass: 150,
   allow: 200,
   allowMetered: 210,
   ctVerdict: 200,

@@ -92,7 +92,7 @@ export function protections(config: Config, compiled: CompiledPipeline, facts: P
     sec('ttl-egress', 'drop egress with TTL ≤ 1', ['ttlEgress']);
     sec('arp-rate-limit', `ARP rate limit ${f.arp_rate_pps} pkt/s per port (meters)`, ['arpMeter']);
     sec('icmp-rate-limit', `ICMP rate limit ${f.icmp_rate_pps} pkt/s per port (meters)`, ['icmpMeter']);
-    sec('conntrack', 'conntrack: privacy sockets accept only replies to their own connections', ['ctTrack', 'ctCommit', 'ctEstablished', 'ctInvalid']);
+    sec('conntrack', 'conntrack: privacy sockets accept only replies to their own connections', ['ctTrack', 'ctCommit', 'ctEstablished', 'ctInvalid', 'ndBypass']);
   }
   const level = f.obfuscation_level;
   const lv = `${OF}.obfuscation_level`;

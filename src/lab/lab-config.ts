@@ -26,6 +26,9 @@ export interface LabFacts {
   mesh?: { serverUrl: string; caFile: string; masterKeyFile: string; netclient: string; iface: string; nodeId: string };
 }
 
+/** The lab chain's IPv6 subnet (ULA; exists only inside the lab's namespaces). */
+export const LAB_CHAIN6 = 'fd77::/64';
+
 /** Where the seed example lives (a verbatim copy used by the config tests). */
 export function seedConfigPath(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
@@ -53,6 +56,9 @@ export function labConfig(f: LabFacts): Record<string, unknown> {
   const r = seed.plugins.privacy_router as Record<string, any>;
   const names = labIfnames(f.prefix);
   const vps = siteAddr('vps').v4;
+  // The chain carries IPv6 too (a ULA /64): the gateway listens on its chain IPv6 address, so the
+  // ingress forwards the wan client's WireGuard over IPv6 as well (docs/ingress.md).
+  r.chain_network = { ...r.chain_network, subnet6: LAB_CHAIN6 };
   r.ovs = { db: f.ovs.dbEndpoint, rundir: f.ovs.rundir, openflow: null, datapath_type: 'netdev', fail_mode: 'secure' };
   r.runtime = f.pctTemplate
     ? { kind: 'pct', netns_prefix: `${f.prefix}-ct`, node_netns: null, template: f.pctTemplate, storage: 'local-lvm', xray_binary: null, xray_sha256: null, interfaces_file: path.join(f.dir, 'interfaces.d', 'privroute') }

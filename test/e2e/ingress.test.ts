@@ -1,22 +1,27 @@
 /**
  * End to end: clients from the internet reach the gateway at the node's uplink
  * address (issue 13; docs/ingress.md). In the lab a wan client (the "phone")
- * dials 198.18.1.2:51820; the node's ingress forwards that UDP, and nothing
- * else, to CT100. Proven here: the phone's traffic crosses the whole chain (the
- * web server sees the VPS); a scan of the uplink address finds only the
+ * dials 198.18.1.2:51820, and over IPv6 [2001:db8:1::2]:51820; the node's ingress forwards that UDP, and nothing
+ * else, to CT100 (over IPv6 to the gateway's chain IPv6 address: the lab's chain has fd77::/64).
+ * Proven here: the phone's traffic crosses the whole chain over both families (the
+ * web server sees the VPS); a scan of the uplink's IPv4 and IPv6 addresses finds only the
  * WireGuard port (and WARP's own socket, see the test) not closed; with the
  * gateway down the ingress forwards nothing anywhere and nothing answers; the
  * phone roams to a second wan address and port mid-session and the session goes on.
  */
 import test from 'ava';
 import { labDown, labNs, labUp, type Lab } from '../../src/lab/lab.js';
+import { readFileSync } from 'node:fs';
 import { labIfnames } from '../../src/lab/lab-config.js';
+import { validateConfig } from '../../src/config/validate.js';
+import { portByRole } from '../../src/topology/addressing.js';
+import { applianceTopology } from '../../src/topology/topology.js';
 import { siteAddr } from '../../src/lab/world.js';
 import { proveChain } from '../../src/lab/proof.js';
 import { UserspaceBackend } from '../../src/tunnel/device/uapi-backend.js';
 import { isWireguardGoFor, pidsWhere, sleep, uniquePrefix } from '../../src/lab/harness/index.js';
 import { binarySkipReason, hasTun, rootSkipReason, skipUnless } from '../helpers/env.js';
-import { assertNoLeak, captureLeaks, chainWitnesses, clientTraffic, INGRESS_PORT_NUMBER, proveChainEventually } from './witness.js';
+import { assertNoLeak, captureLeaks, chainWitnesses, clientTraffic, INGRESS_PORT_NUMBER, ND, proveChainEventually } from './witness.js';
 import { samplePorts, scanPorts } from './scan.js';
 
 const skip = skipUnless(
@@ -55,6 +60,40 @@ t('the wan client dials the node uplink address and reaches the web server throu
   tt.regex((await lab.privroute(['plan'])).stdout, /nothing to change/);
 });
 
+/** The ingress port's chain IPv6 address (what the gateway sees an IPv6 wan client as, after the node's SNAT). */
+function ingressIp6(): string {
+  const cfg = validateConfig(JSON.parse(readFileSync(lab.configFile, 'utf8')));
+  const ip6 = portByRole(applianceTopology(cfg, null), 'ingress')?.ip6;
+  if (!ip6) throw new Error('the lab chain has no IPv6 (chain_network.subnet6)');
+  return ip6;
+}
+
+t('over IPv6: the wan client dials the node uplink IPv6 address and reaches the web server through the whole chain', async (tt) => {
+  const phone = lab.world.phone;
+  const wg = UserspaceBackend.forInterface(labIfnames(prefix).phone);
+  const peer = (await wg.get()).peers[0]!;
+  const via4 = siteAddr('phone', 1);
+  // IPv4 to the node is cut (no host route outside the tunnel): only the IPv6 path is left.
+  await phone.run(['ip', 'route', 'del', NODE.v4]);
+  await phone.run(['ip', '-6', 'route', 'replace', NODE.v6, 'via', via4.v6, 'dev', 'up0']);
+  const set = (endpoint: string) => wg.set({ peers: [{ kind: 'upsert', peer: { publicKey: peer.publicKey, presharedKey: lab.phone.conf.peer.presharedKey, allowedIps: peer.allowedIps, endpoint, persistentKeepalive: lab.phone.conf.peer.keepalive } }] });
+  try {
+    await set(`[${NODE.v6}]:${LP}`);
+    const p = await provePhone();
+    tt.true(p.http.ok, `http ${p.http.status}`);
+    tt.is(p.http.exitAddress, VPS.v4, 'the web server sees the VPS');
+    // The gateway has the phone at the ingress port's IPv6 address: the outer WireGuard came in over IPv6.
+    const gw = await UserspaceBackend.forInterface(labIfnames(prefix).gateway).get();
+    const at = gw.peers.find((x) => x.endpoint?.startsWith(`[${ingressIp6()}]:`));
+    tt.truthy(at, `gateway peers: ${JSON.stringify(gw.peers.map((x) => x.endpoint))}`);
+  } finally {
+    await phone.run(['ip', '-6', 'route', 'del', NODE.v6], { okCodes: [0, 2] });
+    await phone.run(['ip', 'route', 'replace', NODE.v4, 'via', via4.v4, 'dev', 'up0']);
+    await set(`${NODE.v4}:${LP}`);
+  }
+  tt.true((await provePhone()).ok, 'back on IPv4, the wan client proves the chain again');
+});
+
 t('with every hop up, the wan client leaks nothing outside the chain', async (tt) => {
   const caps = await chainWitnesses(lab.scope, lab.world);
   const r = await clientTraffic(lab.world.phone);
@@ -74,6 +113,11 @@ t('a scan of the uplink address from the wan finds only the WireGuard port (no T
   tt.deepEqual(found.tcp, {}, 'no TCP port is open or filtered');
   // Known, not ingress: WARP's own socket is silent to garbage like any WireGuard (it is the node's, never forwarded).
   tt.deepEqual(found.udp, { [String(LP)]: 'open|filtered', [String(warpPort)]: 'open|filtered' });
+  // The uplink's IPv6 address: the same list (ICMPv6 errors unlimited too, or silence would look open).
+  await r.node.run(['sysctl', '-q', '-w', 'net.ipv6.icmp.ratelimit=0']);
+  const found6 = await scanPorts(r.wan, NODE.v6, [...privroutePorts, ...samplePorts()]);
+  tt.deepEqual(found6.tcp, {}, 'IPv6: no TCP port is open or filtered');
+  tt.deepEqual(found6.udp, { [String(LP)]: 'open|filtered', [String(warpPort)]: 'open|filtered' }, 'IPv6: only WireGuard (and WARP\'s own socket)');
 });
 
 t('gateway down: the ingress forwards nothing anywhere and nothing answers; init repairs it', async (tt) => {
@@ -81,6 +125,8 @@ t('gateway down: the ingress forwards nothing anywhere and nothing answers; init
   const caps = await chainWitnesses(lab.scope, lab.world);
   // Anything the node sends back to the wan from the WireGuard port or as ICMP is an answer.
   const answers = await captureLeaks(lab.scope, lab.world.wan, 'wn-node', `src host ${NODE.v4} and (udp src port ${LP} or icmp)`, node, siteAddr('node', 1).v4);
+  // Over IPv6 likewise (the link's own neighbour discovery is no answer).
+  const answers6 = await captureLeaks(lab.scope, lab.world.wan, 'wn-node', `src host ${NODE.v6} and (udp src port ${LP} or (icmp6 and not (${ND})))`, node, siteAddr('node', 1).v4);
   // Into the chain: the ingress's packets must never reach the next hop (CT101).
   const ct100 = labNs(prefix, 'ct100');
   const intoChain = await captureLeaks(lab.scope, labNs(prefix, 'ct101'), 'internal_101', `udp port ${LP}`, ct100, '10.77.0.101');
@@ -92,6 +138,7 @@ t('gateway down: the ingress forwards nothing anywhere and nothing answers; init
   tt.false(during.httpOk, 'the wan client fails closed');
   for (let i = 0; i < 5; i++) {
     await lab.world.wan.run(['python3', '-c', `import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.sendto(b'\\x01'+b'\\x00'*147,('${NODE.v4}',${LP}))`]);
+    await lab.world.wan.run(['python3', '-c', `import socket;s=socket.socket(socket.AF_INET6,socket.SOCK_DGRAM);s.sendto(b'\\x01'+b'\\x00'*147,('${NODE.v6}',${LP}))`]);
     await sleep(700);
   }
   // Wait past the neighbour timeout, when a node would send "host unreachable".
@@ -99,6 +146,9 @@ t('gateway down: the ingress forwards nothing anywhere and nothing answers; init
   const a = await answers.finish();
   tt.is(a.leaks, 0, `answers to the wan:\n${a.lines.join('\n')}`);
   tt.true(a.control >= 1);
+  const a6 = await answers6.finish();
+  tt.is(a6.leaks, 0, `answers to the wan over IPv6:\n${a6.lines.join('\n')}`);
+  tt.true(a6.control >= 1);
   await assertNoLeak(tt, caps);
   await ct100.run(['ip', 'link', 'set', 'dev', 'internal_100', 'up']);
   const c = await intoChain.finish();

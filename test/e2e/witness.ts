@@ -65,7 +65,8 @@ export async function clientTraffic(client: NetnsExec): Promise<{ httpOk: boolea
 /** The gateway's listen port in the lab (the seed's default): the only port the ingress answers on. */
 export const INGRESS_PORT_NUMBER = 51820;
 
-const ND = 'icmp6 and ip6[40] >= 130 and ip6[40] <= 143';
+/** tcpdump filter: ICMPv6 neighbour discovery and MLD (types 130-143), the link's own housekeeping. */
+export const ND = 'icmp6 and ip6[40] >= 130 and ip6[40] <= 143';
 
 /**
  * The three chain witnesses: the internet (nothing but the VPS may reach it),

@@ -59,6 +59,9 @@ export function allowedSources4(ctx: BuildContext, p: TopologyPort): FlowMatch[]
   }
 }
 
+/** Solicited-node multicast addresses (RFC 4291 2.7.1): where neighbour solicitations go. */
+const SOLICITED_NODE = 'ff02::1:ff00:0/104';
+
 /** Extra match fields, one entry per allowed IPv6 source rule of the port (none without an IPv6 address). */
 export function allowedSources6(ctx: BuildContext, p: TopologyPort): FlowMatch[] {
   if (!p.ip6) return [];
@@ -69,8 +72,9 @@ export function allowedSources6(ctx: BuildContext, p: TopologyPort): FlowMatch[]
   if (p.role === 'gateway' && clients6) base.push({ ipv6_src: clients6 });
   if (p.role === 'xray' && gw && clients6) base.push({ eth_dst: gw.mac, ipv6_dst: clients6 });
   if (p.role === 'warp' && xray?.ip6) base.push({ ipv6_dst: xray.ip6 });
-  if (p.role === 'access') return gw?.ip6 ? [{ ipv6_dst: gw.ip6 }, { ipv6_src: 'fe80::/10' }] : [];
-  if (p.role === 'ingress') return gw?.ip6 ? [{ ipv6_src: p.ip6, ipv6_dst: gw.ip6 }, { ipv6_src: 'fe80::/10' }] : [];
+  // Neighbour solicitations for the gateway go to its solicited-node multicast address, from the port's own address.
+  if (p.role === 'access') return gw?.ip6 ? [{ ipv6_dst: gw.ip6 }, { ipv6_dst: SOLICITED_NODE }, { ipv6_src: 'fe80::/10' }] : [];
+  if (p.role === 'ingress') return gw?.ip6 ? [{ ipv6_src: p.ip6, ipv6_dst: gw.ip6 }, { ipv6_src: p.ip6, ipv6_dst: SOLICITED_NODE }, { ipv6_src: 'fe80::/10' }] : [];
   return base;
 }
 

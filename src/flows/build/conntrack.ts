@@ -9,19 +9,24 @@
  *   +new              → ct(commit) and on, only along an `opens` edge of the chain
  *                       invariant (gateway→xray, xray→warp0, access→gateway service);
  *                       any other new connection (warp0→xray, xray→gateway, …) misses → drop.
- * Non-IP chain traffic (ARP) goes straight to the chain stage; mesh traffic goes to
+ * Non-IP chain traffic (ARP) goes straight to the chain stage, and so does IPv6
+ * neighbour discovery (NS/NA with hop limit 255: it cannot have been routed, and
+ * conntrack marks it invalid, which would make chain IPv6 addresses unresolvable);
+ * the chain stage floods it to neighbours only, the output filters decide. Mesh traffic goes to
  * function routing. With security off, stage 20 only dispatches and ct is not used.
  */
 import type { Flow, FlowMatch } from '../../ovs/flow.js';
 import { CT_STATE } from '../../ovs/flow.js';
 import { PRIORITY, TABLE } from '../pipeline.js';
 import { CHAIN_CLASSES, MESH_CLASSES, matchSourceClass, SOURCE_CLASS } from '../registers.js';
-import { cookieOf, ETH, flow, type BuildContext } from './context.js';
+import { cookieOf, ETH, flow, PROTO, type BuildContext } from './context.js';
 
 /** The conntrack zone of chain traffic. */
 export const CT_ZONE = 77;
 
 const TRK = CT_STATE.trk;
+/** ICMPv6 neighbour solicitation and advertisement. */
+const ND_TYPES = [135, 136] as const;
 
 /** Stage 20 flows. */
 export function conntrackFlows(ctx: BuildContext): Flow[] {
@@ -30,6 +35,19 @@ export function conntrackFlows(ctx: BuildContext): Flow[] {
   for (const c of CHAIN_CLASSES) {
     const cls = SOURCE_CLASS[c];
     if (security) {
+      if (ctx.hasV6) {
+        for (const icmpv6_type of ND_TYPES) {
+          out.push(
+            flow({
+              table: TABLE.conntrack,
+              priority: PRIORITY.ndBypass,
+              cookie: cookieOf(ctx, 'conntrack', 'ndBypass', cls),
+              match: { regs: matchSourceClass(c), eth_type: ETH.ipv6, ip_proto: PROTO.icmp6, icmpv6_type, nw_ttl: 255 },
+              gotoTable: TABLE.privacyChain,
+            }),
+          );
+        }
+      }
       for (const eth_type of [ETH.ip, ETH.ipv6]) {
         out.push(
           flow({

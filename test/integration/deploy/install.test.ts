@@ -68,10 +68,11 @@ t0('install, upgrade, then uninstall under a test root: the edited config is kep
   t.is(statSync(path.join(root, 'etc/privroute')).mode & 0o777, 0o700);
   const raw = await sh([process.execPath, path.join(opt, 'dist/src/cli/main.js'), 'config', 'check', '--config', cfg]);
   t.is(raw.code, 2);
-  for (const k of ['wireguard.endpoint', 'vps.xray_server', 'vps.ssh.key_file', 'vps.ssh.host_key']) t.true(raw.stderr.includes(`plugins.privacy_router.${k}: got "FILL-IN`), k);
+  for (const k of ['wireguard.endpoint', 'wireguard.uplink', 'vps.xray_server', 'vps.ssh.key_file', 'vps.ssh.host_key']) t.true(raw.stderr.includes(`plugins.privacy_router.${k}: got "FILL-IN`), k);
   const doc = JSON.parse(readFileSync(cfg, 'utf8'));
   const r = doc.plugins.privacy_router;
   r.wireguard.endpoint = '203.0.113.7:51820';
+  r.wireguard.uplink = 'vmbr0';
   r.vps.xray_server = '198.51.100.20';
   r.vps.ssh.key_file = '/etc/privroute/vps_ed25519';
   r.vps.ssh.host_key = 'SHA256:' + 'A'.repeat(43);

@@ -168,3 +168,27 @@ test('IPv6 chain: ND multicast is flooded to neighbours only, anti-spoof allows 
   const v6src = c.flows.filter((f) => f.table === TABLE.security && f.match.in_port === 'internal_101' && f.match.ipv6_src).map((f) => f.match.ipv6_src);
   t.deepEqual([...new Set(v6src)].sort(), ['fd77::65', 'fe80::/10']);
 });
+
+test('IPv6 chain with an ingress: NS/NA skip conntrack (it marks them invalid), the ingress may solicit the gateway, nothing else bypasses', async (t) => {
+  const { applianceTopology } = await import('../../../src/topology/topology.js');
+  const cfg = seedConfig((r) => {
+    r.chain_network = { ...r.chain_network, subnet6: 'fd77::/64' };
+    r.wireguard = { ...r.wireguard, uplink: 'vmbr0' };
+  });
+  const c = compilePipeline(cfg, { topology: applianceTopology(cfg, null) });
+  const bypass = c.flows.filter((f) => f.table === TABLE.conntrack && f.gotoTable === TABLE.privacyChain && f.match.eth_type === 0x86dd);
+  // Only ND with hop limit 255 (never routed), per chain source class.
+  t.true(bypass.length > 0);
+  for (const f of bypass) {
+    t.is(f.match.ip_proto, 58);
+    t.true(f.match.icmpv6_type === 135 || f.match.icmpv6_type === 136, flowText(f));
+    t.is(f.match.nw_ttl, 255);
+  }
+  const ingress = c.flows.filter((f) => f.table === TABLE.security && f.match.in_port === 'prv-ingress' && f.match.eth_type === 0x86dd && f.gotoTable !== undefined);
+  const pairs = [...new Set(ingress.map((f) => `${f.match.ipv6_src ?? '*'}>${f.match.ipv6_dst ?? '*'}`))].sort();
+  t.deepEqual(pairs, ['fd77::3>fd77::64', 'fd77::3>ff02::1:ff00:0/104', 'fe80::/10>*']);
+  // Without chain IPv6 there is no bypass.
+  const cfg4 = seedConfig((r) => void (r.wireguard = { ...r.wireguard, uplink: 'vmbr0' }));
+  const v4 = compilePipeline(cfg4, { topology: applianceTopology(cfg4, null) });
+  t.is(v4.flows.filter((f) => f.match.icmpv6_type !== undefined && f.table === TABLE.conntrack).length, 0);
+});
