@@ -1,7 +1,11 @@
 /**
- * Benchmark: the whole lab chain vs one WireGuard hop vs the raw OVS bridge,
- * measured side by side in one run, plus `lab up` wall time and the time of a
- * no-op `privroute init` / `plan` on the converged lab.
+ * Benchmark: the whole lab chain vs one WireGuard hop vs the raw OVS bridge vs the
+ * same tools wired by hand (chain-recipe.md, bench/lib/hand-chain.ts), measured side by
+ * side in one run, plus `lab up` wall time and the time of a no-op `privroute init` /
+ * `plan` on the converged lab. Then the ATTRIBUTION: privroute's chain again with one
+ * thing changed at a time (conntrack off, meters off, obfuscation off, all three,
+ * engine statistics off, engine routing reduced, another MSS), each variant restored
+ * right after its pass (flows by replace-flows + check, the rest by `privroute init`).
  *
  *   chain:   iperf3 client namespace → web host 198.18.4.2 (inet namespace). The TCP
  *            stream goes client wireguard-go → OVS → CT100 wireguard-go → OVS → CT101
@@ -32,12 +36,11 @@
  * its ovs-vswitchd) and the machine's total, and reports % of one core per process, the
  * rest of the machine, and core-seconds per Gbit moved (all lab processes / node side only).
  *
- * usage (root, from the build): npm run build && node dist/bench/lab-chain.js [--prefix lb1234] [--seconds 5] [--reps 3] [--cli-reps 3] [--ttfb-requests 100] > bench/results/<date>-lab-chain.json
+ * usage (root, from the build): npm run build && node dist/bench/lab-chain.js [--prefix lb1234] [--seconds 5] [--reps 3] [--cli-reps 3] [--ttfb-requests 100] [--no-variants] > bench/results/<date>-lab-chain.json
  * then: node scripts/bench-readme.mjs bench/results/<date>-lab-chain.json (rewrites the README's table).
  * Prints ONE JSON object on stdout (progress on stderr). Targets: chain/one-hop ≥ 0.5,
  * no-op init ≤ 2 s. The lab is always torn down (labDown in finally).
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -45,12 +48,20 @@ import { parseArgs } from 'node:util';
 import { NetnsExec } from '../src/host/netns.js';
 import { labDown, labUp, type Lab } from '../src/lab/lab.js';
 import { proveChain } from '../src/lab/proof.js';
-import { createNetns, Scope, startOvs, startProcess, uniquePrefix, waitFor } from '../src/lab/harness/index.js';
+import { Scope, uniquePrefix } from '../src/lab/harness/index.js';
 import { siteAddr } from '../src/lab/world.js';
 import { labIfnames } from '../src/lab/lab-config.js';
 import { cliTimings, median, r3 } from './lib/cli-timing.js';
+import { ALL_LABELLED, chainLabeller, type Labeller } from './lib/cpu.js';
+import { withEngineVariant, withMux, withoutStats, withPlainRouting } from './lib/engine-variant.js';
+import { withFlowVariant, withoutConntrack, withoutMeters, withoutObfuscation } from './lib/flow-variant.js';
+import { buildHandChain } from './lib/hand-chain.js';
+import { iperfServer, tcpReachable } from './lib/iperf.js';
+import { withGatewayMss } from './lib/mss-variant.js';
+import type { CountedIf } from './lib/packets.js';
+import { attributionRow, medMbit, runPass, type Dir, type PassRuns, type Path } from './lib/passes.js';
+import { rawBridge } from './lib/raw-bridge.js';
 import { ttfb } from './lib/ttfb.js';
-import { withClientVariant, withMux } from './lib/engine-variant.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -59,6 +70,7 @@ const { values: opt } = parseArgs({
     reps: { type: 'string', default: '3' },
     'ttfb-requests': { type: 'string', default: '100' },
     variants: { type: 'boolean', default: true },
+    'no-variants': { type: 'boolean', default: false },
     'cli-reps': { type: 'string', default: '3' },
   },
 });
@@ -68,136 +80,8 @@ if (!/^[a-z][a-z0-9]{1,5}$/.test(prefix)) throw new Error(`--prefix ${prefix}: 2
 const SECONDS = Number(opt.seconds);
 const REPS = Number(opt.reps);
 const CLI_REPS = Number(opt['cli-reps']);
+const VARIANTS = opt.variants && !opt['no-variants'];
 const log = (l: string) => process.stderr.write(`[lab-chain] ${l}\n`);
-const mbit = (bps: number) => Math.round(bps / 1e4) / 100;
-
-/** One iperf3 run's result. */
-interface Iperf {
-  mbit_s: number;
-  retransmits: number | null;
-  server_saw: string | null;
-  /** CPU during the run, % of one core per process group (CT100/CT101/node/lab stand-ins/others). */
-  cpu_pct?: Record<string, number>;
-}
-
-/** CPU ticks (user+system, 1/100 s) per labelled lab process, and the machine's busy ticks. */
-interface CpuSample {
-  procs: Map<string, number>;
-  machineBusy: number;
-}
-
-/** Label a process of this lab by its argv (null: not ours). */
-function labelOf(argv: string[], dir: string, ifnames: Record<string, string>): string | null {
-  const exe = path.basename(argv[0] ?? '');
-  if (exe === 'wireguard-go') {
-    const role = Object.entries(ifnames).find(([, n]) => n === argv.at(-1))?.[0];
-    return role ? `wireguard-go ${role}` : null;
-  }
-  if (/^(v2ray|xray)$/.test(exe)) {
-    const cfg = argv.find((a) => a.startsWith(dir + '/')) ?? '';
-    return cfg.includes('/vps-files/') ? 'v2ray vps' : cfg.includes('/ct101-files/') ? 'v2ray ct101' : null;
-  }
-  // ovs-vswitchd's paths come as `unix:<dir>/...` and `--pidfile=<dir>/...`.
-  if (exe === 'ovs-vswitchd' && argv.some((a) => a.includes(dir + '/'))) return 'ovs-vswitchd';
-  // The raw-bridge baseline's own OVS lives in the sibling scope dir `<dir>r`.
-  if (exe === 'ovs-vswitchd' && argv.some((a) => a.includes(dir + 'r/'))) return 'ovs-vswitchd (raw bridge)';
-  if (exe === 'iperf3') return 'iperf3 (both ends)';
-  return null;
-}
-
-function cpuSample(dir: string, ifnames: Record<string, string>): CpuSample {
-  const procs = new Map<string, number>();
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const label = labelOf(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean), dir, ifnames);
-      if (!label) continue;
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      procs.set(label, (procs.get(label) ?? 0) + Number(f[11]) + Number(f[12]));
-    } catch {
-      /* the process exited meanwhile */
-    }
-  }
-  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0);
-  return { procs, machineBusy: cpu.reduce((a, b) => a + b, 0) - idle };
-}
-
-/** CPU used between two samples, as % of one core per label, plus everything else on the machine. */
-function cpuUse(a: CpuSample, b: CpuSample, seconds: number): Record<string, number> {
-  const pct = (ticks: number) => Math.round(ticks / seconds);
-  const out: Record<string, number> = {};
-  let ours = 0;
-  for (const [k, v] of b.procs) {
-    const d = v - (a.procs.get(k) ?? 0);
-    ours += d;
-    out[k] = pct(d);
-  }
-  out['all lab processes above'] = pct(ours);
-  out['rest of the machine'] = pct(b.machineBusy - a.machineBusy - ours);
-  out['machine capacity'] = cpus().length * 100;
-  return out;
-}
-
-/** Start a persistent iperf3 server bound to `addr` in `ns` (stopped at scope close). */
-async function iperfServer(scope: Scope, ns: NetnsExec, addr: string, port: number, name: string): Promise<void> {
-  await startProcess(scope, { name, ns: ns.name, argv: ['iperf3', '-s', '-B', addr, '-p', String(port)] });
-  await waitFor(`iperf3 server ${name}`, async () => (await ns.run(['ss', '-Hltn', `( sport = :${port} )`])).stdout.includes(addr), 10_000);
-}
-
-/** Run one iperf3 client in `ns` to addr:port; `reverse` = server sends (down). Receiver's rate. */
-async function iperf(ns: NetnsExec, addr: string, port: number, reverse: boolean): Promise<Iperf> {
-  const argv = ['iperf3', '-c', addr, '-p', String(port), '-t', String(SECONDS), '-J', '--get-server-output', '--connect-timeout', '5000'];
-  if (reverse) argv.push('-R');
-  const r = await ns.run(argv, { timeoutMs: (SECONDS + 30) * 1000, okCodes: [0, 1] });
-  const j = JSON.parse(r.stdout) as any;
-  if (j.error) throw new Error(`iperf3 ${ns.name} → ${addr}:${port}${reverse ? ' -R' : ''}: ${j.error}`);
-  const server = j.server_output_json as any;
-  return {
-    mbit_s: mbit(j.end.sum_received.bits_per_second),
-    retransmits: j.end.sum_sent.retransmits ?? null,
-    // The server's own view of its peer (its text report unless it ran with -J).
-    server_saw:
-      server?.start?.connected?.[0]?.remote_host?.replace(/^::ffff:/, '') ??
-      String(j.server_output_text ?? '').match(/Accepted connection from ([0-9a-f.:]+),/)?.[1]?.replace(/^::ffff:/, '') ??
-      null,
-  };
-}
-
-/** Is client → addr:port TCP reachable within 3 s? (probe for the raw-bridge path on the lab's bridge) */
-async function tcpReachable(ns: NetnsExec, addr: string, port: number): Promise<boolean> {
-  const r = await ns.run(['iperf3', '-c', addr, '-p', String(port), '-t', '1', '-J', '--connect-timeout', '3000'], { timeoutMs: 20_000, okCodes: [0, 1] });
-  try {
-    return !(JSON.parse(r.stdout) as any).error;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * A plain bridge for the raw baseline: a second private OVS (userspace netdev datapath,
- * like the lab's), two internal ports moved into two namespaces, one NORMAL flow.
- */
-async function rawBridge(scope: Scope): Promise<{ a: NetnsExec; b: NetnsExec; bAddr: string }> {
-  const p = scope.prefix;
-  const sw = await createNetns(scope, `${p}-sw`);
-  const ovs = await startOvs(scope, { ns: sw.name });
-  const br = `${p}br`;
-  await ovs.addBridge(br);
-  const ends: NetnsExec[] = [];
-  for (const [i, side] of (['a', 'b'] as const).entries()) {
-    const port = `${p}${side}`;
-    await ovs.vsctl(['add-port', br, port, '--', 'set', 'Interface', port, 'type=internal', `ofport_request=${i + 1}`]);
-    const ns = await createNetns(scope, `${p}-${side}`);
-    await waitFor(`internal port ${port}`, async () => (await sw.run(['ip', 'link', 'show', 'dev', port], { okCodes: [0, 1] })).code === 0);
-    await sw.run(['ip', 'link', 'set', 'dev', port, 'netns', ns.name]);
-    await ns.run(['ip', 'addr', 'add', `10.99.0.${i + 1}/24`, 'dev', port]);
-    await ns.run(['ip', 'link', 'set', 'dev', port, 'up']);
-    ends.push(ns);
-  }
-  await ovs.ofctl(['add-flow', br, 'priority=0,actions=NORMAL']);
-  return { a: ends[0]!, b: ends[1]!, bAddr: '10.99.0.2' };
-}
 
 const out: Record<string, unknown> = {
   bench: 'lab-chain',
@@ -207,7 +91,8 @@ const out: Record<string, unknown> = {
   iperf3: { seconds: SECONDS, reps: REPS, streams: 1, rate: 'receiver' },
 };
 let lab: Lab | undefined;
-let rawScope: Scope | undefined;
+const scopes: Scope[] = [];
+const passes: Record<string, PassRuns> = {};
 try {
   const t0 = performance.now();
   lab = await labUp({ prefix, log: (l) => log(l) });
@@ -218,142 +103,186 @@ try {
   log(`lab up in ${out.lab_up_s} s; chain proven`);
 
   // No-op CLI runs on the converged lab, plus bare start-up (--version) to show Node's share.
-  out.cli = await cliTimings(lab, CLI_REPS);
-  log(`no-op init median ${(out.cli as any).noop_init_s.median} s`);
+  if (CLI_REPS > 0) {
+    out.cli = await cliTimings(lab, CLI_REPS);
+    log(`no-op init median ${(out.cli as any).noop_init_s.median} s`);
+  }
 
   const { world } = lab;
   const web = siteAddr('inet').v4;
+  const ct100 = labNs(lab, 'ct100');
   await iperfServer(lab.scope, world.inet, web, 5201, 'iperf-inet');
-  await iperfServer(lab.scope, labNs(lab, 'ct100'), '10.13.13.1', 5201, 'iperf-ct100-wg');
+  await iperfServer(lab.scope, ct100, '10.13.13.1', 5201, 'iperf-ct100-wg');
   // Raw path on the lab's own bridge, if the pipeline lets it through at all.
-  await iperfServer(lab.scope, labNs(lab, 'ct100'), '10.77.0.100', 5202, 'iperf-ct100-br');
+  await iperfServer(lab.scope, ct100, '10.77.0.100', 5202, 'iperf-ct100-br');
   const rawOnLab = await tcpReachable(world.client, '10.77.0.100', 5202);
-  let raw: { client: NetnsExec; addr: string; where: string };
+  let raw: { client: NetnsExec; addr: string; port: number; where: string; dir: string | null };
   if (rawOnLab) {
-    raw = { client: world.client, addr: '10.77.0.100', where: "the lab's bridge: client access port → CT100 internal_100" };
+    raw = { client: world.client, addr: '10.77.0.100', port: 5202, where: "the lab's bridge: client access port → CT100 internal_100", dir: null };
   } else {
-    rawScope = new Scope(`${prefix}r`);
+    const rawScope = new Scope(`${prefix}r`);
+    scopes.push(rawScope);
     const rb = await rawBridge(rawScope);
     await iperfServer(rawScope, rb.b, rb.bAddr, 5201, 'iperf-raw');
     raw = {
       client: rb.a,
       addr: rb.bAddr,
+      port: 5201,
+      dir: rawScope.dir,
       where:
         "privroute's flows drop client → 10.77.0.100 TCP (only the WireGuard UDP port is allowed: fail closed), " +
         'so the raw bridge is a witness-made bridge in a second private OVS (userspace netdev datapath, actions=NORMAL), two internal ports in two namespaces',
     };
   }
+  out.raw_bridge = { on_lab_bridge: rawOnLab, where: raw.where };
   log(`raw bridge: ${rawOnLab ? 'lab bridge' : 'separate witness bridge'}`);
 
-  type Path = { ns: NetnsExec; addr: string; port: number };
-  const all: Record<string, Path> = {
+  // The hand-built chain of chain-recipe.md, in its own namespaces (own prefix, own OVS).
+  const handScope = new Scope(uniquePrefix('hb'));
+  scopes.push(handScope);
+  const hand = await buildHandChain(handScope);
+  await iperfServer(handScope, hand.inet, hand.webAddr, 5201, 'iperf-hand-inet');
+  await iperfServer(handScope, hand.ct100, hand.hopAddr, 5201, 'iperf-hand-ct100');
+  out.hand_chain = { prefix: handScope.prefix, recipe: '../shared/reference/chain-recipe.md', flows: 'priority=0,actions=NORMAL', built_by: 'bench/lib/hand-chain.ts' };
+  log(`hand-built chain up (${handScope.prefix})`);
+
+  const paths: Record<string, Path> = {
     chain: { ns: world.client, addr: web, port: 5201 },
     one_wg_hop: { ns: world.client, addr: '10.13.13.1', port: 5201 },
-    raw_bridge: { ns: raw.client, addr: raw.addr, port: rawOnLab ? 5202 : 5201 },
+    raw_bridge: { ns: raw.client, addr: raw.addr, port: raw.port },
+    hand_chain: { ns: hand.client, addr: hand.webAddr, port: 5201 },
+    hand_one_wg_hop: { ns: hand.client, addr: hand.hopAddr, port: 5201 },
   };
-  out.raw_bridge = { on_lab_bridge: rawOnLab, where: raw.where };
 
   // The MTUs privroute set: the gateway's WireGuard MTU and its underlay (CT100's bridge port).
   // An encrypted packet is the inner packet + 60 bytes (IPv4 endpoint) / + 80 (IPv6).
-  const ct100 = labNs(lab, 'ct100');
   const mtuOf = async (ns: NetnsExec, dev: string) => Number((await ns.run(['cat', `/sys/class/net/${dev}/mtu`])).stdout.trim());
   const wgMtu = await mtuOf(ct100, labIfnames(prefix).gateway);
   const underlayMtu = await mtuOf(ct100, 'internal_100');
-  const mtuOk = underlayMtu >= wgMtu + 60;
-  out.mtu = { gateway_wg: wgMtu, ct100_underlay: underlayMtu, underlay_needed_v4_endpoint: wgMtu + 60, underlay_needed_v6_endpoint: wgMtu + 80, ok: mtuOk };
+  out.mtu = { gateway_wg: wgMtu, ct100_underlay: underlayMtu, underlay_needed_v4_endpoint: wgMtu + 60, underlay_needed_v6_endpoint: wgMtu + 80, ok: underlayMtu >= wgMtu + 60 };
 
-  const ifnames = labIfnames(prefix);
-  const passes: Record<string, Record<string, Record<'up' | 'down', Iperf[]>>> = {};
+  // Every process of every chain is labelled (tag '' = privroute's lab, 'hand', 'raw bridge').
+  const labellers: Labeller[] = [
+    chainLabeller({ tag: '', dir: lab.dir, ifnames: labIfnames(prefix), engines: [['/vps-files/', 'v2ray vps'], ['/ct101-files/', 'v2ray ct101']] }),
+    chainLabeller({ tag: 'hand', dir: hand.dir, ifnames: hand.ifnames, engines: [['hand-v2ray-vps', 'v2ray vps'], ['hand-v2ray-ct101', 'v2ray ct101']] }),
+    ...(raw.dir ? [chainLabeller({ tag: 'raw bridge', dir: raw.dir, ifnames: {}, engines: [] })] : []),
+    (argv) => (path.basename(argv[0] ?? '') === 'iperf3' ? 'iperf3 (both ends)' : null),
+  ];
+  // Packets per MB of goodput at every wireguard-go interface of both chains (its cost is per packet).
+  const li = labIfnames(prefix);
+  const interfaces: CountedIf[] = [
+    { label: 'wg client', ns: world.client, dev: li.client },
+    { label: 'wg gateway', ns: ct100, dev: li.gateway },
+    { label: 'wg warp', ns: world.node, dev: li.warp },
+    { label: 'wg edge', ns: world.edge, dev: li.edge },
+    ...Object.entries(hand.ifnames).map(([role, dev]) => ({ label: `hand wg ${role}`, ns: hand.ns[role === 'client' ? 'cli' : role === 'gateway' ? 'ct100' : role === 'warp' ? 'node' : 'edge']!, dev })),
+  ];
   const pass = async (label: string, names: string[]) => {
-    const runs: Record<string, Record<'up' | 'down', Iperf[]>> = (passes[label] = {});
-    for (let rep = 0; rep < REPS; rep++) {
-      for (const dir of ['up', 'down'] as const) {
-        for (const name of names) {
-          const { ns, addr, port } = all[name]!;
-          const c0 = cpuSample(lab!.dir, ifnames);
-          const t0 = performance.now();
-          const r = await iperf(ns, addr, port, dir === 'down');
-          r.cpu_pct = cpuUse(c0, cpuSample(lab!.dir, ifnames), (performance.now() - t0) / 1000);
-          (runs[name] ??= { up: [], down: [] })[dir].push(r);
-          log(`${label} ${name} ${dir}: ${r.mbit_s} Mbit/s (server saw ${r.server_saw})`);
-        }
-      }
-    }
+    passes[label] = await runPass({ label, paths: Object.fromEntries(names.map((n) => [n, paths[n]!])), reps: REPS, seconds: SECONDS, labellers, interfaces, log });
+    return passes[label]!;
   };
-  const med = (label: string, name: string, dir: 'up' | 'down') => median(passes[label]![name]![dir].map((r) => r.mbit_s));
-  // 0 Mbit/s (a black-holed direction) gives a ratio of 0, not NaN; 0/0 gives null.
-  const ratio = (label: string, a: string, b: string, dir: 'up' | 'down', base = label) => {
-    const d = med(base, b, dir);
-    return d > 0 ? r3(med(label, a, dir) / d) : null;
-  };
-  await pass('as_configured', Object.keys(all));
+  const ratio = (a: number, b: number) => (b > 0 ? r3(a / b) : null);
+  const ac = await pass('as_configured', Object.keys(paths));
   // Time to first byte of small requests: through the chain (client) and direct from the VPS.
   out.ttfb = await ttfb({ chain: lab.world.client, direct_from_vps: lab.world.vps }, lab.world.webUrl, Number(opt['ttfb-requests']));
   log(`ttfb medians: ${JSON.stringify((out.ttfb as any).median_ms)}`);
-  if (opt.variants) {
-    // One thing changed at a time (engine settings): CT101's v2ray with mux on its VLESS outbound
-    // (one TLS connection to the VPS carries many flows). TTFB and the chain's throughput again;
-    // privroute's own config is restored by `privroute init` afterwards.
-    out.variant_ct101_mux = await withClientVariant(lab, withMux(8), async () => {
-      const t = await ttfb({ chain: lab!.world.client, direct_from_vps: lab!.world.vps }, lab!.world.webUrl, Number(opt['ttfb-requests']));
-      log(`mux variant ttfb medians: ${JSON.stringify(t.median_ms)}`);
-      const note = 'CT101 v2ray with mux {enabled, concurrency 8} on the VLESS outbound (bench-made variant)';
-      try {
-        await pass('variant_ct101_mux', ['chain']);
-      } catch (e) {
-        // A stalled direction is a result of the variant (seen once: iperf3 -R through mux timed out), not a bench failure.
-        return { note, ttfb: t, error: (e as Error).message.split('\n')[0], runs: passes.variant_ct101_mux };
-      }
-      return { note, ttfb: t, throughput_mbit_s: { up: med('variant_ct101_mux', 'chain', 'up'), down: med('variant_ct101_mux', 'chain', 'down') } };
-    });
-    log(`mux variant: ${JSON.stringify(out.variant_ct101_mux)}`);
-  }
-  // CPU cost per Gbit moved (core-seconds), from the per-process samples: less sensitive to
-  // background load than Mbit/s, since a CPU-bound path's rate is what its CPU share allows.
-  // `node_side` counts only what runs on a real node (gateway + WARP wireguard-go, CT101's
-  // engine, ovs-vswitchd); the client device, WARP edge and VPS are lab stand-ins.
-  const NODE_SIDE = ['wireguard-go gateway', 'wireguard-go warp', 'v2ray ct101', 'ovs-vswitchd', 'ovs-vswitchd (raw bridge)'];
-  const cost = (label: string, name: string, dir: 'up' | 'down', which: 'lab' | 'node_side') => {
-    const xs = passes[label]![name]![dir]
-      .filter((r) => r.mbit_s > 0 && r.cpu_pct)
-      .map((r) => {
-        const pct = which === 'lab' ? r.cpu_pct!['all lab processes above']! : NODE_SIDE.reduce((a, k) => a + (r.cpu_pct![k] ?? 0), 0);
-        return pct / 100 / (r.mbit_s / 1000);
-      });
+
+  // The same-run comparison (old keys kept for scripts/bench-readme.mjs).
+  const NODE_SIDE = ['wireguard-go gateway', 'wireguard-go warp', 'v2ray ct101', 'ovs-vswitchd', 'raw bridge ovs-vswitchd'];
+  const nodeSide = (runs: PassRuns, name: string, dir: Dir) => {
+    const xs = runs[name]![dir].filter((r) => r.core_s_per_gbit).map((r) => NODE_SIDE.reduce((a, k) => a + (r.core_s_per_gbit![k] ?? r.core_s_per_gbit![`hand ${k}`] ?? 0), 0));
     return xs.length ? Math.round(median(xs) * 10) / 10 : null;
   };
-  const costs = (label: string, name: string) => ({
-    lab: { up: cost(label, name, 'up', 'lab'), down: cost(label, name, 'down', 'lab') },
-    node_side: { up: cost(label, name, 'up', 'node_side'), down: cost(label, name, 'down', 'node_side') },
-  });
-  const summary = (label: string, base = label) => ({
-    cpu_core_s_per_gbit: Object.fromEntries(Object.keys(passes[label]!).map((n) => [n, costs(label, n)])),
-    throughput_mbit_s: Object.fromEntries(Object.keys(passes[label]!).map((n) => [n, { up: med(label, n, 'up'), down: med(label, n, 'down') }])),
-    chain_over_one_wg_hop: { up: ratio(label, 'chain', 'one_wg_hop', 'up'), down: ratio(label, 'chain', 'one_wg_hop', 'down') },
-    one_wg_hop_over_raw_bridge: { up: ratio(label, 'one_wg_hop', 'raw_bridge', 'up', base), down: ratio(label, 'one_wg_hop', 'raw_bridge', 'down', base) },
-    chain_over_raw_bridge: { up: ratio(label, 'chain', 'raw_bridge', 'up', base), down: ratio(label, 'chain', 'raw_bridge', 'down', base) },
-  });
-  const met = (s: ReturnType<typeof summary>) => (s.chain_over_one_wg_hop.up ?? 0) >= 0.5 && (s.chain_over_one_wg_hop.down ?? 0) >= 0.5;
-  const asConfigured = summary('as_configured');
-  out.as_configured = { ...asConfigured, chain_over_one_wg_hop_target: '>= 0.5', met: met(asConfigured) };
-  if (!mtuOk) {
-    // Diagnostic pass: the gateway's encrypted packets do not fit its underlay, so the kernel
-    // fragments them and the pipeline's security stage drops fragments (downloads black-holed).
-    // Raise CT100's port to the bridge's 1500 (a witness change, after the CLI timings) and
-    // measure the WireGuard paths again against the same raw-bridge numbers.
-    await ct100.run(['ip', 'link', 'set', 'dev', 'internal_100', 'mtu', '1500']);
-    await pass('underlay_mtu_1500', ['chain', 'one_wg_hop']);
-    const fixed = summary('underlay_mtu_1500', 'as_configured');
-    out.underlay_mtu_1500 = { note: 'diagnostic: CT100 internal_100 MTU raised to 1500 by the bench (privroute set ' + underlayMtu + ')', ...fixed, met: met(fixed) };
+  const both = <T>(f: (d: Dir) => T) => ({ up: f('up'), down: f('down') });
+  const rows = Object.fromEntries(Object.keys(paths).map((n) => [n, attributionRow(n, ac, n)]));
+  const asConfigured = {
+    throughput_mbit_s: Object.fromEntries(Object.keys(paths).map((n) => [n, rows[n]!.mbit_s])),
+    cpu_core_s_per_gbit: Object.fromEntries(Object.keys(paths).map((n) => [n, { lab: rows[n]!.core_s_per_gbit, node_side: both((d) => nodeSide(ac, n, d)) }])),
+    chain_over_one_wg_hop: both((d) => ratio(medMbit(ac, 'chain', d), medMbit(ac, 'one_wg_hop', d))),
+    one_wg_hop_over_raw_bridge: both((d) => ratio(medMbit(ac, 'one_wg_hop', d), medMbit(ac, 'raw_bridge', d))),
+    chain_over_raw_bridge: both((d) => ratio(medMbit(ac, 'chain', d), medMbit(ac, 'raw_bridge', d))),
+    chain_over_hand_chain: both((d) => ratio(medMbit(ac, 'chain', d), medMbit(ac, 'hand_chain', d))),
+    one_wg_hop_over_hand_one_wg_hop: both((d) => ratio(medMbit(ac, 'one_wg_hop', d), medMbit(ac, 'hand_one_wg_hop', d))),
+    hand_chain_over_hand_one_wg_hop: both((d) => ratio(medMbit(ac, 'hand_chain', d), medMbit(ac, 'hand_one_wg_hop', d))),
+    targets: { chain_over_one_wg_hop: '>= 0.5', chain_over_hand_chain: '>= 1', one_wg_hop_over_hand_one_wg_hop: '>= 0.8' },
+  };
+  const atLeast = (o: { up: number | null; down: number | null }, t: number) => (o.up ?? 0) >= t && (o.down ?? 0) >= t;
+  out.as_configured = {
+    ...asConfigured,
+    chain_over_one_wg_hop_target: '>= 0.5',
+    met: atLeast(asConfigured.chain_over_one_wg_hop, 0.5),
+    met_vs_hand: atLeast(asConfigured.chain_over_hand_chain, 1) && atLeast(asConfigured.one_wg_hop_over_hand_one_wg_hop, 0.8),
+  };
+  const attribution = [
+    attributionRow("privroute's chain, as configured", ac, 'chain'),
+    attributionRow('hand-built chain (chain-recipe.md)', ac, 'hand_chain'),
+    attributionRow("privroute's one wireguard-go hop", ac, 'one_wg_hop'),
+    attributionRow('hand-built one wireguard-go hop', ac, 'hand_one_wg_hop'),
+    attributionRow('raw OVS bridge', ac, 'raw_bridge'),
+  ];
+  out.attribution = attribution;
+
+  if (VARIANTS) {
+    const bridge = 'ovsbr0';
+    // One thing changed at a time; each is a pass of privroute's chain only, then restored.
+    const variants: [string, string, () => Promise<unknown>][] = [
+      ['no_conntrack', 'flows without ct(): stage 20 goes straight to 30, no ct(commit)', () => withFlowVariant(lab!, bridge, 'no-ct', withoutConntrack, () => pass('no_conntrack', ['chain']))],
+      ['no_meters', 'flows without meter: on ARP/ICMP', () => withFlowVariant(lab!, bridge, 'no-meters', withoutMeters, () => pass('no_meters', ['chain']))],
+      ['no_obfuscation', 'flows without the TTL rewrite and rotating egress MAC to warp0', () => withFlowVariant(lab!, bridge, 'no-obf', withoutObfuscation, () => pass('no_obfuscation', ['chain']))],
+      ['flows_minimal', 'all three flow changes above at once', () =>
+        withFlowVariant(lab!, bridge, 'minimal', (l) => withoutObfuscation(withoutMeters(withoutConntrack(l))), () => pass('flows_minimal', ['chain']))],
+      ['engine_no_stats', 'both engines without stats/policy counters', () => withEngineVariant(lab!, { ct101: withoutStats, vps: withoutStats }, () => pass('engine_no_stats', ['chain']))],
+      ['engine_plain_routing', 'both engines: routing AsIs, only the catch-all rule (VPS guards off)', () =>
+        withEngineVariant(lab!, { ct101: withPlainRouting, vps: withPlainRouting }, () => pass('engine_plain_routing', ['chain']))],
+      ['gateway_mss_1240', "CT100's MSS clamp 1240 instead of the WireGuard MTU − 40", () => withGatewayMss(lab!, 1240, () => pass('gateway_mss_1240', ['chain']))],
+    ];
+    const done: Record<string, unknown> = {};
+    for (const [label, note, run] of variants) {
+      try {
+        await run();
+        attribution.push(attributionRow(`variant ${label}: ${note}`, passes[label]!, 'chain'));
+        done[label] = { note, ok: true };
+      } catch (e) {
+        // A variant that stalls a direction is a result, not a bench failure; privroute's state is restored by its hook.
+        done[label] = { note, ok: false, error: (e as Error).message.split('\n')[0] };
+        log(`variant ${label} failed: ${(done[label] as any).error}`);
+        // Seen once under load: after a broken run CT101's transparent port refused every later
+        // connection until the engines were restarted. Converge again so one failure does not cascade.
+        const r = await lab.privroute(['init'], { okCodes: [0, 1] });
+        (done[label] as any).reconverged = r.code === 0;
+      }
+    }
+    out.variants = done;
+    // Engine settings: mux on CT101's VLESS outbound (TTFB and throughput).
+    out.variant_ct101_mux = await withEngineVariant(lab, { ct101: withMux(8) }, async () => {
+      const t = await ttfb({ chain: lab!.world.client, direct_from_vps: lab!.world.vps }, lab!.world.webUrl, Number(opt['ttfb-requests']));
+      const note = 'CT101 v2ray with mux {enabled, concurrency 8} on the VLESS outbound (bench-made variant)';
+      try {
+        const runs = await pass('variant_ct101_mux', ['chain']);
+        return { note, ttfb: t, throughput_mbit_s: { up: medMbit(runs, 'chain', 'up'), down: medMbit(runs, 'chain', 'down') } };
+      } catch (e) {
+        return { note, ttfb: t, error: (e as Error).message.split('\n')[0] };
+      }
+    });
   }
-  out.runs = passes;
-  out.chain_exit_seen_by_web = passes.as_configured!.chain!.up[0]!.server_saw;
+  // Each attribution row against privroute's chain in the same run (CPU per Gbit: lower is cheaper).
+  const base = attribution[0]!;
+  out.attribution_vs_chain = attribution.map((r) => ({
+    what: r.what,
+    mbit_s: r.mbit_s,
+    core_s_per_gbit: r.core_s_per_gbit,
+    cost_over_chain: both((d) => (base.core_s_per_gbit[d] && r.core_s_per_gbit[d] !== null ? r3(r.core_s_per_gbit[d]! / base.core_s_per_gbit[d]!) : null)),
+  }));
+  out.chain_exit_seen_by_web = ac.chain!.up[0]!.server_saw;
   out.chain_exit_is_vps = out.chain_exit_seen_by_web === siteAddr('vps').v4;
+  out.hand_chain_exit_seen_by_web = ac.hand_chain!.up[0]!.server_saw;
+  out.cpu_note = `core-seconds per Gbit per process; "${ALL_LABELLED}" = every labelled process of every chain (the idle ones add ~0) plus iperf3`;
 } catch (e) {
   out.error = (e as Error).message.split('\n').slice(0, 3).join(' | ');
   process.exitCode = 1;
 } finally {
-  if (rawScope) await rawScope.close();
+  out.runs = passes;
+  for (const s of scopes.reverse()) await s.close().catch(() => undefined);
   if (lab) await lab.scope.close().catch(() => undefined);
   await labDown(prefix);
   out.loadavg_end = loadavg().map((x) => Math.round(x * 100) / 100);

@@ -34,6 +34,11 @@ const rows = [
   [`No-op \`privroute plan\` (median of ${d(cli.reps)})`, d(cli.noop_plan_s?.median, ' s'), '—', '—', '≤ 2 s', met(cli.noop_plan_s?.met)],
   ['`privroute --version` (median, with `ip netns exec`)', d(cli.startup_version_s?.median, ' s'), '—', '—', '≤ 0.15 s', met(cli.startup_version_s?.met)],
 ];
+if (tp.hand_chain) {
+  rows.push(['Chain vs the same tools wired by hand (chain-recipe.md), up / down', pair(tp.chain, ' Mbit/s'), `hand-built chain ${pair(tp.hand_chain)}`, pair(ac.chain_over_hand_chain), '≥ 1', met(ac.chain_over_hand_chain ? ac.chain_over_hand_chain.up >= 1 && ac.chain_over_hand_chain.down >= 1 : undefined)]);
+  rows.push(['One wireguard-go hop vs the hand-built one hop, up / down', pair(tp.one_wg_hop, ' Mbit/s'), `hand-built hop ${pair(tp.hand_one_wg_hop)}`, pair(ac.one_wg_hop_over_hand_one_wg_hop), '≥ 0.8', met(ac.one_wg_hop_over_hand_one_wg_hop ? ac.one_wg_hop_over_hand_one_wg_hop.up >= 0.8 && ac.one_wg_hop_over_hand_one_wg_hop.down >= 0.8 : undefined)]);
+  rows.push(['CPU per Gbit moved, all processes, chain vs hand-built chain (up / down)', pair(cpu.chain?.lab, ' core-s'), pair(cpu.hand_chain?.lab, ' core-s'), '—', '—', '—']);
+}
 if (j.ttfb) {
   const t = j.ttfb;
   rows.push([`TTFB, ${t.requests_per_path} small requests, median`, d(t.median_ms?.chain, ' ms'), `direct from the VPS ${d(t.median_ms?.direct_from_vps, ' ms')}`, `+${d(t.extra_over_direct_ms?.chain, ' ms')}`, '≤ direct + 4 ms', met(t.extra_over_direct_ms?.chain !== undefined && t.extra_over_direct_ms.chain !== null ? t.extra_over_direct_ms.chain <= 4 : undefined)]);
@@ -49,7 +54,19 @@ const caption =
   `load average ${(j.machine?.loadavg_start ?? []).join(' / ')} at the start and ${(j.loadavg_end ?? []).join(' / ')} at the end` +
   (v ? `; VPS observe ${v.date}, load ${v.loadavg.join(' / ')}` : '') +
   (j.error ? `. **The run failed:** ${j.error}` : '') + '.';
-const table = [caption, '', '| Benchmark | privroute | peer, same run | ratio | target | met |', '|---|---|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const lines = [caption, '', '| Benchmark | privroute | peer, same run | ratio | target | met |', '|---|---|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)];
+// The attribution: every path and one-thing-changed variant of the same run, with the CPU per Gbit of each process.
+if (Array.isArray(j.attribution) && j.attribution.length) {
+  const short = (k) => k.replace('wireguard-go ', 'wg ').replace('ovs-vswitchd', 'ovs');
+  const procs = (o) => Object.entries(o ?? {}).filter(([k, v]) => !k.startsWith('all ') && !k.startsWith('iperf3') && v >= 0.5).map(([k, v]) => `${short(k)} ${v}`).join(', ');
+  const vsChain = Object.fromEntries((j.attribution_vs_chain ?? []).map((r) => [r.what, r.cost_over_chain]));
+  lines.push('', `Attribution, same run: core-seconds per Gbit moved (lower is cheaper), per process; "× chain" is the total against privroute's chain as configured. Variants are privroute's chain with one thing changed, restored after their pass.`, '');
+  lines.push('| Path / variant | Mbit/s up / down | core-s/Gbit up / down | × chain up / down | per process, up | per process, down |', '|---|---|---|---|---|---|');
+  for (const r of j.attribution) lines.push(`| ${r.what} | ${pair(r.mbit_s)} | ${pair(r.core_s_per_gbit)} | ${pair(vsChain[r.what])} | ${procs(r.per_process?.up)} | ${procs(r.per_process?.down)} |`);
+  const failed = Object.entries(j.variants ?? {}).filter(([, v]) => !v.ok);
+  for (const [k, v] of failed) lines.push(`| variant ${k}: ${v.note} | failed: ${v.error} | — | — | — | — |`);
+}
+const table = lines.join('\n');
 const readme = readFileSync('README.md', 'utf8');
 const re = /(<!-- bench:lab-chain:begin -->\n)[\s\S]*?(\n<!-- bench:lab-chain:end -->)/;
 if (!re.test(readme)) {

@@ -34,7 +34,7 @@ import { openflowEndpoint, observeRaw } from '../flows/apply.js';
 import { OWNER_COOKIE, OWNER_MASK } from '../flows/cookie.js';
 import { planBridgeRemoval, type BridgeRemoval } from '../proxmox/bridge-removal.js';
 import { pveTeardownComponents } from '../proxmox/teardown.js';
-import { warpGuardNet, warpGuardSpecFromConfig } from '../warp/node-spec.js';
+import { warpGuardNet, warpGuardSpecFromConfig, warpSocketNet } from '../warp/node-spec.js';
 import { ingressDesired, ingressNet } from '../tunnel/ingress.js';
 import { meshDesired } from '../mesh/component.js';
 import { meshSettings } from '../mesh/settings.js';
@@ -123,18 +123,22 @@ function netRemoval(name: string, node: HostExec, d: NetDesired): Component<NetO
 }
 
 /** The WARP hop: its tunnel link first (wireguard-go exits when its TUN is deleted), then its guard. */
-function warpRemoval(ctx: TeardownContext): Component<{ tunnel: boolean; net: NetObserved }, NetChange> {
+function warpRemoval(ctx: TeardownContext): Component<{ tunnel: boolean; net: NetObserved; socket: NetObserved }, NetChange> {
   const spec = warpGuardSpecFromConfig(ctx.config, ctx.topology);
   const guard = warpGuardNet(spec);
+  // The socket's REJECT rules (owner warp-socket) go by their ownership comment: the edge
+  // address they exempt does not matter for removal (any address of each family will do).
+  const socket = warpSocketNet(spec.listenPort, '192.0.2.1:0');
   return {
     name: 'warp',
     async observe() {
       const tunnel = (await ctx.node.run(linkShowArgv(spec.tunnel), { okCodes: [0, 1] })).code === 0;
-      return { tunnel, net: await observeNet(ctx.node, guard) };
+      return { tunnel, net: await observeNet(ctx.node, guard), socket: await observeNet(ctx.node, socket) };
     },
     plan: (o) => [
       ...(o.tunnel ? [{ describe: `remove the WARP tunnel ${spec.tunnel} (its wireguard-go exits)`, argv: ['ip', 'link', 'del', 'dev', spec.tunnel], okCodes: [0, 1] }] : []),
       ...planNetTeardown(guard, o.net),
+      ...planNetTeardown(socket, o.socket),
     ],
     apply: (changes) => applyNet(ctx.node, changes),
   };

@@ -88,7 +88,7 @@ export function xrayClientComponent(ctx: ApplianceContext): Component<ClientPlan
  * The component. One SSH connection per run: observe opens it over the path it
  * chose, apply reuses it (same path), and the runner's `close` ends it. Nothing
  * connects before observe has chosen the path (an early connection could go
- * direct from the node while the chain is up). A second observe (the runner
+ * direct from the node while the chain is up), nor before the runner's ready(). A second observe (the runner
  * re-observes after an earlier apply) chooses again and reconnects.
  */
 export function xrayComponent(ctx: ApplianceContext): Component<XrayObserved, Change> {
@@ -97,12 +97,14 @@ export function xrayComponent(ctx: ApplianceContext): Component<XrayObserved, Ch
   return {
     name: 'xray',
     dependsOn: ['sockets', 'warp'],
-    async observe() {
+    async observe(run) {
       await x?.close();
       path = await mgmtPathFor(ctx);
       ctx.logger?.info({ path: path.kind }, describeMgmtPath(path));
       x = xrayContext(ctx, path);
-      return { plan: await planXray(x), path };
+      // CT101 is read at once; the SSH connection waits for ready(): the runner starts
+      // observes early, and no connection leaves the node before warp/sockets converged.
+      return { plan: await planXray(x, run ? () => run.ready() : undefined), path };
     },
     plan: (o) => xrayPlanChanges(o.plan, o.path),
     async apply() {

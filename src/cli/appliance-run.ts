@@ -22,6 +22,8 @@ import { readJournal } from '../rotation/mac-journal.js';
 const quietOf = (ctx: CliContext): boolean => ctx.opts.json === true;
 import type { HookTarget } from '../proxmox/hookscript.js';
 import path from 'node:path';
+import { availableParallelism } from 'node:os';
+import { setSpawnConcurrency } from '../host/local.js';
 
 const MARK: Record<ComponentReport['status'], string> = { unchanged: 'ok  ', changed: 'ok  ', planned: 'plan', failed: 'FAIL', skipped: 'skip' };
 
@@ -72,6 +74,8 @@ export async function runAppliance(ctx: CliContext, mode: 'init' | 'plan'): Prom
   await verifyBridge(config, desiredPorts(ic).map((d) => d.name)); // a bridge carrying other guests (vmbr0) is not taken over: exit 2, nothing touched
   await preflightWarpFiles(config); // licence / wgcf profile: mode and content, exit 2, nothing touched
   const quiet = ctx.opts.json;
+  // Every component observes at once (src/core/runner.ts): a few processes per core at a time.
+  setSpawnConcurrency(2 * availableParallelism());
   const reports = await runComponents(components, {
     planOnly: mode === 'plan',
     listener: {

@@ -35,6 +35,8 @@ export const DEFAULTS = {
   warp_tunnel_interface: 'wgwarp',
   warp_mtu: 1280,
   warp_route_table: 51820,
+  // Below the kernel's ephemeral range (32768-60999), so no client socket can hold it first.
+  warp_listen_port: 24080,
   xray_container_id: 101,
   xray_socket: 'internal_101',
   xray_socks_port: 1080,

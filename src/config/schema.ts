@@ -154,6 +154,7 @@ export const SCHEMA = {
         tunnel_interface: ifname(D.warp_tunnel_interface, 'the WireGuard device that carries the tunnel (node side)'),
         mtu: int(D.warp_mtu, 576, 9000),
         route_table: int(D.warp_route_table, 1, 0xfffffffe, 'policy-routing table for traffic arriving on warp0'),
+        listen_port: int(D.warp_listen_port, 1, 65535, 'UDP port of the node\'s WARP socket: pinned, so privroute can answer everyone but the WARP edge on it as a closed port (docs/ingress.md)'),
         api_ca_file: nullable(checkAbsPath, 'extra CA bundle for the API (the lab stand-in\'s CA), or null for the system store'),
       },
       xray: {

@@ -165,6 +165,12 @@ export function semanticProblems(r: RouterConfig, ok: WellFormed): InputProblem[
     if (clash) out.push({ path: P(k), value: v, expected: `expected a port different from ${clash[0]}` });
   });
 
+  // The node's WARP socket and the ingress share the node's addresses: the ingress
+  // forwards wireguard.listen_port to CT100, so the edge's replies to the same port would go there too.
+  if (r.warp.listen_port === r.wireguard.listen_port) {
+    out.push({ path: P('warp.listen_port'), value: r.warp.listen_port, expected: `expected a port different from wireguard.listen_port (${r.wireguard.listen_port}), which the ingress forwards to the gateway` });
+  }
+
   // The chain must fail closed: "standalone" makes OVS fall back to MAC learning
   // whenever no controller is connected, a path around every hop (issue 11).
   if (r.ovs?.fail_mode === 'standalone') { // other values are already refused by the schema

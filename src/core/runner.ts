@@ -22,14 +22,37 @@ export interface Component<O = unknown, C extends Change = Change> {
   readonly name: string;
   /** Names of components that must have succeeded first. */
   readonly dependsOn?: readonly string[];
-  /** Read the real state. Must not change anything. */
-  observe(): Promise<O>;
+  /**
+   * Read the real state. Must not change anything. The runner may call it before the
+   * dependencies have converged (speculatively, see {@link runComponents}): a read
+   * that reaches beyond this host (a connection to the VPS) awaits `run.ready()` first.
+   */
+  observe(run?: ObserveRun): Promise<O>;
   /** Desired vs observed → changes. Pure: writes nothing anywhere. Empty = converged. */
   plan(observed: O): readonly C[];
   /** Apply exactly `changes` (adds before deletes; no re-planning). Throws on failure. */
   apply(changes: readonly C[]): Promise<void>;
   /** Optional, called once when the run ends, whatever happened (release what observe/apply opened, e.g. a connection). */
   close?(): Promise<void>;
+}
+
+/** What the runner tells an observe in progress. */
+export interface ObserveRun {
+  /**
+   * Resolves once every dependency has converged and nothing was applied since this
+   * observation began — the moment a sequential runner would have started it.
+   * Rejects ({@link StaleObservation}) when a dependency failed or something was
+   * applied meanwhile: the runner then discards this observation (the component
+   * is skipped, or observes again). Call it only where it is awaited.
+   */
+  ready(): Promise<void>;
+}
+
+/** Why {@link ObserveRun.ready} rejected: the observation will be discarded. */
+export class StaleObservation extends Error {
+  constructor(reason: string) {
+    super(`observation discarded: ${reason}`);
+  }
 }
 
 export type ComponentStatus = 'unchanged' | 'changed' | 'planned' | 'failed' | 'skipped';
@@ -79,12 +102,16 @@ export function orderComponents<T extends { name: string; dependsOn?: readonly s
  * failure: it is reported, and dependents are skipped.
  *
  * Observes run concurrently (issue 16: a no-op init was the sum of every
- * component's read time): each component's observe starts as soon as its own
- * dependencies have settled. Plans and applies still happen one at a time in
- * dependency order, and an observation is only used if nothing was applied
- * since it began; otherwise the component observes again first. So the result
- * is exactly the sequential one (every observe sees every earlier apply), and a
- * converged node or `plan` gets the full overlap.
+ * component's read time): every observe starts at once, speculatively, without
+ * waiting for its dependencies (observes are read-only, so an early read changes
+ * nothing). Plans and applies still happen one at a time in dependency order,
+ * and an observation is only used if nothing was applied since it began;
+ * otherwise the component observes again first (after its early observe has
+ * ended, so a component's own state is never written by a stale one). So the
+ * result is exactly the sequential one (every observe sees every earlier
+ * apply), and a converged node or `plan` gets the full overlap. A read that
+ * must not happen early (a connection leaving the host) awaits
+ * {@link ObserveRun.ready}: the point a dependency-ordered start would have had.
  */
 export async function runComponents(
   components: readonly AnyComponent[],
@@ -106,29 +133,31 @@ async function runOrdered(ordered: readonly AnyComponent[], opts: { planOnly?: b
   type Seen = { applies: number; t0: number; observed?: unknown; error?: unknown };
   const observeNow = async (c: AnyComponent, t0: number): Promise<Seen> => {
     const at = applies;
+    const run: ObserveRun = {
+      ready: async () => {
+        await Promise.all((c.dependsOn ?? []).map((d) => settled.get(d)!.promise));
+        const bad = badDependency(c, reports);
+        if (bad) throw new StaleObservation(`dependency ${bad} did not converge`);
+        if (applies !== at) throw new StaleObservation('a change was applied while it ran');
+      },
+    };
     try {
-      return { applies: at, t0, observed: await c.observe() };
+      return { applies: at, t0, observed: await c.observe(run) };
     } catch (error) {
       return { applies: at, t0, error };
     }
   };
-  const early = new Map<string, Promise<Seen | null>>(
-    ordered.map((c) => [
-      c.name,
-      (async () => {
-        await Promise.all((c.dependsOn ?? []).map((d) => settled.get(d)!.promise));
-        if (badDependency(c, reports)) return null;
-        const t0 = Date.now();
-        opts.listener?.start?.(c.name);
-        return observeNow(c, t0);
-      })(),
-    ]),
+  const early = new Map<string, Promise<Seen>>(
+    ordered.map((c) => {
+      opts.listener?.start?.(c.name);
+      return [c.name, observeNow(c, Date.now())];
+    }),
   );
   for (const c of ordered) {
     let seen = await early.get(c.name)!;
     const badDep = badDependency(c, reports);
     let report: ComponentReport;
-    if (badDep || !seen) {
+    if (badDep) {
       report = { name: c.name, status: 'skipped', changes: [], detail: `dependency ${badDep} did not converge`, ms: 0 };
     } else {
       if (seen.applies !== applies) seen = await observeNow(c, seen.t0); // an earlier component changed something meanwhile

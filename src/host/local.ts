@@ -7,13 +7,51 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_TIMEOUT_MS, ExecError, type HostExec, type RunOptions, type RunResult } from './exec.js';
+import { traceExec } from './trace.js';
+
+let spawnLimit = Infinity;
+let running = 0;
+const queued: (() => void)[] = [];
+
+/**
+ * Cap how many processes {@link spawnArgv} runs at once in this process (further
+ * ones wait their turn, in order). `init`/`plan` observe every component at once
+ * (issue 16); on a small, busy machine dozens of simultaneous reads only thrash
+ * and starve a device's control socket past its timeout, while a few at a time
+ * keep every core busy. Default: no cap. Side effect: process-wide setting.
+ */
+export function setSpawnConcurrency(n: number): void {
+  spawnLimit = n >= 1 ? Math.floor(n) : Infinity;
+  while (running < spawnLimit && queued.length) {
+    running++;
+    queued.shift()!();
+  }
+}
+
+/** Run `fn` in a spawn slot (see {@link setSpawnConcurrency}). */
+async function inSlot<T>(fn: () => Promise<T>): Promise<T> {
+  if (running >= spawnLimit) await new Promise<void>((r) => queued.push(r));
+  else running++;
+  try {
+    return await fn();
+  } finally {
+    // A finishing run hands its slot straight to the next waiter.
+    const next = queued.shift();
+    if (next) next();
+    else running--;
+  }
+}
 
 /**
  * Spawn `argv` directly (argv[0] looked up on PATH), feed stdin, collect output.
  * Rejects with ExecError on spawn failure, timeout, signal, or an exit code not in okCodes.
- * `target` only labels errors.
+ * `target` only labels errors. Waits for a slot when {@link setSpawnConcurrency} capped them.
  */
 export function spawnArgv(target: string, argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  return spawnLimit === Infinity && queued.length === 0 ? spawnNow(target, argv, opts) : inSlot(() => spawnNow(target, argv, opts));
+}
+
+function spawnNow(target: string, argv: readonly string[], opts: RunOptions): Promise<RunResult> {
   const okCodes = opts.okCodes ?? [0];
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
@@ -26,6 +64,7 @@ export function spawnArgv(target: string, argv: readonly string[], opts: RunOpti
       stdio: ['pipe', 'pipe', 'pipe'],
       env: opts.env ? { ...process.env, ...opts.env } : process.env,
     });
+    const traced = traceExec(target, argv, opts.secretArgs);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
@@ -43,6 +82,7 @@ export function spawnArgv(target: string, argv: readonly string[], opts: RunOpti
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      traced(code);
       const stdout = Buffer.concat(out).toString('utf8');
       const stderr = Buffer.concat(err).toString('utf8');
       if (code !== null && okCodes.includes(code)) {

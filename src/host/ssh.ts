@@ -27,6 +27,7 @@ import { DEFAULT_TIMEOUT_MS, ExecError, type HostExec, type RunOptions, type Run
 import { batchScript, quoteArgv } from './shell-quote.js';
 import { parseBatch, type BatchRunner } from './batch.js';
 import { envPrefix } from './prefixed.js';
+import { traceExec } from './trace.js';
 import { cb, sftpRead, sftpUnlinkQuiet, sftpWriteAtomic } from './ssh-sftp.js';
 import {
   SshConnectError, changedHostKey, classify, fingerprintOf, normalizeFingerprint, unknownHostKey, type SshEndpoint,
@@ -144,6 +145,7 @@ export class SshExec implements HostExec, BatchRunner {
       sock = Duplex.from({ readable: child.stdout, writable: child.stdin });
       client.once('close', () => child.kill('SIGTERM'));
     }
+    const traced = traceExec(this.target, ['<ssh connect>']);
     return new Promise<Client>((resolve, reject) => {
       let settled = false;
       const fail = (e: SshConnectError) => {
@@ -153,6 +155,7 @@ export class SshExec implements HostExec, BatchRunner {
         reject(e);
       };
       client.on('ready', () => {
+        traced(0);
         settled = true;
         this.current = client;
         resolve(client);
@@ -274,6 +277,7 @@ export class SshExec implements HostExec, BatchRunner {
     const fail = (code: number | null, reason: string, stdout = '', stderr = '', cause?: unknown) =>
       new ExecError({ target: this.target, argv, secretArgs: opts.secretArgs, code, reason, stdout, stderr, cause });
     const notStarted = (err: Error) => new NotStarted(err.message, fail(null, `cannot open an SSH channel: ${err.message}`, '', '', err));
+    const traced = traceExec(this.target, argv, opts.secretArgs);
     return new Promise((resolve, reject) => {
       const onChannel = (err: Error | undefined, ch: ClientChannel) => {
         if (err) return reject(notStarted(err));
@@ -303,6 +307,7 @@ export class SshExec implements HostExec, BatchRunner {
         });
         ch.on('close', () => {
           clearTimeout(timer);
+          traced(code);
           if (timedOut) return;
           const stdout = Buffer.concat(out).toString('utf8');
           const stderr = Buffer.concat(errb).toString('utf8');

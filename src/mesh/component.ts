@@ -91,13 +91,26 @@ async function linkState(exec: HostExec, name: string): Promise<LinkState | unde
   return out.code === 0 ? parseIpAddrJson(out.stdout).get(name) : undefined;
 }
 
-/** Observe the mesh (read-only). Throws PreconditionError with install steps when netclient is missing. */
+/**
+ * Observe the mesh (read-only; the reads run concurrently, issue 16). Throws
+ * PreconditionError with install steps when netclient is missing.
+ */
 export async function observeMesh(d: MeshDeps, s: MeshSettings, want: MeshNet): Promise<MeshObserved> {
   const nc = new Netclient(d.node, s.netclient);
-  await nc.ensurePresent();
-  const containers = new Map<number, NetObserved>();
-  for (const [id, n] of want.containers) containers.set(id, await observeNet(d.container(id), n));
-  return { membership: await nc.list(s.network), iface: await linkState(d.node, s.meshIface), node: await observeNet(d.node, want.node), containers };
+  const [present, rest] = await Promise.allSettled([
+    nc.ensurePresent(),
+    Promise.all([
+      Promise.all([...want.containers].map(async ([id, n]) => [id, await observeNet(d.container(id), n)] as const)),
+      nc.list(s.network),
+      linkState(d.node, s.meshIface),
+      observeNet(d.node, want.node),
+    ] as const),
+  ]);
+  // A missing netclient is reported as such (install steps), whatever else failed with it.
+  if (present.status === 'rejected') throw present.reason;
+  if (rest.status === 'rejected') throw rest.reason;
+  const [containers, membership, iface, node] = rest.value;
+  return { membership, iface, node, containers: new Map(containers) };
 }
 
 /** The component. */

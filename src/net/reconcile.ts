@@ -91,37 +91,50 @@ function tablesOf(d: NetDesired): { family: NfFamily; table: NfTable }[] {
   return families.flatMap((family) => tables.map((table) => ({ family, table })));
 }
 
-/** Read everything `d` touches on the target. Read-only. */
+/**
+ * Every argv {@link observeNet} runs for `d`, in no particular order (pure). A
+ * batched observer (src/xray/vps/probes.ts) predicts its probes from this, so a
+ * NetDesired's reads are answered in the same round trip whatever families it uses.
+ */
+export function observeArgv(d: NetDesired): string[][] {
+  return [
+    ...tablesOf(d).map(({ family, table }) => listTableArgv(family, table)),
+    ...(d.legacy?.rules ?? []).map((r) => checkArgv(r)),
+    ...[...new Set((d.ipRules ?? []).map((r) => r.family))].map((f) => ruleListArgv(f)),
+    ...[...new Map((d.routes ?? []).map((r) => [`${r.family}/${r.table}`, r] as const)).values()].map((r) => routeListArgv(r.family, r.table)),
+    ...(d.sysctls ?? []).map((s) => sysctlReadArgv(s.key)),
+    ...(d.links ?? []).map((l) => linkShowArgv(l.name)),
+  ];
+}
+
+/** Read everything `d` touches on the target. Read-only; every read runs concurrently (issue 16). */
 export async function observeNet(exec: HostExec, d: NetDesired): Promise<NetObserved> {
-  const chains = new Map<string, NfListing>();
-  for (const { family, table } of tablesOf(d)) {
+  const all = <T, R>(xs: readonly T[], f: (x: T) => Promise<R>): Promise<R[]> => Promise.all(xs.map(f));
+  const routeKeys = [...new Map((d.routes ?? []).map((r) => [`${r.family}/${r.table}`, r] as const)).entries()];
+  const [tables, legacyRules, ipRules, routes, sysctls, links] = await Promise.all([
     // A table the kernel lacks (no ip6tables nat module) reads as empty.
-    const r = await exec.run(listTableArgv(family, table), { okCodes: [0, 1, 2, 3] });
+    all(tablesOf(d), async ({ family, table }) => ({ family, table, r: await exec.run(listTableArgv(family, table), { okCodes: [0, 1, 2, 3] }) })),
+    all(d.legacy?.rules ?? [], async (r) => (await exec.run(checkArgv(r), { okCodes: [0, 1, 2] })).code === 0),
+    all([...new Set((d.ipRules ?? []).map((r) => r.family))], async (f) => [f, JSON.parse((await exec.run(ruleListArgv(f))).stdout || '[]') as JsonRule[]] as const),
+    all(routeKeys, async ([key, r]) => {
+      const out = await exec.run(routeListArgv(r.family, r.table), { okCodes: [0, 2] });
+      return [key, out.code === 0 ? (JSON.parse(out.stdout || '[]') as JsonRoute[]) : []] as const;
+    }),
+    all(d.sysctls ?? [], async (s) => {
+      const r = await exec.run(sysctlReadArgv(s.key), { okCodes: s.optional ? [0, 1, 255] : [0] });
+      return [s.key, r.code === 0 ? r.stdout.trim() : ''] as const;
+    }),
+    all(d.links ?? [], async (l) => {
+      const r = await exec.run(linkShowArgv(l.name), { okCodes: [0, 1] });
+      return [l.name, r.code === 0 ? (parseIpAddrJson(r.stdout, notLinkLocal6).get(l.name) ?? null) : null] as const;
+    }),
+  ]);
+  const chains = new Map<string, NfListing>();
+  for (const { family, table, r } of tables) {
     if (r.code !== 0) continue;
     for (const [chain, listing] of parseTableListing(r.stdout)) chains.set(chainKey({ family, table, chain }), listing);
   }
-  const legacyRules: boolean[] = [];
-  for (const r of d.legacy?.rules ?? []) legacyRules.push((await exec.run(checkArgv(r), { okCodes: [0, 1, 2] })).code === 0);
-  const ipRules = new Map<Family, JsonRule[]>();
-  for (const f of new Set((d.ipRules ?? []).map((r) => r.family))) ipRules.set(f, JSON.parse((await exec.run(ruleListArgv(f))).stdout || '[]'));
-  const routes = new Map<string, JsonRoute[]>();
-  for (const r of d.routes ?? []) {
-    const key = `${r.family}/${r.table}`;
-    if (routes.has(key)) continue;
-    const out = await exec.run(routeListArgv(r.family, r.table), { okCodes: [0, 2] });
-    routes.set(key, out.code === 0 ? JSON.parse(out.stdout || '[]') : []);
-  }
-  const sysctls = new Map<string, string>();
-  for (const s of d.sysctls ?? []) {
-    const r = await exec.run(sysctlReadArgv(s.key), { okCodes: s.optional ? [0, 1, 255] : [0] });
-    sysctls.set(s.key, r.code === 0 ? r.stdout.trim() : '');
-  }
-  const links = new Map<string, LinkState | null>();
-  for (const l of d.links ?? []) {
-    const r = await exec.run(linkShowArgv(l.name), { okCodes: [0, 1] });
-    links.set(l.name, r.code === 0 ? (parseIpAddrJson(r.stdout, notLinkLocal6).get(l.name) ?? null) : null);
-  }
-  return { chains, legacyRules, ipRules, routes, sysctls, links };
+  return { chains, legacyRules, ipRules: new Map(ipRules), routes: new Map(routes), sysctls: new Map(sysctls), links: new Map(links) };
 }
 
 const step = (describe: string, argv: string[], okCodes?: number[]): NetChange => (okCodes ? { describe, argv, okCodes } : { describe, argv });

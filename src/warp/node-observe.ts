@@ -6,7 +6,7 @@
 import type { HostExec } from '../host/exec.js';
 import type { LinkState } from '../net/links.js';
 import { observeNet, type NetObserved } from '../net/reconcile.js';
-import { warpGuardNet, warpPathNet, type WarpNodeSpec } from './node-spec.js';
+import { warpGuardNet, warpPathNet, warpSocketNet, type WarpNodeSpec } from './node-spec.js';
 import type { Device } from '../tunnel/device/model.js';
 import type { UserspaceBackend } from '../tunnel/device/uapi-backend.js';
 
@@ -23,6 +23,8 @@ export interface WarpNodeObserved {
   guard: NetObserved;
   /** The same for {@link warpPathNet} (the tunnel's link and route, forwarding). */
   path: NetObserved;
+  /** The same for {@link warpSocketNet} (the tunnel's port closed to all but the edge). */
+  socket: NetObserved;
   /** warp0 and the tunnel as seen (null: missing). */
   warpIf: LinkState | null;
   tunnel: LinkState | null;
@@ -39,12 +41,14 @@ export async function observeWarpNode(exec: HostExec, wg: WgControl, spec: WarpN
   const guard = await observeNet(exec, warpGuardNet(spec));
   const path = await observeNet(exec, warpPathNet(spec));
   const uapi = (await wg.alive()) ? await wg.get() : null;
+  const endpoint = await resolve(spec.model.peer.endpoint);
   return {
     guard,
     path,
+    socket: await observeNet(exec, warpSocketNet(spec.listenPort, endpoint)),
     warpIf: guard.links.get(spec.warpIf) ?? null,
     tunnel: path.links.get(spec.tunnel) ?? null,
     uapi,
-    endpoint: await resolve(spec.model.peer.endpoint),
+    endpoint,
   };
 }

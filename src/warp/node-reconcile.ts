@@ -10,7 +10,7 @@
  */
 import type { Change } from '../core/runner.js';
 import { planNet, type NetChange } from '../net/reconcile.js';
-import { warpGuardNet, warpPathNet, type WarpNodeSpec } from './node-spec.js';
+import { warpGuardNet, warpPathNet, warpSocketNet, type WarpNodeSpec } from './node-spec.js';
 import type { WarpNodeObserved } from './node-observe.js';
 import { publicKeyOf } from './keys.js';
 
@@ -30,6 +30,7 @@ export function uapiConverged(spec: WarpNodeSpec, o: WarpNodeObserved, privateKe
   const p = u.peers[0]!;
   const want = new Set(spec.model.peer.allowedIps);
   return (
+    u.listenPort === spec.listenPort &&
     p.publicKey === spec.model.peer.publicKey &&
     p.endpoint === o.endpoint &&
     p.allowedIps.length === want.size &&
@@ -43,11 +44,13 @@ const net = (c: NetChange): WarpNodeChange => ({ kind: 'net', ...c });
 /** desired + observed -> changes (pure). `privateKey` is only compared, never copied into a change. */
 export function reconcileWarpNode(spec: WarpNodeSpec, o: WarpNodeObserved, privateKey: string): WarpNodeChange[] {
   const ch: WarpNodeChange[] = planNet(warpGuardNet(spec), o.guard).map(net);
+  // The tunnel's port is closed to all but the edge before wireguard-go binds it.
+  ch.push(...planNet(warpSocketNet(spec.listenPort, o.endpoint), o.socket).map(net));
   // The tunnel: wireguard-go, then key + peer in one UAPI set.
   const relaunch = o.tunnel === null || o.uapi === null;
   if (relaunch) ch.push({ kind: 'launch-tunnel', describe: `start wireguard-go ${spec.tunnel}`, argv: ['wireguard-go', spec.tunnel] });
   if (relaunch || !uapiConverged(spec, o, privateKey)) {
-    ch.push({ kind: 'uapi', describe: `set ${spec.tunnel} key + peer ${spec.model.peer.publicKey.slice(0, 8)}… endpoint ${o.endpoint}`, peer: spec.model.peer.publicKey, endpoint: o.endpoint });
+    ch.push({ kind: 'uapi', describe: `set ${spec.tunnel} key, port ${spec.listenPort} + peer ${spec.model.peer.publicKey.slice(0, 8)}… endpoint ${o.endpoint}`, peer: spec.model.peer.publicKey, endpoint: o.endpoint });
   }
   // A relaunched TUN comes up bare: its link settings and the route through it are planned as absent.
   ch.push(...planNet(warpPathNet(spec), o.path, { fresh: relaunch ? [spec.tunnel] : [] }).map(net));

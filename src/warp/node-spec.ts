@@ -42,6 +42,8 @@ export interface WarpNodeSpec {
   chain6: { cidr: string; address: string } | null;
   /** MTU of warp0 (the chain MTU). */
   chainMtu: number;
+  /** The tunnel's UDP port on the node (pinned: {@link warpSocketNet} closes it to all but the edge). */
+  listenPort: number;
   model: WarpTunnelModel;
 }
 
@@ -77,6 +79,7 @@ export function warpGuardSpecFromConfig(config: Config, topo: Topology): WarpGua
     chain4: { cidr: cidr4, address: `${warp.ip}/${warp.prefixLen}` },
     chain6,
     chainMtu: r.chain_network.mtu,
+    listenPort: w.listen_port,
   };
 }
 
@@ -155,4 +158,34 @@ export function warpPathNet(s: WarpNodeSpec): NetDesired {
     routes: families.map((family) => ({ family, table: s.routeTable, dst: 'default', dev: s.tunnel })),
     sysctls: [{ key: 'net.ipv4.ip_forward', value: '1' }, ...(s.chain6 ? [{ key: 'net.ipv6.conf.all.forwarding', value: '1' }] : [])],
   };
+}
+
+/** The owner of {@link warpSocketNet}'s rules: apart from the guard's, as they follow the resolved edge address. */
+export const WARP_SOCKET_OWNER = 'warp-socket';
+
+/**
+ * The node's WARP socket closed to everyone but the WARP edge (pure).
+ *
+ * wireguard-go binds its UDP port on every address of the node, the uplink's
+ * included. WireGuard answers nothing unauthenticated, but a scan of the uplink
+ * still finds the port open|filtered (issue 13). One INPUT rule per family
+ * rejects what reaches the pinned port from anywhere but the edge's address,
+ * with the answer the kernel gives for a closed port, so a scan sees it closed.
+ * It matches that port only, so nothing else the host receives changes; the
+ * edge's replies (from `edge`, an `ip:port` or `[ip6]:port`) pass as before.
+ */
+export function warpSocketNet(listenPort: number, edge: string): NetDesired {
+  const host = edge.startsWith('[') ? edge.slice(1, edge.indexOf(']')) : edge.slice(0, edge.lastIndexOf(':'));
+  const edgeFamily = ipaddr.parse(host).kind() === 'ipv6' ? 6 : 4;
+  const rules: NfRule[] = ([4, 6] as const).map((family) => ({
+    family,
+    table: 'filter',
+    chain: 'INPUT',
+    spec: [
+      ...(family === edgeFamily ? ['!', '-s', `${host}/${family === 4 ? 32 : 128}`] : []),
+      '-p', 'udp', '-m', 'udp', '--dport', String(listenPort),
+      '-j', 'REJECT', '--reject-with', family === 4 ? 'icmp-port-unreachable' : 'icmp6-port-unreachable',
+    ],
+  }));
+  return { owner: WARP_SOCKET_OWNER, rules };
 }

@@ -76,6 +76,7 @@ export async function applyWarpChanges(d: WarpNodeDeps, changes: readonly WarpNo
       else {
         await d.wg.set({
           privateKey: d.privateKey,
+          listenPort: d.spec.listenPort,
           replacePeers: true,
           peers: [{ kind: 'upsert', peer: { publicKey: c.peer, endpoint: c.endpoint, allowedIps: d.spec.model.peer.allowedIps, persistentKeepalive: d.spec.model.peer.persistentKeepalive } }],
         });

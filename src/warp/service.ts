@@ -17,10 +17,10 @@ import { activeAccount, updateAccount } from './account-store.js';
 import { WarpApi } from './api.js';
 import { warpHealth, type HandshakeHealth, type TraceHealth } from './health.js';
 import type { WarpHttpOptions } from './http.js';
-import { applyWarpNode, type WarpNodeDeps } from './node.js';
+import { applyWarpNode, resolveEndpoint, type WarpNodeDeps } from './node.js';
 import type { WgControl } from './node-observe.js';
 import type { WarpNodeChange } from './node-reconcile.js';
-import { warpGuardNet, warpNodeSpecFromConfig } from './node-spec.js';
+import { warpGuardNet, warpNodeSpecFromConfig, warpSocketNet } from './node-spec.js';
 import { readLicense, readWgcfProfile } from './files.js';
 import { tunnelModelFromDevice, tunnelModelFromProfile, type ReservedBytes, type WarpTunnelModel } from './profile.js';
 import { rotateWarp, type RotateWarpResult } from './rotate.js';
@@ -186,11 +186,20 @@ export async function warpStatusFromConfig(ctx: WarpContext, traceUrl?: string):
   };
 }
 
-/** Rule-position drift of the hop's node firewall (read-only): missing rules, or ours behind a foreign one. */
+/**
+ * Rule-position drift of the hop's node firewall (read-only): missing rules, or
+ * ours behind a foreign one. The guard's rules, and the tunnel port's (closed to
+ * all but the edge at the address the endpoint resolves to now).
+ */
 async function firewallDrift(d: WarpNodeDeps): Promise<WarpStatus['firewall']> {
-  const want = warpGuardNet(d.spec);
-  const drift = netDrift(want, await observeNet(d.exec, want));
-  return { ok: drift.length === 0, drift, detail: drift.length ? `node firewall drift: ${drift.join('; ')}` : `node firewall: ${want.rules?.length ?? 0} rule(s) in place, first in their chains` };
+  const endpoint = await (d.resolve ?? resolveEndpoint)(d.spec.model.peer.endpoint);
+  const drift: string[] = [];
+  let n = 0;
+  for (const want of [warpGuardNet(d.spec), warpSocketNet(d.spec.listenPort, endpoint)]) {
+    drift.push(...netDrift(want, await observeNet(d.exec, want)));
+    n += want.rules?.length ?? 0;
+  }
+  return { ok: drift.length === 0, drift, detail: drift.length ? `node firewall drift: ${drift.join('; ')}` : `node firewall: ${n} rule(s) in place, first in their chains` };
 }
 
 /** Health of the WARP hop (for `status` and the daemon). */

@@ -122,8 +122,8 @@ export interface ClientPlan {
   net: NetChange[];
 }
 
-async function engineOf(exec: HostExec, d: ClientDesired): Promise<EngineInfo> {
-  const engine = await detectEngine(exec, d.engineBinary);
+async function engineOf(exec: HostExec, d: ClientDesired, known?: EngineInfo | null): Promise<EngineInfo> {
+  const engine = known !== undefined ? known : await detectEngine(exec, d.engineBinary);
   if (!engine) {
     throw new PreconditionError(`no proxy engine in the container (neither xray nor v2ray answers)`, 'install xray (or v2ray for vless-tls) in the XRay container');
   }
@@ -131,17 +131,27 @@ async function engineOf(exec: HostExec, d: ClientDesired): Promise<EngineInfo> {
   return engine;
 }
 
-/** Observe CT101 and compute what would change. Read-only. */
-export async function planClient(exec: HostExec, d: ClientDesired): Promise<ClientPlan> {
+/**
+ * Observe CT101 and compute what would change. Read-only; the reads run concurrently.
+ * `engine`: what {@link detectEngine} already found on `exec` this run (not detected again).
+ */
+export async function planClient(exec: HostExec, d: ClientDesired, engine?: EngineInfo | null): Promise<ClientPlan> {
   const steps = new Steps(exec.target, 'client');
-  const engine = await steps.run('capability', () => engineOf(exec, d));
-  const config = serialize(renderClient(clientRenderInput(d, engine)));
-  const configChanged = (await readText(exec, d.layout.configPath)) !== config;
-  const certChanged = d.profile === 'vless-tls' && (await readText(exec, d.layout.certPath)) !== d.material.tls.certPem;
-  const st = await serviceManager(d.service).status(exec, clientServiceSpec(d, engine));
-  const loadedStale = await loadedIsStale(exec, d.layout.configPath, clientLoadedStamp(d, config));
-  const net = planClientNet(d.net, await steps.run('observe', () => observeClientNet(exec, d.net)));
-  return { engine, configChanged, certChanged, serviceActive: st.active, loadedStale, net };
+  const [found, configText, certText, observedNet] = await Promise.all([
+    steps.run('capability', () => engineOf(exec, d, engine)),
+    readText(exec, d.layout.configPath),
+    d.profile === 'vless-tls' ? readText(exec, d.layout.certPath) : undefined,
+    steps.run('observe', () => observeClientNet(exec, d.net)),
+  ]);
+  const config = serialize(renderClient(clientRenderInput(d, found)));
+  const configChanged = configText !== config;
+  const certChanged = d.profile === 'vless-tls' && certText !== d.material.tls.certPem;
+  const [st, loadedStale] = await Promise.all([
+    serviceManager(d.service).status(exec, clientServiceSpec(d, found)),
+    loadedIsStale(exec, d.layout.configPath, clientLoadedStamp(d, config)),
+  ]);
+  const net = planClientNet(d.net, observedNet);
+  return { engine: found, configChanged, certChanged, serviceActive: st.active, loadedStale, net };
 }
 
 /** Apply the client side. Idempotent: a second run reports every step unchanged. */

@@ -80,15 +80,30 @@ export interface XrayPlan {
  * Read-only: what {@link initXray} would change (no identity is created, nothing
  * is written; without an identity a throwaway one is used only to compare files).
  * The VPS is read in ONE round trip (every predicted probe batched: src/host/batch.ts);
- * the observers then run on that snapshot.
+ * the observers then run on that snapshot. CT101 and the VPS are read concurrently
+ * (issue 16); `beforeVps` is awaited before the VPS is first touched (the runner's
+ * ready(): no connection leaves the node before the hops it depends on converged).
  */
-export async function planXray(ctx: XrayContext): Promise<XrayPlan> {
+export async function planXray(ctx: XrayContext, beforeVps?: () => Promise<void>): Promise<XrayPlan> {
   const r = ctx.config.plugins.privacy_router;
   const stored = loadMaterial(ctx.store);
   const material = stored ?? newMaterial({ vpsAddress: r.xray.vps_address, rand: ctx.rand ?? cryptoRandom });
-  const clientEngine = await detectEngine(ctx.container);
-  const clientService = ctx.clientService ?? (await detectServiceManager(ctx.container));
-  const { plan: vps } = await planVpsBatched(ctx.vps, (service) => vpsDesiredFromConfig(ctx.config, material, { service, layout: ctx.vpsLayout, clientEngine }), ctx.vpsService);
-  const client = stored ? await planClient(ctx.container, clientDesiredFromConfig(ctx.config, ctx.topology, stored, { service: clientService, layout: ctx.clientLayout })) : null;
-  return { vps, client };
+  const local = Promise.all([detectEngine(ctx.container), ctx.clientService ?? detectServiceManager(ctx.container)] as const);
+  const vpsSide = (async () => {
+    await beforeVps?.();
+    const [clientEngine] = await local;
+    return (await planVpsBatched(ctx.vps, (service) => vpsDesiredFromConfig(ctx.config, material, { service, layout: ctx.vpsLayout, clientEngine }), ctx.vpsService)).plan;
+  })();
+  const clientSide = (async () => {
+    const [clientEngine, clientService] = await local;
+    if (!stored) return null;
+    const d = clientDesiredFromConfig(ctx.config, ctx.topology, stored, { service: clientService, layout: ctx.clientLayout });
+    // The engine detected above answers the same probes when no binary is configured.
+    return planClient(ctx.container, d, d.engineBinary ? undefined : clientEngine);
+  })();
+  // Both sides settle before this returns or throws: nothing keeps reading behind the caller's back.
+  const [vps, client] = await Promise.allSettled([vpsSide, clientSide]);
+  if (vps.status === 'rejected') throw vps.reason;
+  if (client.status === 'rejected') throw client.reason;
+  return { vps: vps.value, client: client.value };
 }

@@ -5,7 +5,7 @@
  * else, to CT100 (over IPv6 to the gateway's chain IPv6 address: the lab's chain has fd77::/64).
  * Proven here: the phone's traffic crosses the whole chain over both families (the
  * web server sees the VPS); a scan of the uplink's IPv4 and IPv6 addresses finds only the
- * WireGuard port (and WARP's own socket, see the test) not closed; with the
+ * WireGuard port not closed (WARP's own socket on the node answers the scan as closed); with the
  * gateway down the ingress forwards nothing anywhere and nothing answers; the
  * phone roams to a second wan address and port mid-session and the session goes on.
  */
@@ -105,19 +105,20 @@ t('a scan of the uplink address from the wan finds only the WireGuard port (no T
   const r = lab.world;
   // The node answers every closed UDP port with ICMP (its own namespace's limit lifted, or silence would look open).
   await r.node.run(['sysctl', '-q', '-w', 'net.ipv4.icmp_ratelimit=0', 'net.ipv4.icmp_msgs_per_sec=100000', 'net.ipv4.icmp_msgs_burst=100000']);
-  // WARP's wireguard-go on the node listens on a kernel-chosen port: read it, scan it too.
+  // WARP's wireguard-go on the node listens on every address, on the port privroute pins: read it, scan it too.
   const warpPort = (await UserspaceBackend.forInterface(labIfnames(prefix).warp).get()).listenPort;
+  tt.is(warpPort, 24080, 'warp.listen_port (default) is what the tunnel listens on');
   // Every port privroute could open: WireGuard, XRay (socks, transparent, dns, server), the daemon, OVSDB/OpenFlow, ssh, dns, the WARP edge's.
   const privroutePorts = [LP, 1080, 12345, 5353, 443, 9477, 6640, 6653, 22, 53, 2408, 8080, warpPort];
   const found = await scanPorts(r.wan, NODE.v4, [...privroutePorts, ...samplePorts()]);
   tt.deepEqual(found.tcp, {}, 'no TCP port is open or filtered');
-  // Known, not ingress: WARP's own socket is silent to garbage like any WireGuard (it is the node's, never forwarded).
-  tt.deepEqual(found.udp, { [String(LP)]: 'open|filtered', [String(warpPort)]: 'open|filtered' });
+  // WARP's own socket answers everyone but the WARP edge as a closed port (before, it was open|filtered here).
+  tt.deepEqual(found.udp, { [String(LP)]: 'open|filtered' });
   // The uplink's IPv6 address: the same list (ICMPv6 errors unlimited too, or silence would look open).
   await r.node.run(['sysctl', '-q', '-w', 'net.ipv6.icmp.ratelimit=0']);
   const found6 = await scanPorts(r.wan, NODE.v6, [...privroutePorts, ...samplePorts()]);
   tt.deepEqual(found6.tcp, {}, 'IPv6: no TCP port is open or filtered');
-  tt.deepEqual(found6.udp, { [String(LP)]: 'open|filtered', [String(warpPort)]: 'open|filtered' }, 'IPv6: only WireGuard (and WARP\'s own socket)');
+  tt.deepEqual(found6.udp, { [String(LP)]: 'open|filtered' }, 'IPv6: only WireGuard');
 });
 
 t('gateway down: the ingress forwards nothing anywhere and nothing answers; init repairs it', async (tt) => {

@@ -118,19 +118,24 @@ export function engineEgressNet(upstreamDns: string): NetDesired {
 }
 
 /**
+ * Read the engine's egress firewall (read-only). @throws PreconditionError when
+ * the VPS has no iptables (the fix is named).
+ */
+export async function observeEgress(exec: HostExec, upstreamDns: string): Promise<NetObserved> {
+  try {
+    return await observeNet(exec, engineEgressNet(upstreamDns));
+  } catch (e) {
+    throw new PreconditionError(`cannot read the VPS firewall for the engine's egress rules: ${(e as Error).message.split('\n')[0]}`, 'install iptables on the VPS (apt-get install iptables); privroute confines the engine\'s outgoing connections with it');
+  }
+}
+
+/**
  * Ensure the engine's egress firewall (observe → plan → apply through the net
  * reconciler). Returns what changed, or null. @throws PreconditionError when the
  * VPS has no iptables (nothing is applied; the fix is named).
  */
 export async function ensureEgress(exec: HostExec, upstreamDns: string): Promise<string | null> {
-  const desired = engineEgressNet(upstreamDns);
-  let observed: NetObserved;
-  try {
-    observed = await observeNet(exec, desired);
-  } catch (e) {
-    throw new PreconditionError(`cannot read the VPS firewall for the engine's egress rules: ${(e as Error).message.split('\n')[0]}`, 'install iptables on the VPS (apt-get install iptables); privroute confines the engine\'s outgoing connections with it');
-  }
-  const changes = planNet(desired, observed);
+  const changes = planNet(engineEgressNet(upstreamDns), await observeEgress(exec, upstreamDns));
   await applyNet(exec, changes);
   return changes.length ? `${changes.length} egress rule change(s)` : null;
 }

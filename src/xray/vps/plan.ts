@@ -13,7 +13,8 @@ import { renderUnit } from '../service/systemd.js';
 import { serviceManager } from '../service/process.js';
 import type { EngineInfo, StepReport } from '../types.js';
 import { readText } from './files.js';
-import { observeFirewall, planFirewall } from './firewall.js';
+import { engineEgressNet, observeEgress, observeFirewall, planFirewall } from './firewall.js';
+import { planNet } from '../../net/reconcile.js';
 import { observeFacts } from './observe.js';
 import { checkPort, renderVpsConfig, vpsLoadedStamp, vpsServiceSpec, type VpsDesired } from './provision.js';
 import { Steps } from './step.js';
@@ -62,7 +63,7 @@ export async function planVps(exec: HostExec, d: VpsDesired): Promise<VpsPlan> {
 
   if (!engine) {
     steps.note('capability', 'skipped', 'checked after the install');
-    for (const s of ['files', 'service', 'run']) steps.note(s, 'changed', 'after the install');
+    for (const s of ['files', 'service', 'egress', 'run']) steps.note(s, 'changed', 'after the install');
     return { target: exec.target, engine, steps: steps.reports, unchanged: false };
   }
   await steps.run('capability', async () => assertProfileSupported(engine, d.profile, exec.target));
@@ -87,6 +88,10 @@ export async function planVps(exec: HostExec, d: VpsDesired): Promise<VpsPlan> {
 
   const fw = planFirewall(d.firewall, d.port, await steps.run('firewall', () => observeFirewall(exec, d.firewall, d.port)));
   steps.note('firewall', d.firewall === 'none' ? 'skipped' : fw.length ? 'changed' : 'unchanged', fw.map((c) => c.describe).join(', ') || d.firewall);
+
+  // The engine's egress confinement (provision's `egress` step): a drift here is a change too.
+  const egress = planNet(engineEgressNet(d.upstreamDns), await steps.run('egress', () => observeEgress(exec, d.upstreamDns)));
+  steps.note('egress', egress.length ? 'changed' : 'unchanged', egress.length ? `${egress.length} egress rule change(s)` : 'engine connections confined (no loopback, private, link-local)');
 
   const stale = await steps.run('run', () => loadedIsStale(exec, d.layout.configPath, vpsLoadedStamp(d, renderVpsConfig(d, engine))));
   const restart = files.length > 0 || unit || !status.active || stale;

@@ -10,7 +10,8 @@
  * shapes it covers.
  */
 import type { Probe } from '../../host/batch.js';
-import { listTableArgv } from '../../net/netfilter.js';
+import { observeArgv } from '../../net/reconcile.js';
+import { engineEgressNet, vpsInboundNet } from './firewall.js';
 import { versionProbes } from '../engine.js';
 import { stampPath } from '../service/loaded.js';
 import type { VpsDesired } from './provision.js';
@@ -33,9 +34,12 @@ export function vpsObservationProbes(d: VpsDesired): Probe[] {
       : d.install === 'upload'
         ? [{ run: ['sha256sum', l.uploadBinary] }, ...engineProbes(l.uploadBinary)]
         : engineProbes(d.engineBinary);
-  // iptables: the net reconciler lists every table of the family it touches (src/net/reconcile.ts observeNet).
-  const firewall: Probe[] =
-    d.firewall === 'ufw' ? [{ run: ['ufw', 'status'] }] : d.firewall === 'iptables' ? (['filter', 'nat', 'mangle'] as const).map((t) => ({ run: listTableArgv(4, t) })) : [];
+  // iptables: exactly what the net reconciler reads for the NetDesired (src/net/reconcile.ts
+  // observeArgv), so a family or table added there is predicted here too.
+  const runs = (argv: string[][]): Probe[] => argv.map((run) => ({ run }));
+  const firewall: Probe[] = d.firewall === 'ufw' ? [{ run: ['ufw', 'status'] }] : d.firewall === 'iptables' ? runs(observeArgv(vpsInboundNet(d.port))) : [];
+  // The engine's egress confinement (IPv4 and IPv6), observed whatever d.firewall says.
+  const egress = runs(observeArgv(engineEgressNet(d.upstreamDns)));
   return [
     { run: ['test', '-d', '/run/systemd/system'] },
     { read: '/etc/os-release' },
@@ -51,6 +55,7 @@ export function vpsObservationProbes(d: VpsDesired): Probe[] {
     ...(d.profile === 'vless-tls' ? [{ read: l.certPath }, { read: l.keyPath }] : []),
     { read: `${l.unitDir}/${unit}` },
     ...firewall,
+    ...egress,
     { read: stampPath(l.configPath) },
   ];
 }

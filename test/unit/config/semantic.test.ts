@@ -14,6 +14,7 @@ function problemsAfter(mutate: (r: any) => void): { path: string; value?: unknow
 const cases: [string, (r: any) => void, string, RegExp][] = [
   ['endpoint auto without an uplink to read it from', (r) => (r.wireguard.endpoint = 'auto'), 'wireguard.uplink', /"auto"/],
   ['an uplink that is one of privroute\'s own ports', (r) => ((r.wireguard.uplink = 'warp0'), (r.wireguard.endpoint = 'auto')), 'wireguard.uplink', /not one of privroute's own ports/],
+  ['the WARP socket on the port the ingress forwards to the gateway', (r) => (r.warp = { ...r.warp, listen_port: 51820 }), 'warp.listen_port', /different from wireguard.listen_port \(51820\)/],
   ['an endpoint that is neither host:port nor auto', (r) => (r.wireguard.endpoint = 'automatic'), 'wireguard.endpoint', /or "auto"/],
   ['function route to an undeclared socket', (r) => (r.openflow.function_routing[0].target_socket = 'internal_299'), 'openflow.function_routing[0].target_socket', /declared/],
   ['a chain network too small for the gateway\'s encrypted packets', (r) => (r.chain_network = { mtu: 1420 }), 'chain_network.mtu', /at least wireguard.mtu \+ 80 = 1500/],

@@ -91,23 +91,67 @@ function gated(name: string, started: string[], dependsOn?: string[], onApply?: 
   return { c, release, observes: () => observes };
 }
 
-test('independent observes run concurrently; a dependent observe waits for its dependency', async (t) => {
+test('every observe starts at once, dependents too (speculatively); ready() waits for the dependencies', async (t) => {
   const started: string[] = [];
   const a = gated('a', started);
   const b = gated('b', started);
   const c = gated('c', started, ['a']);
-  const run = runComponents([a.c, b.c, c.c], { planOnly: true });
+  const readyAt: string[] = [];
+  const d: Component<null, Change> = {
+    name: 'd',
+    dependsOn: ['a'],
+    observe: async (run) => {
+      await run!.ready(); // e.g. an SSH connection: only once a has converged
+      readyAt.push(`d ready, a observed ${a.observes()}x`);
+      return null;
+    },
+    plan: () => [],
+    apply: async () => {},
+  };
+  const run = runComponents([a.c, b.c, c.c, d], { planOnly: true });
   await new Promise((r) => setImmediate(r));
-  // a and b are both observing before either finished; c has not started (a is not settled).
-  t.deepEqual(started, ['a', 'b']);
-  b.release();
-  await new Promise((r) => setImmediate(r));
-  t.deepEqual(started, ['a', 'b'], 'c still waits for a');
-  a.release();
-  c.release();
-  const reports = await run;
+  // a, b and c are all observing before any finished: c does not wait for a.
   t.deepEqual(started, ['a', 'b', 'c']);
-  t.deepEqual(reports.map((r) => [r.name, r.status]), [['a', 'unchanged'], ['b', 'unchanged'], ['c', 'unchanged']]);
+  t.deepEqual(readyAt, [], 'd has not passed ready(): a has not settled');
+  b.release();
+  c.release();
+  await new Promise((r) => setImmediate(r));
+  t.deepEqual(readyAt, [], 'd still waits for a');
+  a.release();
+  const reports = await run;
+  t.deepEqual(readyAt, ['d ready, a observed 1x']);
+  t.deepEqual(reports.map((r) => [r.name, r.status]), [['a', 'unchanged'], ['b', 'unchanged'], ['c', 'unchanged'], ['d', 'unchanged']]);
+});
+
+test('ready() rejects when a dependency failed (the component is skipped) or a change was applied meanwhile (observed again)', async (t) => {
+  const calls: string[] = [];
+  const waiter = (name: string, dependsOn: string[]): Component<null, Change> => ({
+    name,
+    dependsOn,
+    observe: async (run) => {
+      calls.push(`${name} observe`);
+      try {
+        await run!.ready();
+      } catch (e) {
+        calls.push(`${name} ready rejected: ${(e as Error).message}`);
+        throw e;
+      }
+      calls.push(`${name} connected`);
+      return null;
+    },
+    plan: () => [],
+    apply: async () => {},
+  });
+  const broken: Component<null, Change> = { name: 'broken', observe: async () => Promise.reject(new Error('no')), plan: () => [], apply: async () => {} };
+  const r1 = await runComponents([broken, waiter('x', ['broken'])]);
+  t.deepEqual(r1.map((r) => r.status), ['failed', 'skipped']);
+  t.deepEqual(calls, ['x observe', 'x ready rejected: observation discarded: dependency broken did not converge'], 'x never got past ready()');
+  calls.length = 0;
+  const log: string[] = [];
+  const r2 = await runComponents([setComponent('dep', ['item'], new Set(), log), waiter('y', ['dep'])]);
+  t.deepEqual(log, ['dep:add item']);
+  t.deepEqual(r2.map((r) => r.status), ['changed', 'unchanged']);
+  t.deepEqual(calls, ['y observe', 'y ready rejected: observation discarded: a change was applied while it ran', 'y observe', 'y connected']);
 });
 
 test('an observation taken while an earlier component applied is discarded and taken again (sequential result)', async (t) => {

@@ -12,7 +12,7 @@ import { emptyNetState, fakeNet, type NetState } from '../../helpers/fake-net.js
 
 const SPEC: WarpGuardSpec = {
   tunnel: 'wgcf', warpIf: 'warp0', routeTable: 51820, rulePref: 5077,
-  chain4: { cidr: '10.77.0.0/24', address: '10.77.0.1/24' }, chain6: { cidr: 'fd77::/64', address: 'fd77::1/64' }, chainMtu: 1420,
+  chain4: { cidr: '10.77.0.0/24', address: '10.77.0.1/24' }, chain6: { cidr: 'fd77::/64', address: 'fd77::1/64' }, chainMtu: 1420, listenPort: 24080,
 };
 
 function node(): NetState {

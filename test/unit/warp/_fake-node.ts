@@ -24,6 +24,7 @@ export class FakeWg implements WgControl {
     if (!this.dev) throw new Error('no socket');
     this.sets.push(op);
     if (op.privateKey) this.dev.privateKey = op.privateKey;
+    if (op.listenPort !== undefined) this.dev.listenPort = op.listenPort;
     if (op.replacePeers) this.dev.peers = [];
     for (const p of op.peers ?? []) {
       const key = p.kind === 'remove' ? p.publicKey : p.peer.publicKey;

@@ -7,7 +7,7 @@ import test from 'ava';
 import { PreconditionError } from '../../../src/core/errors.js';
 import { generateKeyPair } from '../../../src/warp/keys.js';
 import { applyWarpNode, planWarpNode, type WarpNodeDeps } from '../../../src/warp/node.js';
-import { warpGuardNet, warpNodeSpecFromConfig, LEGACY_RULE_COMMENT, WARP_CHAIN } from '../../../src/warp/node-spec.js';
+import { warpGuardNet, warpNodeSpecFromConfig, warpSocketNet, LEGACY_RULE_COMMENT, WARP_CHAIN } from '../../../src/warp/node-spec.js';
 import { ruleId } from '../../../src/net/netfilter.js';
 import { tunnelModelFromDevice } from '../../../src/warp/profile.js';
 import { probeWarpPreconditions, requireWarpPreconditions } from '../../../src/warp/preconditions.js';
@@ -57,7 +57,13 @@ test('first apply converges the node; a second apply changes nothing', async (t)
     '-i wgwarp -o warp0 -d 10.77.0.0/24 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
     '-j DROP',
   ]);
-  t.deepEqual(bare('4/filter/INPUT'), ['-i warp0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT', '-i warp0 -j DROP'], 'the node is no destination from warp0');
+  t.deepEqual(bare('4/filter/INPUT'), [
+    // The tunnel's pinned port answers as closed to all but the edge (issue 13: an uplink scan finds it closed).
+    '! -s 162.159.192.1/32 -p udp -m udp --dport 24080 -j REJECT --reject-with icmp-port-unreachable -m comment --comment privroute/warp-socket:' + ruleId(warpSocketNet(24080, '162.159.192.1:2408').rules![0]!),
+    '-i warp0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+    '-i warp0 -j DROP',
+  ], 'the node is no destination from warp0');
+  t.is(bare('6/filter/INPUT')[0], '-p udp -m udp --dport 24080 -j REJECT --reject-with icmp6-port-unreachable -m comment --comment privroute/warp-socket:' + ruleId(warpSocketNet(24080, '162.159.192.1:2408').rules![1]!), 'an IPv4 edge: no IPv6 source is the edge');
   t.deepEqual(bare('4/nat/POSTROUTING'), ['-s 10.77.0.0/24 -o wgwarp -j MASQUERADE']);
   t.deepEqual(bare('4/mangle/FORWARD'), ['-o wgwarp -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu']);
   t.deepEqual(bare(`6/filter/${WARP_CHAIN}`), ['-j DROP'], 'IPv6: nothing accepted without a chain v6 subnet');
@@ -65,6 +71,7 @@ test('first apply converges the node; a second apply changes nothing', async (t)
   // UAPI: key and peer in one set.
   t.is(n.wg.sets.length, 1);
   t.is(n.wg.sets[0]!.privateKey, key);
+  t.is(n.wg.sets[0]!.listenPort, 24080, 'the port is pinned (warp.listen_port), not kernel-chosen');
   t.true(n.wg.sets[0]!.replacePeers);
   const op = n.wg.sets[0]!.peers![0]!;
   t.is(op.kind === 'upsert' ? op.peer.endpoint : undefined, '162.159.192.1:2408');
@@ -80,12 +87,14 @@ test('first apply converges the node; a second apply changes nothing', async (t)
 test('fail-closed order: firewall, rule and blackhole before the tunnel, forwarding last', async (t) => {
   const changes = await planWarpNode(deps(fakeNode(), generateKeyPair().privateKey));
   const idx = (re: RegExp) => changes.findIndex((c) => re.test(c.describe));
-  const lastFw = Math.max(...changes.map((c, i) => (c.kind === 'net' && /tables$/.test(c.argv[0]!) ? i : -1)));
+  const guardFw = (c: (typeof changes)[number]) => c.kind === 'net' && /tables$/.test(c.argv[0]!) && !c.argv.join(' ').includes('warp-socket');
+  const lastFw = Math.max(...changes.map((c, i) => (guardFw(c) ? i : -1)));
   t.is(idx(/create chain/), 0);
   t.true(idx(/PRIVROUTE-WARP -j DROP/) < idx(/FORWARD -i warp0 -j PRIVROUTE-WARP/), 'the chain drops before anything jumps into it');
   t.true(lastFw < idx(/rule priority 5077 iif warp0/));
   t.true(idx(/blackhole/) < idx(/rule priority 5077 iif warp0/));
   t.true(idx(/rule priority 5077/) < idx(/start wireguard-go/));
+  t.true(idx(/--dport 24080 -j REJECT/) < idx(/start wireguard-go/), 'the tunnel port is closed to strangers before wireguard-go binds it');
   t.true(idx(/start wireguard-go/) < idx(/set wgwarp key/));
   t.true(idx(/set wgwarp key/) < idx(/route default dev wgwarp/));
   t.is(idx(/ip_forward/), changes.length - 1);
@@ -112,7 +121,7 @@ test('a rotated device is taken over in place: one UAPI set, new address added b
   const d2 = device({ v4: '172.16.0.9', v6: 'fd01:5741::9' });
   const changes = await applyWarpNode(deps(n, key2, spec(d2)));
   t.deepEqual(changes, [
-    'set wgwarp key + peer ' + d2.config.peers[0]!.public_key.slice(0, 8) + '… endpoint 162.159.192.1:2408',
+    'set wgwarp key, port 24080 + peer ' + d2.config.peers[0]!.public_key.slice(0, 8) + '… endpoint 162.159.192.1:2408',
     'wgwarp address 172.16.0.9/32',
     'wgwarp address fd01:5741::9/128',
     'wgwarp remove stale address 172.16.0.2/32',
@@ -191,4 +200,19 @@ test('upgrade from the previous release: its comment-marked rules and host-wide 
   t.true(fwd.lines.includes('-i vmbr1 -j ACCEPT'), 'a foreign rule survives');
   t.is(fwd.lines[0], `-i warp0 -j PRIVROUTE-WARP -m comment --comment privroute/warp:${ruleId(warpGuardNet(spec()).rules!.find((r) => r.chain === 'FORWARD')!)}`);
   t.deepEqual(await applyWarpNode(deps(n, key)), [], 'a second run changes nothing');
+});
+
+test('the tunnel port follows the edge: a new edge address replaces the old exception; an IPv6 edge is the IPv6 exception', async (t) => {
+  const n = fakeNode();
+  const key = generateKeyPair().privateKey;
+  await applyWarpNode(deps(n, key));
+  const moved: WarpNodeDeps = { ...deps(n, key), resolve: async () => '162.159.193.7:2408' };
+  const changes = await applyWarpNode(moved);
+  t.true(changes.some((d) => /! -s 162\.159\.193\.7\/32 .*--dport 24080 -j REJECT/.test(d)), changes.join('\n'));
+  t.true(changes.some((d) => /remove stale .*162\.159\.192\.1\/32/.test(d)), 'the old edge loses its exception');
+  const v4 = n.state.chains.get('4/filter/INPUT')!.lines.filter((l) => l.includes('warp-socket'));
+  t.is(v4.length, 1);
+  t.deepEqual(await applyWarpNode(moved), [], 'converged');
+  const six = warpSocketNet(24080, '[2606:4700:d0::a29f:c001]:2408').rules!;
+  t.deepEqual(six.map((r) => [r.family, r.spec.slice(0, 3).join(' ')]), [[4, '-p udp -m'], [6, '! -s 2606:4700:d0::a29f:c001/128']]);
 });

@@ -59,3 +59,21 @@ test('the service manager is detected from the same batch (process here, since s
   t.deepEqual(seen, ['systemd', 'process'], 'probes cover both managers; the plan uses the detected one');
   t.is(link.batches, 1);
 });
+
+test('a drift in the VPS egress confinement (an IPv6 rule gone) is a planned change, read in the same ONE round trip', async (t) => {
+  // Before the fix plan never read the egress firewall (a no-op init missed this drift),
+  // and the probes listed IPv4 tables only (an ip6tables read would cost another round trip).
+  const vps = vpsWithoutSystemd();
+  await provisionVps(vps, desired(), { sleep: async () => {} });
+  t.true((await planVps(vps, desired({ service: 'process' }))).unchanged, 'converged after provisioning');
+  const v6 = [...vps.state.net.chains].find(([k, c]) => k.startsWith('6/filter/') && c.lines.some((l) => l.includes('privroute/vps-egress')));
+  t.truthy(v6, 'the egress confinement has IPv6 rules');
+  v6![1].lines = v6![1].lines.filter((l) => !l.includes('privroute/vps-egress')).concat(v6![1].lines.filter((l) => l.includes('privroute/vps-egress')).slice(1));
+  const link = batching(vps);
+  const { plan, snapshot } = await planVpsBatched(link, (service) => desired({ service }));
+  t.is(link.batches, 1);
+  t.deepEqual(snapshot.misses, [], 'the ip6tables listings were predicted');
+  t.is(link.direct, 0);
+  t.false(plan.unchanged);
+  t.deepEqual(plan.steps.filter((s) => s.outcome === 'changed').map((s) => s.step), ['vps:egress']);
+});

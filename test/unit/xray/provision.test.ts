@@ -170,7 +170,7 @@ test('plan is read-only: before provisioning it lists the changes, after it is a
   const vps = fakeVps();
   const before = await planVps(vps, desired());
   t.false(before.unchanged);
-  t.deepEqual(before.steps.filter((s) => s.outcome === 'changed').map((s) => s.step), ['vps:files', 'vps:firewall', 'vps:run']);
+  t.deepEqual(before.steps.filter((s) => s.outcome === 'changed').map((s) => s.step), ['vps:files', 'vps:firewall', 'vps:egress', 'vps:run']);
   t.deepEqual(vps.calls.filter((c) => c.kind === 'writeFile'), []);
   t.is(vps.state.starts, 0);
   t.false(vps.runs().some((a) => ['-N', '-A', '-I'].includes(a[2]!) || a.includes('--start')));
