@@ -9,7 +9,8 @@
 # listed in /opt/privroute/.installed: program, command, daemon unit, the example config if
 # install.sh wrote it).
 # Not removed: the state dir /var/lib/privroute (client keys, WARP account) unless --purge,
-# an edited config unless --purge, the VPS's XRay server, sysctls (ip_forward).
+# an edited config unless --purge, the VPS's XRay server. The forwarding sysctls go back to
+# their values before the first init (teardown; recorded by init).
 # The teardown runs only when the config is not the untouched example (init never ran then).
 #
 # Usage: deploy/uninstall.sh [--root DIR] [--config FILE] [--state-dir DIR] [--containers] [--purge]
@@ -26,7 +27,7 @@ while [ $# -gt 0 ]; do
     --state-dir) STATE="${2:?--state-dir needs a directory}"; shift 2 ;;
     --containers) CONTAINERS=1; shift ;;
     --purge) PURGE=1; shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "uninstall.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done

@@ -17,14 +17,16 @@
  *   containers   (pct, only when asked) stop + destroy CT100/CT101/mesh CTs    ┘
  * The hookscript goes first (a container started meanwhile re-attaches nothing), the
  * bridge next (chain traffic stops before any rule guarding it is removed: fail closed).
- * Not touched: sysctls (ip_forward: its value before init is not recorded), the VPS,
- * the state dir and the config. A second run plans nothing.
+ *   sysctls      ip_forward / IPv6 forwarding back to their values before the first init
+ *                (recorded by init in the state store; net/sysctl-baseline.ts)
+ * Not touched: the VPS, the state dir and the config. A second run plans nothing.
  */
 import type { AnyComponent, Change, Component } from '../core/runner.js';
 import type { Config } from '../config/types.js';
 import type { HostExec } from '../host/exec.js';
 import { applyNet, observeNet, type NetChange, type NetDesired, type NetObserved } from '../net/reconcile.js';
 import { planNetTeardown } from '../net/removal.js';
+import { sysctlRestore, type BaselineStore } from '../net/sysctl-baseline.js';
 import { linkShowArgv } from '../net/links.js';
 import { withOvsdb } from '../ovs/ovsdb/rpc.js';
 import { DB, observeSwitch, type ObservedSwitch } from '../ovs/ovsdb/state.js';
@@ -49,6 +51,8 @@ export interface TeardownContext {
   topology: Topology;
   /** `--containers`: destroy privroute's containers (pct runtime; they hold the gateway's keys). */
   containers: boolean;
+  /** The state store, when there is one: the node's sysctls as they were before init (net/sysctl-baseline.ts). */
+  baseline?: BaselineStore | null;
 }
 
 /** The node's removal components, in order (see the module comment). */
@@ -62,7 +66,8 @@ export function teardownComponents(ctx: TeardownContext): AnyComponent[] {
   const ingress = ingressDesired(ctx.config, ctx.topology);
   if (ingress) list.push(netRemoval('ingress', ctx.node, ingressNet(ingress)));
   if (r.netmaker.enabled) list.push(meshRemoval(ctx));
-  return [...list, ...pve.last];
+  // Forwarding goes back to what it was only once nothing of the chain is left.
+  return [...list, ...pve.last, ...(ctx.baseline ? [sysctlRestore(ctx.node, ctx.baseline)] : [])];
 }
 
 type OvsObserved = { s: ObservedSwitch; flows: number | null };

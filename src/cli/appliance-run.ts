@@ -15,6 +15,7 @@ import { desiredPorts } from '../appliance/ovs.js';
 import { preflightWarpFiles } from '../warp/files.js';
 import { meshPreflight } from '../mesh/preflight.js';
 import { nodeExec } from '../host/node.js';
+import { recordSysctlBaseline } from '../net/sysctl-baseline.js';
 import type { CliContext } from './context.js';
 import { recoverMacRotation } from '../rotation/mac.js';
 import { readJournal } from '../rotation/mac-journal.js';
@@ -73,6 +74,8 @@ export async function runAppliance(ctx: CliContext, mode: 'init' | 'plan'): Prom
   await verifyContainers(ic); // an existing chain CT with its own netN: exit 2, nothing touched
   await verifyBridge(config, desiredPorts(ic).map((d) => d.name)); // a bridge carrying other guests (vmbr0) is not taken over: exit 2, nothing touched
   await preflightWarpFiles(config); // licence / wgcf profile: mode and content, exit 2, nothing touched
+  // The node's forwarding sysctls as they are before init changes any (teardown restores them).
+  if (mode === 'init') await recordSysctlBaseline(nodeExec(config.plugins.privacy_router.runtime), store);
   const quiet = ctx.opts.json;
   // Every component observes at once (src/core/runner.ts): a few processes per core at a time.
   setSpawnConcurrency(2 * availableParallelism());

@@ -146,6 +146,11 @@ export class StateStore {
       .run(key, value);
   }
 
+  /** Delete a kv value (absent: nothing happens). */
+  deleteKv(key: string): void {
+    this.db.prepare('DELETE FROM kv WHERE key = ?').run(key);
+  }
+
   /** Read a secret. */
   getSecret(name: string): string | undefined {
     const row = this.db.prepare('SELECT value FROM secrets WHERE name = ?').get(name) as { value: string } | undefined;

@@ -63,12 +63,12 @@ test.before(async () => {
         ['iptables', '-w', '-A', 'FORWARD', '-i', 'fdummy0', '-m', 'comment', '--comment', 'foreign-guest', '-j', 'ACCEPT'],
         ['iptables', '-w', '-t', 'nat', '-A', 'POSTROUTING', '-s', '192.0.2.0/24', '-o', 'up0', '-j', 'MASQUERADE'],
         ['ip6tables', '-w', '-A', 'INPUT', '-i', 'fdummy0', '-p', 'tcp', '--dport', '22', '-j', 'ACCEPT'],
-        // The node already forwards (as a node routing guests does). teardown does not restore
-        // forwarding sysctls (their values before init are not recorded; docs/proxmox.md says
-        // so): on a node that did not forward IPv6, init's forwarding=1 stays, and with it the
-        // kernel's subnet-router anycast routes in table local (this test showed them).
+        // The node already forwards IPv4 (as a node routing guests does) and not IPv6: init turns
+        // IPv6 forwarding on (the chain has an IPv6 subnet), and teardown must put it back (the
+        // value init recorded before its first change), and with it the kernel's subnet-router
+        // anycast routes in table local go again; IPv4 forwarding must stay on.
         ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1'],
-        ['sysctl', '-q', '-w', 'net.ipv6.conf.all.forwarding=1'],
+        ['sysctl', '-q', '-w', 'net.ipv6.conf.all.forwarding=0'],
       ]) await n.run(argv);
       // The veth pair's link-local addresses (and their routes in table local) arrive after DAD:
       // wait for them, or the BEFORE snapshot would miss what the node has a moment later.
@@ -103,14 +103,15 @@ t('init changes the node; a teardown dry run plans the removal and changes nothi
   const mid = await nodeSnapshot(lab!.world.node, ovs);
   const diff = snapshotDiff(before, mid);
   // What init added, so that an empty diff after the uninstall means something.
-  for (const want of [/^\+ ovsdb bridge ovsbr0 /, /^\+ iptables filter -N PRIVROUTE-WARP$/, /^\+ ip6tables filter -N PRIVROUTE-WARP$/, /^\+ iptables filter -N PRIVROUTE-INGRESS$/, /^\+ rule -4 5077:/, /^\+ rule -6 5077:/, /^\+ route -4 blackhole default table 51820/, /^\+ flow ovsbr0 /, new RegExp(`^\\+ link ${labIfnames(prefix).warp} `)]) {
+  for (const want of [/^\+ sysctl net\.ipv6\.conf\.all\.forwarding=1$/, /^\+ ovsdb bridge ovsbr0 /, /^\+ iptables filter -N PRIVROUTE-WARP$/, /^\+ ip6tables filter -N PRIVROUTE-WARP$/, /^\+ iptables filter -N PRIVROUTE-INGRESS$/, /^\+ rule -4 5077:/, /^\+ rule -6 5077:/, /^\+ route -4 blackhole default table 51820/, /^\+ flow ovsbr0 /, new RegExp(`^\\+ link ${labIfnames(prefix).warp} `)]) {
     tt.true(diff.some((l) => want.test(l)), `after init the node shows ${want}:\n${diff.join('\n')}`);
   }
   const dry = await lab!.privroute(['teardown', '--dry-run', '--json'], { okCodes: [0, 1] });
   tt.is(dry.code, 0, dry.stderr);
   const plan = JSON.parse(dry.stdout) as { changes: number; components: { name: string; changes: string[] }[] };
   tt.true(plan.changes > 0);
-  tt.deepEqual(plan.components.map((c) => c.name), ['ovs', 'warp', 'ingress', 'mesh']);
+  tt.deepEqual(plan.components.map((c) => c.name), ['ovs', 'warp', 'ingress', 'mesh', 'sysctls']);
+  tt.deepEqual(plan.components.find((c) => c.name === 'sysctls')?.changes, ['restore net.ipv6.conf.all.forwarding=0 (its value before privroute)']);
   tt.deepEqual(await nodeSnapshot(lab!.world.node, ovs), mid, 'a dry run changes nothing');
 });
 

@@ -3,7 +3,8 @@
  * proof): links (name, kind, MTU, UP flag, addresses other than link-local), ip rules and
  * routes of every table (IPv4 and IPv6), every iptables and ip6tables table (`-S`: rules and
  * policies, no counters), and the OVSDB (bridges with their ports, interfaces with type and
- * external_ids) with every bridge's flows (`ovs-ofctl dump-flows --no-stats`). Read-only.
+ * external_ids) with every bridge's flows (`ovs-ofctl dump-flows --no-stats`), and the
+ * forwarding sysctls. Read-only.
  * Every netfilter table is listed (which instantiates it in the namespace) so that a table
  * appearing only because something listed it later is not a difference.
  */
@@ -24,6 +25,7 @@ export async function nodeSnapshot(ns: NetnsExec, ovs: OvsInstance): Promise<str
     for (const line of (await ns.run(['ip', f, 'rule', 'show'])).stdout.split('\n').filter(Boolean)) out.push(`rule ${f} ${line.trim()}`);
     for (const line of (await ns.run(['ip', f, 'route', 'show', 'table', 'all'])).stdout.split('\n').filter(Boolean)) out.push(`route ${f} ${line.trim()}`);
   }
+  for (const key of ['net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding']) out.push(`sysctl ${key}=${(await ns.run(['sysctl', '-n', key])).stdout.trim()}`);
   for (const bin of ['iptables', 'ip6tables']) {
     for (const table of ['filter', 'nat', 'mangle', 'raw']) {
       const r = await ns.run([bin, '-w', '-t', table, '-S'], { okCodes: [0, 1, 3] });

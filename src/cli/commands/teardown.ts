@@ -5,7 +5,8 @@
  * ifupdown2 stanza; the containers only with `--containers`. Planned from the config (the
  * same desired state init converges to) against what is observed (src/appliance/teardown.ts);
  * `--dry-run` prints the plan and changes nothing. A second run changes nothing.
- * Not removed: the VPS's XRay server, the state dir, the config, sysctls.
+ * The node's forwarding sysctls go back to their values before the first init (when recorded).
+ * Not removed: the VPS's XRay server, the state dir, the config.
  * Exit 2 on a bad config or `--containers` without the pct runtime (nothing touched);
  * exit 1 when a removal failed (the others still ran; run it again).
  */
@@ -34,7 +35,8 @@ export function register(program: Command): void {
           throw new InputError({ path: '--containers', value: r.runtime.kind, expected: 'runtime.kind "pct" (the netns runtime has no containers to destroy)' });
         }
         // Every component is built (and its desired state derived) before anything is observed: bad input changes nothing.
-        const components = teardownComponents({ config, node: nodeExec(r.runtime), topology: applianceTopology(config, ctx.existingStore()), containers: o.containers });
+        const store = ctx.existingStore();
+        const components = teardownComponents({ config, node: nodeExec(r.runtime), topology: applianceTopology(config, store), containers: o.containers, baseline: store });
         const reports = await runComponents(components, {
           planOnly: o.dryRun,
           listener: {
